@@ -1,0 +1,5 @@
+"""``python -m dlbib``: the same as the ``dlbib`` command."""
+
+from .cli import cli
+
+cli()

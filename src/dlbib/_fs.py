@@ -1,0 +1,78 @@
+"""Atomic file writes and an inter-process lock. Private and tiny; imports nothing from dlbib."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_held: dict[Path, tuple[int, int]] = {}  # lock path -> (fd, depth): re-entrant in one process
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
+
+    Readers see the old bytes or the new bytes, never a mix; on any error the temporary file is
+    removed and ``path`` is untouched. An existing file's permission bits are kept.
+
+    :raises OSError: when the folder is not writable or the disk is full.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def lock_path_for(path: Path) -> Path:
+    """The lock file that guards ``path``: ``.<name>.lock`` beside it."""
+    return path.with_name(f".{path.name}.lock")
+
+
+class LockHeldError(Exception):
+    """Another process holds the lock (the caller turns this into a user-facing error)."""
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive, non-blocking ``flock`` on the lock file beside ``path``.
+
+    Re-entrant within one process, so a save inside an edit does not deadlock on itself.
+
+    :raises LockHeldError: when another process holds it.
+    """
+    lock = lock_path_for(path).resolve()
+    if lock in _held:
+        fd, depth = _held[lock]
+        _held[lock] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            fd, depth = _held[lock]
+            _held[lock] = (fd, depth - 1)
+        return
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise LockHeldError(str(lock)) from exc
+    _held[lock] = (fd, 1)
+    try:
+        yield
+    finally:
+        del _held[lock]
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,275 @@
+"""Load and save library.bib: bibtexparser v2 for parsing, a canonical writer, locked atomic saves.
+
+The :class:`Library` keeps every block of the file in order — entries as :class:`Reference`,
+``@string``, ``@preamble`` and comments as :class:`RawBlock` — so a round trip loses nothing.
+It does not fetch metadata, generate keys or lint; those live in their own modules.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, Literal
+
+from ._fs import LockHeldError, atomic_write, file_lock
+from .errors import DuplicateKeyError, LibraryError, LockedError, Problem, ReferenceNotFoundError
+from .model import Reference
+
+FIELD_ORDER: Final = (
+    "author", "editor", "title", "booktitle", "journal", "series", "volume", "number", "pages",
+    "publisher", "organization", "institution", "school", "address", "edition", "howpublished",
+    "type", "year", "month", "date", "doi", "isbn", "issn", "eprint", "archiveprefix",
+    "primaryclass", "url", "pdfurl", "urldate", "file", "keywords", "note", "abstract",
+)  # fmt: skip
+"""Canonical field order; fields not listed follow in the order they had."""
+
+_RANK: Final = {name: i for i, name in enumerate(FIELD_ORDER)}
+
+BlockKind = Literal["string", "preamble", "comment", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawBlock:
+    """A non-entry block kept verbatim: ``@string``, ``@preamble``, ``@comment`` or free text."""
+
+    kind: BlockKind
+    text: str
+    """The block as written (for ``string``: the raw value expression)."""
+    name: str = ""
+    """The macro name of a ``@string`` block."""
+
+
+Block = Reference | RawBlock
+
+
+@dataclass
+class Library:
+    """The blocks of one library file, in file order."""
+
+    path: Path
+    blocks: list[Block] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+    """Citation key → 1-based line of its entry in the file it was loaded from."""
+
+    @property
+    def references(self) -> list[Reference]:
+        """Every entry, in file order."""
+        return [b for b in self.blocks if isinstance(b, Reference)]
+
+    @property
+    def strings(self) -> dict[str, str]:
+        """``@string`` macros: lower-case name → raw value expression."""
+        return {
+            b.name.lower(): b.text
+            for b in self.blocks
+            if isinstance(b, RawBlock) and b.kind == "string"
+        }
+
+    def keys(self) -> list[str]:
+        """Every citation key, in file order."""
+        return [r.key for r in self.references]
+
+    def find(self, key: str) -> Reference | None:
+        """The entry with this key (compared case-insensitively, as BibTeX does), or None."""
+        folded = key.lower()
+        for ref in self.references:
+            if ref.key.lower() == folded:
+                return ref
+        return None
+
+    def get(self, key: str) -> Reference:
+        """The entry with this key.
+
+        :raises ReferenceNotFoundError: when there is none (with close keys as suggestions).
+        """
+        ref = self.find(key)
+        if ref is None:
+            import difflib
+
+            close = difflib.get_close_matches(key, self.keys(), n=3, cutoff=0.6)
+            raise ReferenceNotFoundError(key, close)
+        return ref
+
+    def add(self, ref: Reference) -> None:
+        """Append a new entry.
+
+        :raises DuplicateKeyError: when the key (case-insensitively) is taken.
+        """
+        if self.find(ref.key) is not None:
+            raise DuplicateKeyError(self.path, ref.key, [self.lines.get(ref.key, 0)])
+        self.blocks.append(ref)
+
+    def replace(self, ref: Reference) -> None:
+        """Replace the entry with the same key in place; the key itself never changes.
+
+        :raises ReferenceNotFoundError: when no entry has that key.
+        """
+        for i, block in enumerate(self.blocks):
+            if isinstance(block, Reference) and block.key == ref.key:
+                self.blocks[i] = ref
+                return
+        raise ReferenceNotFoundError(ref.key)
+
+
+def parse_library(text: str, path: Path) -> Library:
+    """Parse library text; ``path`` names the file in errors.
+
+    :raises LibraryError: listing every block that failed to parse, with line and reason.
+    :raises DuplicateKeyError: when two keys are equal ignoring case.
+    """
+    import bibtexparser
+    from bibtexparser import model as bm
+
+    # An empty parse stack keeps raw values: braces, quotes, @string references untouched.
+    parsed = bibtexparser.parse_string(text, parse_stack=[])
+    if parsed.failed_blocks:
+        problems = [_problem(b) for b in parsed.failed_blocks]
+        noun = "block" if len(problems) == 1 else "blocks"
+        raise LibraryError(path, f"{len(problems)} {noun} failed to parse", problems)
+    lib = Library(path)
+    seen: dict[str, tuple[str, int]] = {}
+    for block in parsed.blocks:
+        line = block.start_line + 1
+        if isinstance(block, bm.Entry):
+            folded = block.key.lower()
+            if folded in seen:
+                raise DuplicateKeyError(path, block.key, [seen[folded][1], line])
+            seen[folded] = (block.key, line)
+            fields = {f.key.lower(): f.value for f in block.fields}
+            lib.blocks.append(Reference(block.key, block.entry_type.lower(), fields))
+            lib.lines[block.key] = line
+        elif isinstance(block, bm.String):
+            lib.blocks.append(RawBlock("string", block.value, block.key))
+        elif isinstance(block, bm.Preamble):
+            lib.blocks.append(RawBlock("preamble", block.value))
+        elif isinstance(block, bm.ExplicitComment):
+            lib.blocks.append(RawBlock("comment", block.raw.strip()))
+        elif block.raw.strip():
+            lib.blocks.append(RawBlock("text", block.raw.strip()))
+    return lib
+
+
+def _problem(block: object) -> Problem:
+    from bibtexparser import model as bm
+
+    assert isinstance(block, bm.ParsingFailedBlock)
+    line = block.start_line + 1
+    error = block.error
+    if isinstance(block, bm.DuplicateBlockKeyBlock):
+        reason = f"duplicate citation key {block.key!r}"
+    elif isinstance(block, bm.DuplicateFieldKeyBlock):
+        reason = f"field repeated in one entry: {', '.join(sorted(block.duplicate_keys))}"
+    else:
+        detail = " ".join(str(error).split()) if str(error) else ""
+        if "aborted" in detail.lower() or not detail:
+            detail = f"{type(error).__name__}: entry is not closed (unbalanced braces?)"
+        reason = detail
+    return Problem(line, reason)
+
+
+def read_library_text(path: Path) -> str:
+    """Read a library file as UTF-8.
+
+    :raises LibraryError: when it is missing, unreadable, or not valid UTF-8 (with the line).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise LibraryError(path, "no such file (create it, or pass --library PATH)") from exc
+    except IsADirectoryError as exc:
+        raise LibraryError(path, "is a folder, not a .bib file") from exc
+    except OSError as exc:
+        raise LibraryError(path, f"cannot be read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LibraryError(
+            path, "is not UTF-8", [Problem(line, f"byte 0x{data[exc.start]:02x} is not UTF-8")]
+        ) from exc
+
+
+def load_library(path: Path) -> Library:
+    """Load and fully parse a library file.
+
+    :raises LibraryError: when the file is missing, not UTF-8, or any block fails to parse.
+    """
+    return parse_library(read_library_text(path), path)
+
+
+def _field_sort_key(item: tuple[int, str]) -> tuple[int, int]:
+    index, name = item
+    return (_RANK.get(name, len(_RANK)), index)
+
+
+def render_reference(ref: Reference) -> str:
+    """One entry in canonical form: lower-case type, canonical field order, one field a line."""
+    names = sorted(enumerate(ref.fields), key=_field_sort_key)
+    body = "".join(f"  {name} = {ref.fields[name]},\n" for _, name in names)
+    return f"@{ref.entry_type}{{{ref.key},\n{body}}}"
+
+
+def render_block(block: Block) -> str:
+    """One block in canonical form."""
+    if isinstance(block, Reference):
+        return render_reference(block)
+    if block.kind == "string":
+        return f"@string{{{block.name} = {block.text}}}"
+    if block.kind == "preamble":
+        return f"@preamble{{{block.text}}}"
+    return block.text
+
+
+def render_library(blocks: Iterable[Block]) -> str:
+    """The whole file: blocks separated by one blank line, ending with a newline."""
+    return "\n\n".join(render_block(b) for b in blocks) + "\n"
+
+
+@contextlib.contextmanager
+def library_lock(path: Path) -> Iterator[None]:
+    """Hold the library's lock, so no second dlbib process writes it meanwhile.
+
+    :raises LockedError: when another process holds it.
+    """
+    try:
+        with file_lock(path):
+            yield
+    except LockHeldError as exc:
+        raise LockedError(path, "another dlbib process is using this library; try again") from exc
+
+
+def save_library(library: Library, path: Path | None = None) -> bool:
+    """Write the library canonically and atomically, under the lock.
+
+    :returns: True when the file changed, False when its bytes were already canonical.
+    :raises LibraryError: when the file cannot be written (the old bytes stay).
+    :raises LockedError: when another process holds the lock.
+    """
+    target = path or library.path
+    text = render_library(library.blocks).encode("utf-8")
+    with library_lock(target):
+        with contextlib.suppress(OSError):
+            if target.read_bytes() == text:
+                return False
+        try:
+            atomic_write(target, text)
+        except OSError as exc:
+            raise LibraryError(target, f"cannot be written: {exc.strerror or exc}") from exc
+    return True
+
+
+@contextlib.contextmanager
+def edit_library(path: Path) -> Iterator[Library]:
+    """Lock, load, let the caller change the library, then save it if nothing raised.
+
+    On an exception the file is left exactly as it was.
+
+    :raises LockedError: when another process holds the lock.
+    :raises LibraryError: when the file cannot be loaded or written.
+    """
+    with library_lock(path):
+        library = load_library(path)
+        yield library
+        save_library(library, path)
