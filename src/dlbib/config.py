@@ -13,7 +13,7 @@ under git. This module only reads settings; it does not create folders or touch 
 
     [pdf]
     url = "https://arxiv.org/pdf"                    # DLBIB_ARXIV_PDF_URL
-    delay = 3.0                                      # DLBIB_PDF_DELAY, seconds between requests per host
+    delay = 3.0                                      # DLBIB_PDF_DELAY, per host
     dir = "papers"                                   # relative to the library's folder
     pattern = "{year}/{key} - {author} {year} - {title}.pdf"
     max_size_mb = 200
@@ -25,11 +25,12 @@ under git. This module only reads settings; it does not create folders or touch 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
+
+import tomllib
 
 from .errors import ConfigError
 

@@ -98,7 +98,7 @@ class ReferenceNotFoundError(DlbibError):
 
 
 class InvalidArxivIdError(DlbibError, ValueError):
-    """A string is not an arXiv identifier (new style ``1502.03167`` or old style ``cs/0112017``)."""
+    """Not an arXiv identifier (new style ``1502.03167`` or old style ``cs/0112017``)."""
 
     def __init__(self, value: str) -> None:
         self.value = value

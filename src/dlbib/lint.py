@@ -138,7 +138,10 @@ def _problems(ref: Reference) -> Iterator[tuple[str, str]]:
     for name in ("url", "doi", "pdfurl"):
         value = ref.get(name)
         if value and "\\_" in value:
-            yield (f"{name} has a LaTeX-escaped underscore (\\_); write it raw", "escaped-underscore")
+            yield (
+                f"{name} has a LaTeX-escaped underscore (\\_); write it raw",
+                "escaped-underscore",
+            )
 
 
 def _missing_files(library: Library) -> Iterator[Finding]:
