@@ -23,10 +23,35 @@ from .model import Reference, split_names
 from .text import fold_ascii, latex_to_text
 
 STOP_WORDS: Final = frozenset(
-    (
-        "a an the on of in for to and with at by from into via is are how what why do does "
-        "your our we you i"
-    ).split()
+    [
+        "a",
+        "an",
+        "the",
+        "on",
+        "of",
+        "in",
+        "for",
+        "to",
+        "and",
+        "with",
+        "at",
+        "by",
+        "from",
+        "into",
+        "via",
+        "is",
+        "are",
+        "how",
+        "what",
+        "why",
+        "do",
+        "does",
+        "your",
+        "our",
+        "we",
+        "you",
+        "i",
+    ]
 )
 """Title words skipped when choosing the key's title word."""
 

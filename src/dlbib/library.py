@@ -119,11 +119,11 @@ def parse_library(text: str, path: Path) -> Library:
     :raises LibraryError: listing every block that failed to parse, with line and reason.
     :raises DuplicateKeyError: when two keys are equal ignoring case.
     """
-    import bibtexparser
     from bibtexparser import model as bm
+    from bibtexparser.entrypoint import parse_string
 
     # An empty parse stack keeps raw values: braces, quotes, @string references untouched.
-    parsed = bibtexparser.parse_string(text, parse_stack=[])
+    parsed = parse_string(text, parse_stack=[])
     if parsed.failed_blocks:
         problems = [_problem(b) for b in parsed.failed_blocks]
         noun = "block" if len(problems) == 1 else "blocks"
@@ -131,7 +131,7 @@ def parse_library(text: str, path: Path) -> Library:
     lib = Library(path)
     seen: dict[str, tuple[str, int]] = {}
     for block in parsed.blocks:
-        line = block.start_line + 1
+        line = (block.start_line or 0) + 1
         if isinstance(block, bm.Entry):
             folded = block.key.lower()
             if folded in seen:
@@ -145,9 +145,9 @@ def parse_library(text: str, path: Path) -> Library:
         elif isinstance(block, bm.Preamble):
             lib.blocks.append(RawBlock("preamble", block.value))
         elif isinstance(block, bm.ExplicitComment):
-            lib.blocks.append(RawBlock("comment", block.raw.strip()))
-        elif block.raw.strip():
-            lib.blocks.append(RawBlock("text", block.raw.strip()))
+            lib.blocks.append(RawBlock("comment", (block.raw or "").strip()))
+        elif (block.raw or "").strip():
+            lib.blocks.append(RawBlock("text", (block.raw or "").strip()))
     return lib
 
 
@@ -155,7 +155,7 @@ def _problem(block: object) -> Problem:
     from bibtexparser import model as bm
 
     assert isinstance(block, bm.ParsingFailedBlock)
-    line = block.start_line + 1
+    line = (block.start_line or 0) + 1
     error = block.error
     if isinstance(block, bm.DuplicateBlockKeyBlock):
         reason = f"duplicate citation key {block.key!r}"

@@ -41,11 +41,13 @@ class SyncState:
 
     def section(self, key: str, name: str) -> dict[str, Any]:
         """The ``name`` section of ``key`` (created empty when missing), for updating in place."""
-        return self.entries.setdefault(key, {}).setdefault(name, {})
+        section: dict[str, Any] = self.entries.setdefault(key, {}).setdefault(name, {})
+        return section
 
     def get(self, key: str, name: str) -> dict[str, Any] | None:
         """The ``name`` section of ``key``, or None when there is none."""
-        return self.entries.get(key, {}).get(name)
+        section: dict[str, Any] | None = self.entries.get(key, {}).get(name)
+        return section
 
     def drop(self, key: str, name: str) -> None:
         """Remove one section (and the key when it is left empty)."""
