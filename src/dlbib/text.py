@@ -109,7 +109,8 @@ def unicode_to_latex(value: str) -> str:
     """
     if value.isascii():
         return value
-    encoded: str = _encoder().unicode_to_latex(unicodedata.normalize("NFC", value))
+    text = unicodedata.normalize("NFC", value).replace("\u2014", "---").replace("\u2013", "--")
+    encoded: str = _encoder().unicode_to_latex(text)
     return encoded
 
 

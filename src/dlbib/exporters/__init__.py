@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from .._fs import atomic_write
 from ..errors import ExportError
 from ..model import Reference
 from . import bibtex, csl_json, ris
@@ -26,6 +27,7 @@ __all__ = [
     "ExportOptions",
     "Exporter",
     "export_references",
+    "write_export",
 ]
 
 
@@ -114,3 +116,17 @@ def _reason(exc: ExportError) -> str:
     text = str(exc)
     prefix = f"{exc.key}: "
     return text[len(prefix) :] if exc.key and text.startswith(prefix) else text
+
+
+def write_export(text: str, path: Path) -> None:
+    """Write an export atomically (readers see the old file or the new one, never a part).
+
+    The folder is created when missing.
+
+    :raises ExportError: when the folder or file cannot be written.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot be written: {exc.strerror or exc}") from exc

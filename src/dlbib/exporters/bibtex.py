@@ -183,8 +183,8 @@ def biblatex_fields(record: Record, options: ExportOptions) -> Fields:
     get, kind = record.get, record.kind
     first, last = split_pages(get("pages"))
     note = get("note")
-    if kind == "web":
-        note = ". ".join(n.rstrip(".") for n in (get("type"), note) if n)
+    if kind == "web" and get("type"):  # @online has no type field: "Blog post. <note>"
+        note = get("type").rstrip(".") + (f". {note}" if note else "")
     fields: Fields = [
         ("author", _names(record, "author")),
         ("editor", _names(record, "editor")),
