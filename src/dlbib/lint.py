@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from .errors import DuplicateKeyError, LibraryError
 from .library import Library, load_library
-from .model import ArxivId, Reference, is_valid_doi, normalize_doi
+from .model import ArxivId, Reference, is_valid_doi, is_valid_value, normalize_doi
 from .text import normalize_title
 
 REQUIRED_FIELDS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
@@ -42,8 +42,9 @@ class Finding:
     """One problem ``dlbib check`` reports."""
 
     code: str
-    """A stable identifier: ``parse``, ``duplicate-key``, ``duplicate-work``, ``missing-field``,
-    ``bad-doi``, ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``, ``altered-file``."""
+    """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-work``,
+    ``missing-field``, ``bad-doi``, ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``,
+    ``altered-file``."""
     message: str
     key: str | None = None
     line: int = 0
@@ -125,6 +126,9 @@ def _entry_checks(library: Library) -> Iterator[Finding]:
 
 
 def _problems(ref: Reference) -> Iterator[tuple[str, str]]:
+    for name, raw in ref.fields.items():
+        if not is_valid_value(raw):
+            yield (f"field {name} is not a valid BibTeX value (a missing comma?): {raw}", "syntax")
     for alternatives in REQUIRED_FIELDS.get(ref.entry_type, ()):
         if not any(ref.get(name) for name in alternatives):
             yield (f"@{ref.entry_type} needs {' or '.join(alternatives)}", "missing-field")

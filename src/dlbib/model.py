@@ -61,7 +61,7 @@ class ArxivId:
         if m.group("new"):
             yymm, num = m.group("yymm"), m.group("num")
             month = int(yymm[2:])
-            if not 1 <= month <= 12 or (len(num) == 5) != (yymm >= "1501"):
+            if not 1 <= month <= 12 or yymm < "0704" or (len(num) == 5) != (yymm >= "1501"):
                 raise InvalidArxivIdError(value)
             ident = m.group("new")
         else:
@@ -136,6 +136,33 @@ def _encloses(raw: str) -> bool:
     return False
 
 
+_PIECE_RE = re.compile(r'\s*(?:"[^"]*"|\d+|[A-Za-z_][\w\-.:+/]*|(?P<brace>\{))\s*')
+
+
+def is_valid_value(raw: str) -> bool:
+    """True when ``raw`` is a well-formed BibTeX value: ``{…}``, ``"…"``, a number or a macro,
+    or such pieces joined by ``#``. Catches a missing comma (``{x} year = 2000``)."""
+    pos = 0
+    while True:
+        m = _PIECE_RE.match(raw, pos)
+        if not m:
+            return False
+        pos = m.end()
+        if m.group("brace"):
+            depth = 1
+            while pos < len(raw) and depth:
+                depth += {"{": 1, "}": -1}.get(raw[pos], 0)
+                pos += 1
+            if depth:
+                return False
+            pos += len(raw[pos:]) - len(raw[pos:].lstrip())
+        if pos == len(raw):
+            return True
+        if raw[pos] != "#":
+            return False
+        pos += 1
+
+
 def brace(text: str) -> str:
     """The raw BibTeX value for plain ``text``: ``{text}``."""
     return "{" + text + "}"
@@ -156,7 +183,7 @@ def split_names(value: str) -> list[str]:
             depth -= 1
         elif depth == 0 and ch.isspace() and re.match(r"\s+and\s", lowered[i:]):
             names.append(value[start:i].strip())
-            m = re.match(r"\s+and\s+", value[i:])
+            m = re.match(r"\s+and\s+", lowered[i:])
             assert m is not None
             i += m.end()
             start = i
