@@ -115,7 +115,7 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Example:" in result.stdout, name
-        assert command.help and command.help.strip(), name
+        assert (command.help or "").strip(), name
 
 
 def test_python_dash_m(sample_bib: Path) -> None:
