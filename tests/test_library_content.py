@@ -129,7 +129,9 @@ def test_every_work_has_an_entry(library: Library, link: str, key: str) -> None:
 
 
 @pytest.mark.parametrize(("key", "expected"), PAPERS.items(), ids=PAPERS.keys())
-def test_papers_carry_their_identifiers(library: Library, key: str, expected: tuple) -> None:
+def test_papers_carry_their_identifiers(
+    library: Library, key: str, expected: tuple[str, str | None, str | None, str]
+) -> None:
     entry_type, arxiv, doi, year = expected
     ref = library.get(key)
     assert ref.entry_type == entry_type
