@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .errors import DuplicateKeyError, LibraryError
+from .keys import family_name
 from .library import Library, load_library
 from .model import ArxivId, Reference, is_valid_doi, is_valid_value, normalize_doi
 from .text import normalize_title
@@ -111,10 +112,9 @@ def _identities(ref: Reference) -> Iterator[tuple[str, str]]:
     if arxiv:
         yield ("arxiv", arxiv.id)
     title, year = ref.title, ref.year
-    if title and year and ref.authors:
-        from .keys import family_name
-
-        first = normalize_title(family_name(ref.authors[0]))
+    authors = ref.authors if title and year else []
+    if authors:
+        first = normalize_title(family_name(authors[0]))
         yield ("work", f"{normalize_title(title)} / {first} / {year}")
 
 
