@@ -27,7 +27,7 @@ def best_of(runs: int, fn: Callable[[], object]) -> float:
 
 
 def main(n: int = 10_000) -> None:
-    import bibtexparser
+    from bibtexparser.entrypoint import parse_file
 
     from dlbib.library import load_library, save_library
     from dlbib.lint import check_library
@@ -36,7 +36,7 @@ def main(n: int = 10_000) -> None:
         path = generate_library(Path(tmp) / "library.bib", n)
         save_library(load_library(path))  # canonical form, as a committed library would be
         size = path.stat().st_size
-        bare = best_of(3, lambda: bibtexparser.parse_file(str(path)))
+        bare = best_of(3, lambda: parse_file(str(path)))
         check = best_of(3, lambda: check_library(path))
         roundtrip = best_of(3, lambda: save_library(load_library(path), path.with_suffix(".out")))
         print(f"library: {n} entries, {size / 1e6:.1f} MB")

@@ -113,7 +113,7 @@ def _identities(ref: Reference) -> Iterator[tuple[str, str]]:
         yield ("arxiv", arxiv.id)
     title, year = ref.title, ref.year
     authors = ref.authors if title and year else []
-    if authors:
+    if title and authors:
         first = normalize_title(family_name(authors[0]))
         yield ("work", f"{normalize_title(title)} / {first} / {year}")
 
