@@ -395,3 +395,9 @@ def test_dates(
     record = build_record(Reference("k", "misc", {"title": "{T}", **fields}), {})
     assert (record.issued.parts() if record.issued else None) == issued
     assert (record.accessed.parts() if record.accessed else None) == accessed
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_csl_json_layout_is_json_dumps_indent_2(case: str) -> None:
+    text, _ = _export(case, "csljson")
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"

@@ -15,11 +15,15 @@ names"). So ``M{\\"u}ller`` and ``Müller`` give the same :class:`Name` once dec
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from .model import unbrace
 from .text import latex_to_text
+
+_AND: Final = re.compile(r"\s+and\s+", re.IGNORECASE)
 
 
 class NameSplitError(ValueError):
@@ -78,9 +82,13 @@ def split_names(value: str) -> list[Name]:
 
     :raises NameSplitError: when one of them cannot be split.
     """
-    from bibtexparser.middlewares.names import split_multiple_persons_names
+    if "{" in value:
+        from bibtexparser.middlewares.names import split_multiple_persons_names
 
-    return [split_name(person) for person in split_multiple_persons_names(value) if person]
+        persons = split_multiple_persons_names(value)
+    else:  # no braces, so no protected " and ": a plain split says the same, much faster
+        persons = _AND.split(value.strip())
+    return [split_name(person) for person in persons if person]
 
 
 @functools.lru_cache(maxsize=16384)

@@ -98,60 +98,57 @@ def _refuse(char: str) -> str:
     raise UnencodableError(char)
 
 
-@functools.lru_cache(maxsize=8192)
 def unicode_to_latex(value: str) -> str:
     """ASCII LaTeX for a LaTeX value that may hold Unicode: ``Łukasz`` → ``{\\L}ukasz``.
 
-    Only non-ASCII characters are replaced (braced accent macros, as BibTeX 0.99d needs them);
-    LaTeX already in ``value`` is kept as it is.
+    Only non-ASCII characters are replaced, each by pylatexenc's braced macro (as BibTeX 0.99d
+    needs them); ``–``/``—`` become ``--``/``---``. LaTeX already in ``value`` is kept.
 
     :raises UnencodableError: for a character pylatexenc knows no LaTeX for (CJK, emoji, …).
     """
     if value.isascii():
         return value
-    text = unicodedata.normalize("NFC", value).replace("\u2014", "---").replace("\u2013", "--")
-    encoded: str = _encoder().unicode_to_latex(text)
+    text = unicodedata.normalize("NFC", value)
+    return "".join(ch if ch.isascii() else _char_to_latex(ch) for ch in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _char_to_latex(char: str) -> str:
+    dashes = {"\u2013": "--", "\u2014": "---"}
+    if char in dashes:
+        return dashes[char]
+    encoded: str = _encoder().unicode_to_latex(char)
     return encoded
 
 
-@functools.lru_cache(maxsize=8192)
+# A letter macro in any of its spellings: {\'a}  {\L}  \'{a}  \'a  \"{u}  \L  \ss{}  \i
+_LETTER_MACRO: Final = re.compile(
+    r"\{\\[^{}\\]*\}"
+    r"|\\[`'^\"~=.uvHckbdrt]\s*(?:\{[^{}]*\}|[A-Za-z])"
+    r"|\\[A-Za-z]+(?:\{\}|\s+)?"
+)
+_MATH_SPLIT: Final = re.compile(r"((?<!\\)\$[^$]*\$)")
+
+
 def latex_letters_to_unicode(value: str) -> str:
     """Replace LaTeX letter macros by Unicode, keep all other LaTeX: ``Doll{\\'a}r`` → ``Dollár``.
 
     For UTF-8 outputs (BibLaTeX) that should still protect case with braces, escape ``\\&`` and
-    keep math. A macro counts as a letter when pylatexenc renders it as one Unicode letter.
+    keep math (``$…$`` is left untouched). A macro counts as a letter when pylatexenc renders it
+    as one Unicode letter, so ``\\LaTeX`` or ``\\&`` stay as they are.
     """
     if "\\" not in value:
         return unicodedata.normalize("NFC", value)
-    from pylatexenc.latexwalker import LatexWalker
-
-    nodes, _, _ = LatexWalker(value, tolerant_parsing=True).get_latex_nodes()
-    return unicodedata.normalize("NFC", _letters(nodes or []))
-
-
-def _letters(nodes: list[Any]) -> str:
-    from pylatexenc.latexwalker import LatexGroupNode, LatexMacroNode
-
-    out: list[str] = []
-    for node in nodes:
-        if isinstance(node, LatexMacroNode) and (letter := _letter(node)):
-            out.append(letter)
-        elif isinstance(node, LatexGroupNode):
-            inner = node.nodelist or []
-            if len(inner) == 1 and isinstance(inner[0], LatexMacroNode):
-                letter = _letter(inner[0])
-                if letter:  # {\"u} → ü: the braces only served the macro
-                    out.append(letter)
-                    continue
-            opening, closing = node.delimiters
-            out.append(opening + _letters(inner) + closing)
-        else:
-            out.append(node.latex_verbatim())
-    return "".join(out)
+    parts = _MATH_SPLIT.split(value)
+    for i in range(0, len(parts), 2):  # even parts are text, odd parts are math
+        parts[i] = _LETTER_MACRO.sub(lambda m: _letter(m.group(0)), parts[i])
+    return unicodedata.normalize("NFC", "".join(parts))
 
 
-def _letter(node: Any) -> str | None:
-    text = unicodedata.normalize("NFC", _converter().nodelist_to_text([node]).strip())
+@functools.lru_cache(maxsize=4096)
+def _letter(snippet: str) -> str:
+    """The Unicode letter a macro snippet stands for, or the snippet itself."""
+    text = unicodedata.normalize("NFC", _converter().latex_to_text(snippet).strip())
     if len(text) == 1 and unicodedata.category(text).startswith("L"):
         return text
-    return None
+    return snippet

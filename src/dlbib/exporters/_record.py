@@ -28,6 +28,7 @@ MONTH_NAMES: Final = (
 KINDS: Final = ("arxiv", "article", "inproceedings", "chapter", "book", "web")
 _WEB_TYPES: Final = frozenset({"misc", "online", "electronic", "www", "webpage"})
 _NOT_A_VENUE: Final = re.compile(r"(?i)\barxiv\b|^corr$")
+_CONTROL: Final = re.compile(r"[\t\n\r]")
 _ISO_DATE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -96,6 +97,8 @@ def resolve_value(raw: str, strings: Mapping[str, str], _depth: int = 0) -> str:
 
     :raises KeyError: naming an undefined macro.
     """
+    if raw[:1] == "{" and raw[-1:] == "}" and "#" not in raw:  # the common case
+        return raw[1:-1]
     if _depth > 20:
         raise KeyError("(recursive @string)")
     parts = []
@@ -145,20 +148,21 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
             fields[name] = raw.strip().strip('{}"').strip()
             continue
         try:
-            fields[name] = " ".join(resolve_value(raw, strings).split())
+            value = resolve_value(raw, strings)
         except KeyError as exc:
             raise ExportError(
                 f"field {name!r} uses undefined @string macro {exc.args[0]!r}", ref.key
             ) from exc
-    kind, subkind = _classify(ref, fields)
+        fields[name] = " ".join(value.split()) if _loose(value) else value
     arxiv = arxiv_id_of(ref)
+    kind, subkind = _classify(ref, fields, arxiv is not None)
     try:
         authors = split_names(fields["author"]) if fields.get("author") else []
         editors = split_names(fields["editor"]) if fields.get("editor") else []
     except NameSplitError as exc:
         raise ExportError(str(exc), ref.key) from exc
-    doi = normalize_doi(_unescape_verbatim(fields.get("doi", "")))
-    url = _unescape_verbatim(fields.get("url", ""))
+    doi = normalize_doi(_unescape_verbatim(fields["doi"])) if "doi" in fields else ""
+    url = _unescape_verbatim(fields["url"]) if "url" in fields else ""
     if arxiv and kind == "arxiv":
         doi = doi or arxiv.doi
         url = url or arxiv.abs_url
@@ -180,19 +184,27 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
     )
 
 
-def _classify(ref: Reference, fields: Mapping[str, str]) -> tuple[str, str]:
+def _loose(value: str) -> bool:
+    """True when whitespace needs folding (cheaper than always splitting long abstracts)."""
+    if not value:
+        return False
+    edges = value[0].isspace() or value[-1].isspace()
+    return edges or "  " in value or _CONTROL.search(value) is not None
+
+
+def _classify(ref: Reference, fields: Mapping[str, str], has_arxiv: bool) -> tuple[str, str]:
     kind = ref.entry_type
     venue = next((fields[n] for n in ("journal", "journaltitle", "booktitle") if fields.get(n)), "")
-    has_venue = bool(venue) and not _NOT_A_VENUE.search(latex_to_text(venue))
+    has_venue = bool(venue) and not _NOT_A_VENUE.search(venue)
     if kind == "book":
         return "book", ""
     if kind in ("incollection", "inbook"):
         return "chapter", ""
-    if kind in ("inproceedings", "conference") and (has_venue or not arxiv_id_of(ref)):
+    if kind in ("inproceedings", "conference") and (has_venue or not has_arxiv):
         return "inproceedings", ""
-    if kind == "article" and (has_venue or not arxiv_id_of(ref)):
+    if kind == "article" and (has_venue or not has_arxiv):
         return "article", ""
-    if arxiv_id_of(ref) is not None:
+    if has_arxiv:
         return "arxiv", ""
     if kind in _WEB_TYPES:
         label = latex_to_text(fields.get("type", "")).lower()
@@ -207,6 +219,8 @@ def _classify(ref: Reference, fields: Mapping[str, str]) -> tuple[str, str]:
 
 def _unescape_verbatim(value: str) -> str:
     """URLs and DOIs are verbatim: undo LaTeX escapes someone may have added (``\\_`` → ``_``)."""
+    if "\\" not in value:
+        return value.strip()
     return re.sub(r"\\([_%#&~$])", r"\1", value).strip()
 
 

@@ -42,12 +42,14 @@ _PROTECTED: Final = frozenset({"title", "booktitle"})
 _SPECIALS: Final = re.compile(r"\\[A-Za-z]+|\\.|\$|[&%#_]")
 _TOKENS: Final = re.compile(r"\\[A-Za-z]+|\\.|[{}$]|[A-Za-z0-9][A-Za-z0-9'-]*|[^A-Za-z0-9\\{}$]+")
 
+_INNER_CAPITAL: Final = re.compile(r"[A-Za-z0-9][A-Z]")  # a capital that is not a word's first
+
 Fields = list[tuple[str, str]]
 
 
 def escape_specials(value: str) -> str:
     """Escape bare ``&``, ``%``, ``#`` and ``_`` outside ``$…$`` (they break LaTeX)."""
-    if not any(ch in value for ch in "&%#_"):
+    if "&" not in value and "%" not in value and "#" not in value and "_" not in value:
         return value
     in_math = False
 
@@ -70,6 +72,8 @@ def protect_case(value: str) -> str:
     (``LSTM``, ``CS231n``, ``t-SNE``); ``Hyper-Parameter`` does not. Text already inside braces
     or math, and macro names, are left alone.
     """
+    if not _INNER_CAPITAL.search(value):  # most titles: nothing to protect
+        return value
     out: list[str] = []
     depth, in_math = 0, False
     for m in _TOKENS.finditer(value):
@@ -87,7 +91,7 @@ def protect_case(value: str) -> str:
 
 
 def _needs_braces(word: str) -> bool:
-    return any(any(ch.isupper() for ch in part[1:]) for part in word.split("-"))
+    return _INNER_CAPITAL.search(word) is not None
 
 
 def _files(record: Record, options: ExportOptions) -> str:

@@ -10,7 +10,7 @@ organisations are ``literal`` names and particles stay in ``family``. CSL-JSON c
 
 from __future__ import annotations
 
-import json
+from json.encoder import encode_basestring as _encode_string
 from typing import Any, Final
 
 from ..names import Name, decode_name
@@ -87,8 +87,31 @@ def item(record: Record) -> dict[str, Any]:
 def render(record: Record, options: ExportOptions) -> str:
     """One item as indented JSON, ready to sit inside the file's array."""
     del options  # CSL-JSON has no attachments
-    text = json.dumps(item(record), indent=2, ensure_ascii=False)
-    return "\n".join("  " + line for line in text.splitlines())
+    return "  " + _dump(item(record), 1)
+
+
+def _dump(value: Any, level: int) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)`` at nesting ``level``, byte for byte.
+
+    json's C encoder is bypassed whenever ``indent`` is set; this keeps its C string escaping
+    and lays out the few shapes CSL items have (objects, arrays, strings, integers) by hand.
+    """
+    if isinstance(value, str):
+        return _encode_string(value)
+    if isinstance(value, int):
+        return str(value)
+    inner = "\n" + "  " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        body = ",".join(
+            f"{inner}{_encode_string(k)}: {_dump(v, level + 1)}" for k, v in value.items()
+        )
+        return "{" + body + "\n" + "  " * level + "}"
+    if not value:
+        return "[]"
+    body = ",".join(inner + _dump(v, level + 1) for v in value)
+    return "[" + body + "\n" + "  " * level + "]"
 
 
 def assemble(entries: list[str]) -> str:

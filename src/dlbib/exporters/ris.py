@@ -29,6 +29,7 @@ TYPES: Final = {
 }
 EOL: Final = "\r\n"
 _BREAKS: Final = re.compile(r"[\r\n\u2028\u2029\t]+")
+_BREAK: Final = re.compile(r"[\r\n\u2028\u2029\t]")
 
 
 def _date(date: Date) -> str:
@@ -68,7 +69,8 @@ def render(record: Record, options: ExportOptions) -> str:
     lines += [("KW", _one_line(k)) for k in record.keywords]
     lines += [("N1", record.arxiv_note), ("N1", record.text("note"))]
     lines += _attachments(record, options)
-    body = "".join(f"{tag}  - {_one_line(value)}{EOL}" for tag, value in lines if value.strip())
+    folded = [(tag, _one_line(value)) for tag, value in lines if value]
+    body = "".join(f"{tag}  - {value}{EOL}" for tag, value in folded if value)
     return body + "ER  - " + EOL
 
 
@@ -101,6 +103,8 @@ def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]
 
 
 def _one_line(value: str) -> str:
+    if _BREAK.search(value) is None:  # values arrive folded; this is only a guard
+        return value
     return " ".join(_BREAKS.sub(" ", value).split())
 
 
