@@ -22,9 +22,11 @@ from dlbib.text import (
         ("Part {I}: Complexity --- Or Why", "Part I: Complexity — Or Why"),
         ("Doll{\\'a}r and Dollár", "Dollár and Dollár"),
         ("two\n  lines", "two lines"),
+        ("the ``Deep Learning review'' --- 1--2", "the “Deep Learning review” — 1–2"),
+        ("100% sure, 5\\% more {x}", "100% sure, 5% more x"),
     ],
     ids=["math-subscript", "math-superscript", "escaped-underscore", "braces-dashes",
-         "accents-both-ways", "whitespace"],
+         "accents-both-ways", "whitespace", "ligatures-without-macros", "bare-percent"],
 )  # fmt: skip
 def test_latex_to_text(latex: str, text: str) -> None:
     assert latex_to_text(latex) == text

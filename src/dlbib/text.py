@@ -20,16 +20,23 @@ _ASCII_FOLD: Final = str.maketrans(
 )  # fmt: skip
 
 
+_PLAIN: Final = re.compile(r"[\\{}$~]|``|''|--|!`|\?`")
+"""What makes a value LaTeX rather than plain text: macros, groups, math, ties, quote and dash
+ligatures."""
+
+
 @functools.lru_cache(maxsize=4096)
 def latex_to_text(value: str) -> str:
     """Plain Unicode for a LaTeX field value: accents decoded, braces and ``\\&`` resolved.
 
     Math is kept as pylatexenc renders it; whitespace is folded to single spaces.
     """
-    if "\\" not in value and "{" not in value and "$" not in value and "~" not in value:
+    if _PLAIN.search(value) is None:  # nothing LaTeX would change: skip the parser
         return " ".join(value.split())
     if "$" in value:
         value = _math_scripts(value)
+    if "%" in value:  # a bare % in a field means a percent sign, not a LaTeX comment
+        value = re.sub(r"(?<!\\)%", r"\\%", value)
     text = _converter().latex_to_text(value)
     return unicodedata.normalize("NFC", " ".join(text.split()))
 

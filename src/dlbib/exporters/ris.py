@@ -60,7 +60,8 @@ def render(record: Record, options: ExportOptions) -> str:
     lines += [("PB", "arXiv" if kind == "arxiv" else record.text("publisher"))]
     lines += [("CY", record.text("address") or record.text("location"))]
     lines += [("ET", record.text("edition"))]
-    lines += [("SN", record.text("issn") if ty == "JOUR" else record.text("isbn"))]
+    isbn = record.text("isbn") if ty in ("BOOK", "CHAP", "CONF") else ""
+    lines += [("SN", record.text("issn") if ty == "JOUR" else isbn)]
     lines += [("M3", record.text("type") if ty in ("ELEC", "BLOG") else "")]
     lines += [("DO", record.doi), ("UR", record.url)]
     if record.accessed and ty in ("ELEC", "BLOG"):
