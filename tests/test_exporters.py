@@ -401,3 +401,18 @@ def test_dates(
 def test_csl_json_layout_is_json_dumps_indent_2(case: str) -> None:
     text, _ = _export(case, "csljson")
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_require_tool_skips_locally_and_fails_in_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no biber here
+    monkeypatch.delenv("DLBIB_REQUIRE_LATEX", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="biber not installed"):
+        require_tool("biber")
+    monkeypatch.setenv("DLBIB_REQUIRE_LATEX", "1")
+    with pytest.raises(pytest.fail.Exception, match="biber not found on PATH"):
+        require_tool("biber")
+    (tmp_path / "biber").write_text("#!/bin/sh\n", encoding="ascii")
+    (tmp_path / "biber").chmod(0o755)
+    assert require_tool("biber") == str(tmp_path / "biber")

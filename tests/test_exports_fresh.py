@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from dlbib.exporters import EXPORTERS, export_references
 from dlbib.library import load_library
 
-from .conftest import REPO
+from .conftest import REPO, require_tool
 
 LIBRARY = REPO / "library.bib"
 EXPORTS = REPO / "exports"
@@ -30,3 +34,41 @@ def test_committed_exports_match_the_library(fmt: str) -> None:
     assert path.read_bytes() == text.encode("utf-8"), (
         f"{path.relative_to(REPO)} is stale: run `dlbib export` (or `dlbib update`) and commit it"
     )
+
+
+@pytest.mark.latex
+def test_committed_biblatex_export_passes_biber_without_warnings(tmp_path: Path) -> None:
+    path = EXPORTS / EXPORTERS["biblatex"].filename
+    if not path.exists():
+        assert not LIBRARY.exists()
+        return
+    biber = require_tool("biber")
+    result = subprocess.run(
+        [biber, "--tool", "--validate-datamodel", f"--output-file={tmp_path / 'o.bib'}", path],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    assert re.findall(r"^WARN - .*$", result.stdout, re.MULTILINE) == []
+
+
+@pytest.mark.latex
+def test_committed_bibtex_export_runs_through_plainnat_without_warnings(tmp_path: Path) -> None:
+    path = EXPORTS / EXPORTERS["bibtex"].filename
+    if not path.exists():
+        assert not LIBRARY.exists()
+        return
+    bibtex = require_tool("bibtex")
+    (tmp_path / "lib.bib").write_bytes(path.read_bytes())
+    (tmp_path / "t.aux").write_text(
+        "\\relax\n\\citation{*}\n\\bibstyle{plainnat}\n\\bibdata{lib}\n", encoding="ascii"
+    )
+    result = subprocess.run(
+        [bibtex, "t"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout
+    assert "Warning--" not in result.stdout
+    bbl = (tmp_path / "t.bbl").read_text(encoding="ascii")
+    assert bbl.count("\\bibitem") == len(load_library(LIBRARY).references)
