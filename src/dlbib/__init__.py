@@ -27,6 +27,8 @@ _EXPORTS = {
     "Config": "config",
     "load_config": "config",
     "DlbibError": "errors",
+    "EXPORTERS": "exporters",
+    "export_references": "exporters",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -28,6 +28,7 @@ MONTH_NAMES: Final = (
 KINDS: Final = ("arxiv", "article", "inproceedings", "chapter", "book", "web")
 _WEB_TYPES: Final = frozenset({"misc", "online", "electronic", "www", "webpage"})
 _NOT_A_VENUE: Final = re.compile(r"(?i)\barxiv\b|^corr$")
+_ARXIV_FIELDS: Final = ("url", "pdfurl", "doi", "note", "howpublished", "journal")
 _CONTROL: Final = re.compile(r"[\t\n\r]")
 _ISO_DATE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
@@ -154,7 +155,7 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
                 f"field {name!r} uses undefined @string macro {exc.args[0]!r}", ref.key
             ) from exc
         fields[name] = " ".join(value.split()) if _loose(value) else value
-    arxiv = arxiv_id_of(ref)
+    arxiv = arxiv_id_of(ref) if _may_cite_arxiv(fields) else None
     kind, subkind = _classify(ref, fields, arxiv is not None)
     try:
         authors = split_names(fields["author"]) if fields.get("author") else []
@@ -182,6 +183,13 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
         keywords=[k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()],
         files=parse_file_field(fields["file"]) if fields.get("file") else [],
     )
+
+
+def _may_cite_arxiv(fields: Mapping[str, str]) -> bool:
+    """A cheap pre-check for :func:`~dlbib.model.arxiv_id_of` (which reads the same fields)."""
+    if "eprint" in fields:
+        return True
+    return any("arxiv" in fields.get(n, "").lower() for n in _ARXIV_FIELDS)
 
 
 def _loose(value: str) -> bool:
