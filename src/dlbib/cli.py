@@ -10,7 +10,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -186,39 +186,43 @@ _EXPORT_FORMATS = ("bibtex", "biblatex", "csljson", "ris")
 def _write_exports(
     settings: Settings, formats: list[str], output: str | None, keys: tuple[str, ...], mode: str
 ) -> int:
-    """Export to files (or stdout for ``-o -``); returns how many entries were skipped."""
-    from .exporters import EXPORTERS, export_references, write_export
+    """Export to files (or stdout for ``-o -``); returns how many entries were left out.
+
+    Every text is made before any file is written, and each file is replaced atomically.
+    """
+    from .errors import ExportError
+    from .exporters import EXPORTERS, AttachmentMode, export_references, write_export
     from .library import load_library
 
     library = load_library(settings.library)
     refs = [library.get(key) for key in keys] if keys else library.references
-    skipped = 0
-
-    def report(exc: DlbibError) -> None:
-        nonlocal skipped
-        skipped += 1
-        click.echo(f"{getattr(exc, 'format', None)}: {exc}", err=True)
-
+    skipped: list[ExportError] = []
     exports_root = settings.config().exports_root
+    to_stdout = output == "-"
+    texts: list[tuple[str, Path, str]] = []
     for name in formats:
-        exporter = EXPORTERS[name]
-        to_stdout = output == "-"
-        target = Path(output) if output and not to_stdout else exports_root / exporter.filename
+        target = (
+            Path(output) if output and not to_stdout else exports_root / EXPORTERS[name].filename
+        )
         text = export_references(
             refs,
             name,
             strings=library.strings,
             base_dir=Path.cwd() if to_stdout else target.parent,
-            attachments=mode,  # type: ignore[arg-type]
+            attachments=cast("AttachmentMode", mode),
             library_root=settings.library.parent,
-            on_skip=report,
+            on_skip=skipped.append,
         )
+        texts.append((name, target, text))
+    for error in skipped:
+        click.echo(f"{error.format}: {error}", err=True)
+    for name, target, text in texts:
         if to_stdout:  # bytes: UTF-8 whatever the locale, and RIS keeps its CRLF
             click.get_binary_stream("stdout").write(text.encode("utf-8"))
         else:
             write_export(text, target)
             click.echo(f"{target}: {name}")
-    return skipped
+    return len(skipped)
 
 
 @cli.command()
