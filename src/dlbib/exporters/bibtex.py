@@ -149,7 +149,7 @@ def bibtex_fields(record: Record, options: ExportOptions) -> Fields:
         ("author", _names(record, "author")),
         ("editor", _names(record, "editor")),
         ("title", get("title")),
-        ("howpublished", record.arxiv_note if kind == "arxiv" else get("howpublished")),
+        ("howpublished", _howpublished(record)),
         ("journal", get("journal") or get("journaltitle") if kind == "article" else ""),
         ("booktitle", get("booktitle") if kind in ("inproceedings", "chapter") else ""),
         ("series", get("series")),
@@ -159,7 +159,7 @@ def bibtex_fields(record: Record, options: ExportOptions) -> Fields:
         ("edition", get("edition")),
         ("address", get("address") or get("location")),
         ("publisher", get("publisher") if kind not in ("arxiv", "web", "article") else ""),
-        ("type", get("type") if kind == "web" else ""),
+        ("type", get("type") if record.subkind == "blog" else ""),
         ("year", str(issued.year) if issued else ""),
         ("month", MONTHS[issued.month - 1] if issued and issued.month else ""),
         ("isbn", get("isbn") if kind in ("book", "chapter", "inproceedings") else ""),
@@ -173,6 +173,20 @@ def bibtex_fields(record: Record, options: ExportOptions) -> Fields:
         ("key", get("key") or _fallback_key(record)),
     ]
     return fields
+
+
+def _howpublished(record: Record) -> str:
+    """arXiv: ``arXiv:<id> [<class>]``; blog: its name; course/page: ``Online course, Coursera``.
+
+    natbib styles print ``howpublished`` but not ``type``, so a course or page says what it is
+    there (FORMATS.md §4.2: course → ``Online course``), followed by the site.
+    """
+    if record.kind == "arxiv":
+        return record.arxiv_note
+    site = record.get("howpublished") or record.get("organization")
+    if record.subkind in ("course", "webpage") and record.get("type"):
+        return ", ".join(part for part in (record.get("type"), site) if part)
+    return site
 
 
 def _fallback_key(record: Record) -> str:
