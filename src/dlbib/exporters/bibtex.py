@@ -144,7 +144,8 @@ def bibtex_fields(record: Record, options: ExportOptions) -> Fields:
     issued = record.issued
     note = get("note")
     if kind == "web" and record.accessed:
-        note = "; ".join(n for n in (note, f"Accessed: {record.accessed.iso()}") if n)
+        accessed = f"Accessed: {record.accessed.iso()}"  # natbib styles do not print urldate
+        note = f"{note}{'' if note.endswith('.') else '.'} {accessed}" if note else accessed
     fields: Fields = [
         ("author", _names(record, "author")),
         ("editor", _names(record, "editor")),
