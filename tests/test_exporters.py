@@ -416,3 +416,14 @@ def test_require_tool_skips_locally_and_fails_in_ci(
     (tmp_path / "biber").write_text("#!/bin/sh\n", encoding="ascii")
     (tmp_path / "biber").chmod(0o755)
     assert require_tool("biber") == str(tmp_path / "biber")
+
+
+@pytest.mark.parametrize(
+    "authors",
+    ["{}", "Plato", "{ACME Corp} and van der Maaten, Laurens and Smith, Jr., John"],
+    ids=["empty-name", "mononym", "mixed"],
+)
+def test_csl_json_layout_of_names(authors: str) -> None:
+    ref = Reference("k", "misc", {"title": "{T}", "author": "{" + authors + "}"})
+    text = export_references([ref], "csljson")
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"

@@ -90,6 +90,11 @@ def render(record: Record, options: ExportOptions) -> str:
     return "  " + _dump(item(record), 1)
 
 
+_NAME_OPEN: Final = "\n      {\n        "
+_NAME_SEP: Final = ",\n        "
+_NAME_CLOSE: Final = "\n      }"
+
+
 def _dump(value: Any, level: int) -> str:
     """``json.dumps(value, indent=2, ensure_ascii=False)`` at nesting ``level``, byte for byte.
 
@@ -100,6 +105,8 @@ def _dump(value: Any, level: int) -> str:
         return _encode_string(value)
     if isinstance(value, int):
         return str(value)
+    if level == 2 and isinstance(value, list) and all(isinstance(v, dict) for v in value):
+        return _dump_names(value)
     inner = "\n" + "  " * (level + 1)
     if isinstance(value, dict):
         if not value:
@@ -119,3 +126,17 @@ def assemble(entries: list[str]) -> str:
     if not entries:
         return "[]\n"
     return "[\n" + ",\n".join(entries) + "\n]\n"
+
+
+def _dump_names(names: list[dict[str, str]]) -> str:
+    """A name list at its fixed depth inside an item: the hot path of :func:`_dump`."""
+    if not names:
+        return "[]"
+    objects = []
+    for name in names:
+        if not name:
+            objects.append("\n      {}")
+            continue
+        body = _NAME_SEP.join(f"{_encode_string(k)}: {_encode_string(v)}" for k, v in name.items())
+        objects.append(_NAME_OPEN + body + _NAME_CLOSE)
+    return "[" + ",".join(objects) + "\n    ]"

@@ -29,7 +29,6 @@ TYPES: Final = {
 }
 EOL: Final = "\r\n"
 _BREAKS: Final = re.compile(r"[\r\n\u2028\u2029\t]+")
-_BREAK: Final = re.compile(r"[\r\n\u2028\u2029\t]")
 
 
 def _date(date: Date) -> str:
@@ -104,8 +103,8 @@ def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]
 
 
 def _one_line(value: str) -> str:
-    if _BREAK.search(value) is None:  # values arrive folded; this is only a guard
-        return value
+    if value.isprintable():  # no line breaks, tabs or other separators but the space
+        return value  # values arrive folded; this is only a guard
     return " ".join(_BREAKS.sub(" ", value).split())
 
 
