@@ -427,3 +427,10 @@ def test_csl_json_layout_of_names(authors: str) -> None:
     ref = Reference("k", "misc", {"title": "{T}", "author": "{" + authors + "}"})
     text = export_references([ref], "csljson")
     assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_bibtex_flavour_refuses_a_non_ascii_key() -> None:
+    ref = Reference("müller2020", "misc", {"title": "{T}"})
+    with pytest.raises(ExportError, match=r"müller2020: the citation key is not ASCII"):
+        export_references([ref], "bibtex")
+    assert "@online{müller2020," in export_references([ref], "biblatex")

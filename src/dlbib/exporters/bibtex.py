@@ -274,6 +274,12 @@ def render_bibtex(record: Record, options: ExportOptions) -> str:
 
     :raises ExportError: when a character has no ASCII LaTeX spelling (CJK, emoji).
     """
+    if not record.key.isascii():
+        raise ExportError(
+            "the citation key is not ASCII, which BibTeX cannot handle (use biblatex instead)",
+            record.key,
+            "bibtex",
+        )
     fields = [(n, _ascii_url(v) if n == "url" else v) for n, v in bibtex_fields(record, options)]
     return _entry(record, BIBTEX_TYPES[record.kind], fields, unicode_to_latex, "bibtex")
 
