@@ -3,13 +3,16 @@
 Attachment paths (FORMATS.md §7). Zotero resolves an imported ``L1``/``file`` path in
 ``Zotero.Translate.ItemSaver._parsePath`` (zotero/zotero
 ``chrome/content/zotero/xpcom/translation/translate_item.js``): absolute path first, then
-``_parsePathURI`` — ``Services.io.newURI(path, "", baseURI)`` with ``baseURI`` the imported file
-— then ``_parseRelativePath``, which appends ``/``-separated segments literally. The URI step
-resolves a relative reference by RFC 3986, dot segments included, so ``../papers/x.pdf`` from
+``_parsePathURI`` — ``Services.io.newURI(path, "", this._baseURI)`` — then
+``_parseRelativePath``, which appends ``/``-separated segments literally. For a file import,
+``Zotero.Translate.Import.prototype._prepareTranslation`` (``translate.js``) sets ``baseURI`` to
+``newFileURI(this.location)``, the ``file://`` URI of the imported file; the URI step resolves a
+relative reference against it by RFC 3986, dot segments included, so ``../papers/x.pdf`` in
 ``exports/library.ris`` reaches ``papers/x.pdf``. (FORMATS.md §7.1 says "no ``../``" because it
-read only the literal step.) dlbib therefore writes plain relative POSIX paths, ``../`` where
-needed. Limit: a ``../`` path whose file name holds ``%``, ``#`` or ``?`` is read as a URI
-escape/fragment/query there, and the literal step refuses ``..``; such files then stay behind.
+reasoned from the literal step only.) dlbib therefore writes plain relative POSIX paths, with
+``../`` where needed. Limit: in a ``../`` path a file name holding ``%``, ``#`` or ``?`` reads
+as a URI escape, fragment or query, and the literal step cannot climb with ``..``; such a PDF
+stays behind (the item still imports). Read from code, not run in a Zotero instance.
 """
 
 from __future__ import annotations
