@@ -434,3 +434,19 @@ def test_bibtex_flavour_refuses_a_non_ascii_key() -> None:
     with pytest.raises(ExportError, match=r"müller2020: the citation key is not ASCII"):
         export_references([ref], "bibtex")
     assert "@online{müller2020," in export_references([ref], "biblatex")
+
+
+@pytest.mark.parametrize(
+    ("library_path", "l1"),
+    [
+        ("papers/What is it? #1 100%.pdf", "../papers/What is it%3F %231 100%25.pdf"),
+        ("papers/plain name.pdf", "../papers/plain name.pdf"),
+    ],
+    ids=["uri-characters", "plain"],
+)
+def test_ris_paths_climbing_out_are_uri_safe(library_path: str, l1: str) -> None:
+    ref = Reference("k", "misc", {"title": "{T}", "file": "{:" + library_path + ":PDF}"})
+    text = export_references([ref], "ris", base_dir=ROOT / "exports", library_root=ROOT)
+    assert f"L1  - {l1}\r\n" in text
+    bib = export_references([ref], "biblatex", base_dir=ROOT / "exports", library_root=ROOT)
+    assert "= {:../" + library_path + ":PDF}\n" in bib

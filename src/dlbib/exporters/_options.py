@@ -10,9 +10,10 @@ Attachment paths (FORMATS.md §7). Zotero resolves an imported ``L1``/``file`` p
 relative reference against it by RFC 3986, dot segments included, so ``../papers/x.pdf`` in
 ``exports/library.ris`` reaches ``papers/x.pdf``. (FORMATS.md §7.1 says "no ``../``" because it
 reasoned from the literal step only.) dlbib therefore writes plain relative POSIX paths, with
-``../`` where needed. Limit: in a ``../`` path a file name holding ``%``, ``#`` or ``?`` reads
-as a URI escape, fragment or query, and the literal step cannot climb with ``..``; such a PDF
-stays behind (the item still imports). Read from code, not run in a Zotero instance.
+``../`` where needed. In a ``../`` path, ``%``, ``#`` and ``?`` would read as a URI escape,
+fragment or query (and the literal step cannot climb with ``..``), so RIS writes those three
+percent-encoded there; the .bib ``file`` field stays literal for JabRef and friends. Read from
+code, not run in a Zotero instance.
 """
 
 from __future__ import annotations

@@ -95,11 +95,19 @@ def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]
     for file in record.files:
         path = options.file_path(file)
         if path:
-            lines.append(("L1" if is_pdf(file) else "L4", path))
+            lines.append(("L1" if is_pdf(file) else "L4", _uri_safe(path)))
     pdfurl = record.fields.get("pdfurl", "")
     if pdfurl and options.attachments != "none":
         lines.append(("L4", re.sub(r"\\([_%#&~])", r"\1", pdfurl)))
     return lines
+
+
+def _uri_safe(path: str) -> str:
+    """Zotero reaches a ``../`` path only as a relative URI (see ``_options``), where ``%``, ``#``
+    and ``?`` would be an escape, a fragment and a query: write those three percent-encoded."""
+    if not path.startswith("../") or not any(ch in path for ch in "%#?"):
+        return path
+    return path.replace("%", "%25").replace("#", "%23").replace("?", "%3F")
 
 
 def _one_line(value: str) -> str:
