@@ -20,9 +20,22 @@ _ASCII_FOLD: Final = str.maketrans(
 )  # fmt: skip
 
 
-_PLAIN: Final = re.compile(r"[\\{}$~]|``|''|--|!`|\?`")
+_LATEX_MARKS: Final = ("\\", "{", "}", "$", "~", "``", "''", "--", "!`", "?`")
 """What makes a value LaTeX rather than plain text: macros, groups, math, ties, quote and dash
-ligatures."""
+ligatures. (Plain ``in`` tests: much faster than one regex over long abstracts.)"""
+
+
+def _is_plain(value: str) -> bool:
+    return not any(mark in value for mark in _LATEX_MARKS)
+
+
+def _is_folded(value: str) -> bool:
+    """True when ``" ".join(value.split())`` would not change ``value``."""
+    return (
+        value.isprintable()
+        and "  " not in value
+        and (not value or (not value[0].isspace() and not value[-1].isspace()))
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -31,8 +44,8 @@ def latex_to_text(value: str) -> str:
 
     Math is kept as pylatexenc renders it; whitespace is folded to single spaces.
     """
-    if _PLAIN.search(value) is None:  # nothing LaTeX would change: skip the parser
-        return " ".join(value.split())
+    if _is_plain(value):  # nothing LaTeX would change: skip the parser
+        return value if _is_folded(value) else " ".join(value.split())
     if "$" in value:
         value = _math_scripts(value)
     if "%" in value:  # a bare % in a field means a percent sign, not a LaTeX comment
