@@ -87,7 +87,21 @@ def item(record: Record) -> dict[str, Any]:
 def render(record: Record, options: ExportOptions) -> str:
     """One item as indented JSON, ready to sit inside the file's array."""
     del options  # CSL-JSON has no attachments
-    return "  " + _dump(item(record), 1)
+    return "  " + _dump_item(item(record))
+
+
+def _dump_item(data: dict[str, Any]) -> str:
+    """One item at depth 1, laid out as ``json.dumps(indent=2)`` does (see :func:`_dump`)."""
+    members = []
+    for key, value in data.items():
+        if isinstance(value, str):
+            text = _encode_string(value)
+        elif key in ("author", "editor"):
+            text = _dump_names(value)
+        else:
+            text = _dump(value, 2)
+        members.append(f"\n    {_encode_string(key)}: {text}")
+    return "{" + ",".join(members) + "\n  }"
 
 
 _NAME_OPEN: Final = "\n      {\n        "
@@ -105,8 +119,6 @@ def _dump(value: Any, level: int) -> str:
         return _encode_string(value)
     if isinstance(value, int):
         return str(value)
-    if level == 2 and isinstance(value, list) and all(isinstance(v, dict) for v in value):
-        return _dump_names(value)
     inner = "\n" + "  " * (level + 1)
     if isinstance(value, dict):
         if not value:
