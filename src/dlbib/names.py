@@ -82,13 +82,17 @@ def split_names(value: str) -> list[Name]:
 
     :raises NameSplitError: when one of them cannot be split.
     """
-    if "{" in value:
+    persons = _AND.split(value.strip())
+    if "{" in value and not all(_balanced(p) for p in persons):
+        # an " and " inside braces ({Barnes and Noble}) was split: let BibTeX's rules decide
         from bibtexparser.middlewares.names import split_multiple_persons_names
 
         persons = split_multiple_persons_names(value)
-    else:  # no braces, so no protected " and ": a plain split says the same, much faster
-        persons = _AND.split(value.strip())
     return [split_name(person) for person in persons if person]
+
+
+def _balanced(text: str) -> bool:
+    return text.count("{") == text.count("}")
 
 
 @functools.lru_cache(maxsize=16384)

@@ -28,6 +28,10 @@ MONTH_NAMES: Final = (
 KINDS: Final = ("arxiv", "article", "inproceedings", "chapter", "book", "web")
 _WEB_TYPES: Final = frozenset({"misc", "online", "electronic", "www", "webpage"})
 _NOT_A_VENUE: Final = re.compile(r"(?i)\barxiv\b|^corr$")
+_VERBATIM_ESCAPE: Final = re.compile(r"\\([_%#&~$])")
+_DASHES: Final = re.compile(r"\s*[-\u2013\u2014]+\s*")
+_YEAR: Final = re.compile(r"\d{4}")
+_KEYWORD_SEPARATORS: Final = re.compile(r"[,;]")
 _ARXIV_FIELDS: Final = ("url", "pdfurl", "doi", "note", "howpublished", "journal")
 _ISO_DATE: Final = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
@@ -161,8 +165,8 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
         editors = split_names(fields["editor"]) if fields.get("editor") else []
     except NameSplitError as exc:
         raise ExportError(str(exc), ref.key) from exc
-    doi = normalize_doi(_unescape_verbatim(fields["doi"])) if "doi" in fields else ""
-    url = _unescape_verbatim(fields["url"]) if "url" in fields else ""
+    doi = normalize_doi(unescape_verbatim(fields["doi"])) if "doi" in fields else ""
+    url = unescape_verbatim(fields["url"]) if "url" in fields else ""
     if arxiv and kind == "arxiv":
         doi = doi or arxiv.doi
         url = url or arxiv.abs_url
@@ -179,9 +183,16 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
         arxiv_class=fields.get("primaryclass") or fields.get("eprintclass", ""),
         doi=doi,
         url=url,
-        keywords=[k.strip() for k in re.split(r"[,;]", fields.get("keywords", "")) if k.strip()],
+        keywords=_keywords(fields.get("keywords", "")),
         files=parse_file_field(fields["file"]) if fields.get("file") else [],
     )
+
+
+def _keywords(value: str) -> list[str]:
+    """``a, b; c`` → ``["a", "b", "c"]`` (BibTeX keywords; Zotero splits on both)."""
+    if not value:
+        return []
+    return [k.strip() for k in _KEYWORD_SEPARATORS.split(value) if k.strip()]
 
 
 def _may_cite_arxiv(fields: Mapping[str, str]) -> bool:
@@ -224,16 +235,18 @@ def _classify(ref: Reference, fields: Mapping[str, str], has_arxiv: bool) -> tup
     )
 
 
-def _unescape_verbatim(value: str) -> str:
+def unescape_verbatim(value: str) -> str:
     """URLs and DOIs are verbatim: undo LaTeX escapes someone may have added (``\\_`` → ``_``)."""
     if "\\" not in value:
         return value.strip()
-    return re.sub(r"\\([_%#&~$])", r"\1", value).strip()
+    return _VERBATIM_ESCAPE.sub(r"\1", value).strip()
 
 
 def split_pages(value: str) -> tuple[str, str]:
     """``436--444`` → ``("436", "444")``; an article number ``e123`` → ``("e123", "")``."""
-    first, _, last = re.sub(r"\s*[-\u2013\u2014]+\s*", "-", value.strip()).partition("-")
+    if not value:
+        return "", ""
+    first, _, last = _DASHES.sub("-", value.strip()).partition("-")
     return first, last
 
 
@@ -247,7 +260,7 @@ def _month_number(value: str) -> int | None:
 def _issued(fields: Mapping[str, str]) -> Date | None:
     date = _iso_date(fields.get("date", ""))
     year_text = fields.get("year", "")
-    m = re.search(r"\d{4}", year_text)
+    m = _YEAR.search(year_text)
     if not m:
         return date
     year = int(m.group(0))

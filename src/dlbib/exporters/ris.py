@@ -15,7 +15,7 @@ from typing import Final
 
 from ..names import decode_name, format_ris_name
 from ._options import ExportOptions, is_pdf
-from ._record import Date, Record, split_pages
+from ._record import Date, Record, split_pages, unescape_verbatim
 
 TYPES: Final = {
     "arxiv": "UNPB",
@@ -98,7 +98,7 @@ def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]
             lines.append(("L1" if is_pdf(file) else "L4", _uri_safe(path)))
     pdfurl = record.fields.get("pdfurl", "")
     if pdfurl and options.attachments != "none":
-        lines.append(("L4", re.sub(r"\\([_%#&~])", r"\1", pdfurl)))
+        lines.append(("L4", unescape_verbatim(pdfurl)))
     return lines
 
 
