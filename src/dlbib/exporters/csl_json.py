@@ -98,12 +98,17 @@ def _dump_item(data: dict[str, Any]) -> str:
             text = _encode_string(value)
         elif key in ("author", "editor"):
             text = _dump_names(value)
+        elif key in ("issued", "accessed") and list(value) == ["date-parts"]:
+            numbers = ",\n          ".join(str(n) for n in value["date-parts"][0])
+            text = _DATE_OPEN + numbers + _DATE_CLOSE
         else:
             text = _dump(value, 2)
         members.append(f"\n    {_encode_string(key)}: {text}")
     return "{" + ",".join(members) + "\n  }"
 
 
+_DATE_OPEN: Final = '{\n      "date-parts": [\n        [\n          '
+_DATE_CLOSE: Final = "\n        ]\n      ]\n    }"
 _NAME_OPEN: Final = "\n      {\n        "
 _NAME_SEP: Final = ",\n        "
 _NAME_CLOSE: Final = "\n      }"
