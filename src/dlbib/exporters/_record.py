@@ -148,15 +148,17 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
     """
     fields: dict[str, str] = {}
     for name, raw in ref.fields.items():
-        if name == "month":
-            fields[name] = raw.strip().strip('{}"').strip()
-            continue
-        try:
-            value = resolve_value(raw, strings)
-        except KeyError as exc:
-            raise ExportError(
-                f"field {name!r} uses undefined @string macro {exc.args[0]!r}", ref.key
-            ) from exc
+        if raw[:1] == "{" and raw[-1:] == "}" and "#" not in raw:
+            value = raw[1:-1]  # the common case, inlined (hot: every field of every entry)
+        elif name == "month":
+            value = raw.strip().strip('{}"').strip()
+        else:
+            try:
+                value = resolve_value(raw, strings)
+            except KeyError as exc:
+                raise ExportError(
+                    f"field {name!r} uses undefined @string macro {exc.args[0]!r}", ref.key
+                ) from exc
         fields[name] = " ".join(value.split()) if _loose(value) else value
     arxiv = arxiv_id_of(ref) if _may_cite_arxiv(fields) else None
     kind, subkind = _classify(ref, fields, arxiv is not None)
