@@ -450,3 +450,13 @@ def test_ris_paths_climbing_out_are_uri_safe(library_path: str, l1: str) -> None
     assert f"L1  - {l1}\r\n" in text
     bib = export_references([ref], "biblatex", base_dir=ROOT / "exports", library_root=ROOT)
     assert "= {:../" + library_path + ":PDF}\n" in bib
+
+
+def test_and_others_stays_in_bib_but_not_in_plain_text_formats() -> None:
+    ref = Reference("k", "misc", {"title": "{T}", "author": "{Hinton, Geoffrey and others}"})
+    assert "AU  - others" not in export_references([ref], "ris")
+    assert "AU  - Hinton, Geoffrey\r\n" in export_references([ref], "ris")
+    assert json.loads(export_references([ref], "csljson"))[0]["author"] == [
+        {"family": "Hinton", "given": "Geoffrey"}
+    ]
+    assert "{Hinton, Geoffrey and others}" in export_references([ref], "bibtex")

@@ -95,6 +95,10 @@ def _balanced(text: str) -> bool:
     return text.count("{") == text.count("}")
 
 
+OTHERS: Final = Name(family="others")
+"""BibTeX's ``and others`` (printed "et al."); plain-text formats leave it out."""
+
+
 @functools.lru_cache(maxsize=16384)
 def decode_name(name: Name) -> Name:
     """The name with every part turned from LaTeX into plain Unicode (for RIS and CSL-JSON)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from json.encoder import encode_basestring as _encode_string
 from typing import Any, Final
 
-from ..names import Name, decode_name
+from ..names import OTHERS, Name, decode_name
 from ._options import ExportOptions
 from ._record import Record, split_pages
 
@@ -46,8 +46,8 @@ def item(record: Record) -> dict[str, Any]:
         "citation-key": record.key,
         "type": TYPES[kind],
         "title": text("title"),
-        "author": [_name(n) for n in record.authors],
-        "editor": [_name(n) for n in record.editors],
+        "author": [_name(n) for n in record.authors if n != OTHERS],
+        "editor": [_name(n) for n in record.editors if n != OTHERS],
     }
     if kind == "article":
         data["container-title"] = text("journal") or text("journaltitle")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ..names import decode_name, format_ris_name
+from ..names import OTHERS, decode_name, format_ris_name
 from ._options import ExportOptions, is_pdf
 from ._record import Date, Record, split_pages, unescape_verbatim
 
@@ -43,9 +43,11 @@ def render(record: Record, options: ExportOptions) -> str:
     kind = record.subkind or record.kind
     ty = TYPES[kind]
     lines: list[tuple[str, str]] = [("TY", ty), ("ID", record.key), ("TI", record.text("title"))]
-    lines += [("AU", format_ris_name(decode_name(n))) for n in record.authors]
+    lines += [("AU", format_ris_name(decode_name(n))) for n in record.authors if n != OTHERS]
     lines += [
-        ("A3" if ty == "BOOK" else "A2", format_ris_name(decode_name(n))) for n in record.editors
+        ("A3" if ty == "BOOK" else "A2", format_ris_name(decode_name(n)))
+        for n in record.editors
+        if n != OTHERS
     ]
     if record.issued:
         lines.append(("PY", str(record.issued.year)))
