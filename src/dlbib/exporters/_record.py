@@ -201,7 +201,11 @@ def _may_cite_arxiv(fields: Mapping[str, str]) -> bool:
     """A cheap pre-check for :func:`~dlbib.model.arxiv_id_of` (which reads the same fields)."""
     if "eprint" in fields:
         return True
-    return any("arxiv" in fields.get(n, "").lower() for n in _ARXIV_FIELDS)
+    for name in _ARXIV_FIELDS:
+        value = fields.get(name)
+        if value and "arxiv" in value.lower():
+            return True
+    return False
 
 
 def _loose(value: str) -> bool:
