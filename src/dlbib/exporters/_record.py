@@ -53,7 +53,7 @@ class Date:
         return "-".join(f"{p:02d}" if i else str(p) for i, p in enumerate(self.parts()))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: cheaper to build; nothing changes it after build_record
 class Record:
     """An entry ready for writing: everything a writer needs, nothing it has to parse."""
 
@@ -159,7 +159,12 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
                 raise ExportError(
                     f"field {name!r} uses undefined @string macro {exc.args[0]!r}", ref.key
                 ) from exc
-        fields[name] = " ".join(value.split()) if _loose(value) else value
+        if (  # whitespace to fold? (inlined: hot)
+            "  " in value or "\n" in value or "\t" in value or "\r" in value
+            or value[:1].isspace() or value[-1:].isspace()
+        ):  # fmt: skip
+            value = " ".join(value.split())
+        fields[name] = value
     arxiv = arxiv_id_of(ref) if _may_cite_arxiv(fields) else None
     kind, subkind = _classify(ref, fields, arxiv is not None)
     try:
@@ -206,14 +211,6 @@ def _may_cite_arxiv(fields: Mapping[str, str]) -> bool:
         if value and "arxiv" in value.lower():
             return True
     return False
-
-
-def _loose(value: str) -> bool:
-    """True when whitespace needs folding (cheaper than always splitting long abstracts)."""
-    if not value:
-        return False
-    edges = value[0].isspace() or value[-1].isspace()
-    return edges or "  " in value or "\n" in value or "\t" in value or "\r" in value
 
 
 def _classify(ref: Reference, fields: Mapping[str, str], has_arxiv: bool) -> tuple[str, str]:
