@@ -32,11 +32,9 @@ path, fmt = Path(sys.argv[1]), sys.argv[2]
 best = {"bare": 1e9, "total": 1e9, "export": 1e9}
 for _ in range(3):
     t0 = time.perf_counter(); parse_file(str(path)); best["bare"] = min(best["bare"], time.perf_counter() - t0)
-from dlbib import names, text
-
-
 def cold():  # every run starts with empty caches, like a fresh `dlbib export`
-    for module in (names, text):
+    dlbib_modules = [m for n, m in list(sys.modules.items()) if n.startswith("dlbib")]
+    for module in dlbib_modules:
         for obj in vars(module).values():
             if hasattr(obj, "cache_clear") and obj.__name__ not in ("_converter", "_encoder"):
                 obj.cache_clear()

@@ -10,6 +10,7 @@ organisations are ``literal`` names and particles stay in ``family``. CSL-JSON c
 
 from __future__ import annotations
 
+import functools
 from json.encoder import encode_basestring as _encode_string
 from typing import Any, Final
 
@@ -30,11 +31,16 @@ TYPES: Final = {
 
 
 def _name(name: Name) -> dict[str, str]:
+    return dict(_name_parts(name))
+
+
+@functools.lru_cache(maxsize=16384)
+def _name_parts(name: Name) -> tuple[tuple[str, str], ...]:
     plain = decode_name(name)
     if plain.literal:
-        return {"literal": plain.literal}
-    parts = {"family": plain.family, "given": plain.given, "suffix": plain.suffix}
-    return {k: v for k, v in parts.items() if v}
+        return (("literal", plain.literal),)
+    parts = (("family", plain.family), ("given", plain.given), ("suffix", plain.suffix))
+    return tuple((k, v) for k, v in parts if v)
 
 
 def item(record: Record) -> dict[str, Any]:
