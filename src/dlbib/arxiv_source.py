@@ -382,7 +382,7 @@ def _is_unreachable(exc: requests.ConnectionError) -> bool:
 
 def _reason(exc: BaseException) -> str:
     for e in _chain(exc):
-        m = re.search(r"\[Errno -?\d+\] ([^')\]]+)", str(e))
+        m = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(e))
         if m:
             return m.group(1).strip().rstrip(".").lower()
     return type(exc).__name__
