@@ -290,13 +290,13 @@ class _Run:
                 continue
             self.succeeded += 1
             for ident in batch:
-                for ref, wanted in self.to_fetch[ident]:
+                for ref, _ in self.to_fetch[ident]:
                     record = found.records.get(ident)
                     if record is None:
                         self.add(ref.key, "missing", arxiv_id=ident,
                                  reason=f"arXiv has no paper {ident}")  # fmt: skip
                     else:
-                        self.apply(ref, wanted, record)
+                        self.apply(ref, record)
             self.step()
 
     def fail_rest(self, ids: Sequence[str], reason: str) -> None:
@@ -321,7 +321,7 @@ class _Run:
             self.succeeded += 1
             match = accept_match(ref.title, ref.authors, ref.year, candidates)
             if match.record is not None:
-                self.apply(ref, match.record.arxiv_id.with_version(None), match.record, True)
+                self.apply(ref, match.record, True)
             else:
                 listed = [f"{c.arxiv_id.id}: {c.title}" for c in match.candidates[:5]]
                 self.add(ref.key, "unmatched", reason=match.reason, candidates=listed)
@@ -329,10 +329,8 @@ class _Run:
                 self.state.section(ref.key, "arxiv")["searched_at"] = _stamp(self.now)
             self.step()
 
-    def apply(
-        self, ref: Reference, wanted: ArxivId, record: ArxivRecord, by_search: bool = False
-    ) -> None:
-        outcome, new_ref = merge_record(ref, wanted, record, self.state, self.options, self.now)
+    def apply(self, ref: Reference, record: ArxivRecord, by_search: bool = False) -> None:
+        outcome, new_ref = merge_record(ref, record, self.state, self.options, self.now)
         outcome.found_by_search = by_search
         self.report.outcomes.append(outcome)
         if new_ref is not ref:
@@ -367,7 +365,6 @@ def _same(a: str, b: str) -> bool:
 
 def merge_record(
     ref: Reference,
-    wanted: ArxivId,
     record: ArxivRecord,
     state: SyncState,
     options: SyncOptions,
@@ -383,7 +380,9 @@ def merge_record(
     base: dict[str, str] = (state.get(ref.key, "fetched") or {}) if same_paper else {}
     known = _version_of(ref.get("arxivversion")) or (info.get("version") if same_paper else None)
     latest = record.version
-    pin = wanted.version or (known if options.versions == "pinned" else None)
+    cited = ArxivId.find(ref.get("eprint") or "")
+    entry_pin = cited.version if cited else None
+    pin = entry_pin or (known if options.versions == "pinned" else None)
     outcome = EntryOutcome(ref.key, "unchanged", arxiv_id=record.arxiv_id.id)
     if known and latest and latest > known:
         outcome.old_version, outcome.new_version = known, latest
@@ -393,7 +392,7 @@ def merge_record(
         state.section(ref.key, "arxiv").update(new_info)
         return outcome, ref
     upstream = {name: raw_value(name, v) for name, v in record_fields(record).items()}
-    if wanted.version:  # pinned by a versioned eprint: the user's eprint stays as written
+    if entry_pin:  # pinned by a versioned eprint: the user's eprint stays as written
         upstream.pop("eprint", None)
     published = {"doi": record.doi, "journal_ref": record.journal_ref}
     if any(published.values()) and any(info.get(k) != v for k, v in published.items()):
