@@ -61,7 +61,7 @@ def _emit_json(data: Any) -> None:
     help="The library file; everything dlbib keeps for it lives beside it. Env: DLBIB_LIBRARY.",
 )
 @click.option("-v", "--verbose", count=True, help="Log what happens (-vv for HTTP details).")
-@click.version_option(package_name="dlbib")
+@click.version_option(package_name="dlbib", prog_name="dlbib")
 @click.pass_context
 def cli(ctx: click.Context, library: Path, verbose: int) -> None:
     """dlbib: a reading list's papers as a living, verified BibTeX library.
