@@ -190,6 +190,7 @@ def test_sidecar_records_fetch_deterministically(api, config, make_source) -> No
         "fetched_at": "2026-11-26T12:00:00Z",
     }
     assert ioffe["fetched"]["month"] == "feb"
+    assert ioffe["fetched"]["abstract"].startswith("sha256:")  # long values: a hash
     assert state["entries"]["lecun2015deep"]["arxiv"] == {"searched_at": "2026-11-26T12:00:00Z"}
     first = config.state_path.read_bytes()
     run(config, make_source, refresh=True)

@@ -16,6 +16,9 @@ sync last fetched (sidecar section ``fetched``) and *upstream* = arXiv's value n
 * otherwise the user's value is kept; when arXiv's value differs from the last fetch (or there
   was none), it is reported as a conflict.
 
+The sidecar keeps short fetched values verbatim and long ones (abstracts) as a hash
+(:func:`fingerprint`): the merge only ever compares them for equality.
+
 Fields arXiv does not provide are never touched, so unknown fields are never dropped. An arXiv
 DataCite DOI (``10.48550/arXiv.…``) counts as empty when arXiv reports the published DOI.
 
@@ -35,6 +38,7 @@ again unless ``refresh``. Entries without an arXiv id are title-searched when th
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -59,6 +63,9 @@ PAPER_TYPES: Final = frozenset(
      "phdthesis", "mastersthesis"}
 )  # fmt: skip
 """Entry types title-searched on arXiv when they have no arXiv id."""
+
+FINGERPRINT_OVER: Final = 160
+"""Fetched values longer than this are kept in the sidecar as a hash."""
 
 Status = Literal["updated", "unchanged", "fresh", "skipped", "unmatched", "missing", "failed"]
 Progress = Callable[[int, int], None]
@@ -358,6 +365,14 @@ def _version_of(text: str | None) -> int | None:
     return None
 
 
+def fingerprint(raw: str) -> str:
+    """What the sidecar keeps of a fetched value: short values verbatim, long ones (abstracts)
+    as ``sha256:<16 hex>``, which is all the merge needs (it only compares for equality)."""
+    if len(raw) <= FINGERPRINT_OVER:
+        return raw
+    return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
 def _same(a: str, b: str) -> bool:
     """Equal content, formatting aside (braces, LaTeX, case, punctuation, spacing)."""
     return a == b or normalize_title(unbrace(a)) == normalize_title(unbrace(b))
@@ -411,7 +426,7 @@ def merge_record(
     section.update(new_info, **{k: v for k, v in published.items() if v})
     fetched = state.section(ref.key, "fetched")
     fetched.clear()
-    fetched.update(upstream)
+    fetched.update({name: fingerprint(raw) for name, raw in upstream.items()})
     if not updates:
         return outcome, ref
     outcome.status = "updated"
@@ -436,10 +451,11 @@ def _merge_fields(
         if current is not None and _same(current, new):
             continue
         empty = current is None or not unbrace(current).strip()
-        if empty or name in overwrite or (current == old and name not in fill_only):
+        untouched = current is not None and fingerprint(current) == old
+        if empty or name in overwrite or (untouched and name not in fill_only):
             updates[name] = new
             outcome.changes.append(FieldChange(name, ref.fields.get(name), new))
-        elif current is not None and name not in fill_only and (old is None or not _same(old, new)):
+        elif current is not None and name not in fill_only and old != fingerprint(new):
             outcome.conflicts.append(Conflict(name, current, new))
     return updates
 
