@@ -400,3 +400,34 @@ def test_library_saved_but_sidecar_lost_heals_on_rerun(api, config, make_source)
     assert report.having("updated") == []
     assert {c.name for o in report.outcomes for c in o.conflicts} <= {"title"}
     assert config.library.read_bytes() == library
+
+
+def test_deleted_entries_are_forgotten_by_a_full_sync(api, config, make_source) -> None:
+    run(config, make_source)
+    text = config.library.read_text(encoding="utf-8")
+    start = text.index("@misc{ioffe2015batch")
+    config.library.write_text(text[:start] + text[text.index("@inproceedings{he2015") :])
+    run(config, make_source, keys=["he2015delving"])
+    assert load_state(config.state_path).get("ioffe2015batch", "arxiv") is not None
+    run(config, make_source)
+    assert "ioffe2015batch" not in load_state(config.state_path).entries
+
+
+def test_deferred_interrupts_hold_ctrl_c_until_both_writes_end() -> None:
+    import os
+    import signal
+
+    from dlbib.sync import deferred_interrupts
+
+    done: list[str] = []
+
+    def two_writes() -> None:
+        with deferred_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("first write")
+            done.append("second write")
+
+    with pytest.raises(KeyboardInterrupt):
+        two_writes()
+    assert done == ["first write", "second write"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

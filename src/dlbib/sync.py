@@ -208,6 +208,11 @@ def sync_metadata(
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing was changed).
     """
     refs = [library.get(k) for k in keys] if keys else library.references
+    if not keys:  # forget what sync knew of entries that were deleted from the library
+        present = {ref.key for ref in refs}
+        for gone in [k for k in state.entries if k not in present]:
+            state.drop(gone, "arxiv")
+            state.drop(gone, "fetched")
     run = _Run(library, state, source, options, progress, SyncReport(dry_run=options.dry_run))
     run.plan(refs)
     run.fetch_all()
