@@ -309,9 +309,8 @@ def sync(
     from .errors import ArxivUnreachableError
     from .sync import SyncOptions
 
-    config = settings.config()
     fields = frozenset(f.lower() for f in overwrite)
-    options = SyncOptions(dry_run, refresh, fields, search, config.versions, config.fresh_days)
+    options = SyncOptions(dry_run=dry_run, refresh=refresh, overwrite=fields, search=search)
     try:
         report = _run_sync(settings, keys, options)
     except ArxivUnreachableError as exc:

@@ -84,10 +84,11 @@ class SyncOptions:
     """Fields where arXiv's value replaces the user's (settles conflicts)."""
     search: bool = True
     """Title-search papers that have no arXiv id."""
-    versions: str = "latest"
-    """``latest`` follows new arXiv versions; ``pinned`` only reports them."""
-    fresh_days: float = 7.0
-    """Results younger than this are not looked up again."""
+    versions: str | None = None
+    """``latest`` follows new arXiv versions; ``pinned`` only reports them (None: the
+    library's config, else ``latest``)."""
+    fresh_days: float | None = None
+    """Results younger than this (days) are not looked up again (None: config, else 7)."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     """The current time (UTC)."""
 
@@ -267,7 +268,8 @@ class _Run:
         if self.options.refresh or not stamp or info.get("id") != ident:
             return False
         age = self.now - datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        return age < timedelta(days=self.options.fresh_days)
+        fresh_days = 7.0 if self.options.fresh_days is None else self.options.fresh_days
+        return age < timedelta(days=fresh_days)
 
     def add(self, key: str, status: Status, **details: Any) -> EntryOutcome:
         outcome = EntryOutcome(key, status, **details)
@@ -500,7 +502,7 @@ def sync_library(
     with Ctrl-C held in between); on an exception or Ctrl-C before that, neither changes.
     With ``options.dry_run`` nothing is written.
 
-    :param options: default: from ``config`` (``versions``, ``fresh_days``).
+    :param options: how to sync; ``versions``/``fresh_days`` left None come from ``config``.
     :param source: default: an :class:`ArxivSource` on ``config``'s API URL and delay.
     :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing written).
@@ -510,10 +512,12 @@ def sync_library(
     from .library import library_lock, load_library, save_library
     from .state import load_state, save_state
 
-    if options is None:
-        options = SyncOptions(versions=config.versions, fresh_days=config.fresh_days)
-    elif options.versions == "latest" and config.versions != "latest":
-        options = replace(options, versions=config.versions)
+    options = options or SyncOptions()
+    options = replace(
+        options,
+        versions=options.versions or config.versions,
+        fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
+    )
     if source is None:
         source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
     with library_lock(config.library):
