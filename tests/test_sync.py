@@ -431,3 +431,26 @@ def test_deferred_interrupts_hold_ctrl_c_until_both_writes_end() -> None:
         two_writes()
     assert done == ["first write", "second write"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"eprint": "{1502.03167v2}"}, "1502.03167v2"),
+        ({"eprint": "{cs/0112017}"}, "cs/0112017"),
+        ({"url": "{http://export.arxiv.org/pdf/1502.03167v1.pdf}"}, "1502.03167v1"),
+        ({"doi": "{10.48550/arXiv.1502.03167}"}, "1502.03167"),
+        ({"note": "{arXiv:1502.03167 [cs.LG]}"}, "1502.03167"),
+        ({"journal": "{arxiv.org/abs/2205.11916}"}, "2205.11916"),
+        ({"eprint": "{hep-th/9901001}", "archiveprefix": "{arXiv}"}, "hep-th/9901001"),
+        ({"eprint": "{12345}", "eprinttype": "{pubmed}"}, None),
+        ({"url": "{https://example.com/1502.03167}"}, None),
+    ],
+    ids=["versioned", "old-style", "pdf-url", "arxiv-doi", "note", "link-in-journal",
+         "old-style-prefix", "other-eprint", "other-url"],
+)  # fmt: skip
+def test_entry_arxiv_id(fields: dict[str, str], expected: str | None) -> None:
+    from dlbib.sync import entry_arxiv_id
+
+    found = entry_arxiv_id(Reference("k", "misc", fields))
+    assert (str(found) if found else None) == expected

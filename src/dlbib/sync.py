@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -66,6 +67,8 @@ PAPER_TYPES: Final = frozenset(
 
 FINGERPRINT_OVER: Final = 160
 """Fetched values longer than this are kept in the sidecar as a hash."""
+
+_ARXIV_LINK: Final = re.compile(r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/[\w./-]+")
 
 Status = Literal["updated", "unchanged", "fresh", "skipped", "unmatched", "missing", "failed"]
 Progress = Callable[[int, int], None]
@@ -189,7 +192,14 @@ def entry_arxiv_id(ref: Reference) -> ArxivId | None:
     prefix = (ref.get("archiveprefix") or ref.get("eprinttype") or "arxiv").lower()
     if eprint and prefix == "arxiv":
         return ArxivId.parse(eprint)
-    return arxiv_id_of(ref)
+    found = arxiv_id_of(ref)
+    if found is None:  # an arxiv.org link pasted into another field (``journal``, ``note``)
+        for name in ("journal", "note", "howpublished", "booktitle"):
+            m = _ARXIV_LINK.search(ref.get(name) or "")
+            found = ArxivId.find(m.group(0)) if m else None
+            if found:
+                break
+    return found
 
 
 def sync_metadata(
