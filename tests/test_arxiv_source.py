@@ -348,3 +348,32 @@ def test_every_arxiv_error_is_mapped(error, arxiv_url) -> None:
     assert isinstance(info.value, SourceError | DlbibError)
     assert info.value.__cause__ is error
     assert info.value.url == "u"
+
+
+def test_fake_server_runs_standalone(make_source) -> None:
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.arxiv_server", "--port", "0", "--data", str(DATA)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+/api/query)", banner)
+        assert m, banner
+        assert "with 6 entries" in banner
+        source = make_source(api_url=m.group(1))
+        assert sorted(source.fetch(ids(*SIX)).records) == SIX
+        found = source.search_title("Recurrent Neural Network Regularization")
+        assert [r.arxiv_id.id for r in found] == ["1409.2329"]
+        assert requests.get(m.group(1).replace("/api/query", "/nope"), timeout=5).status_code == 404
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
