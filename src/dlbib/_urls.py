@@ -241,6 +241,20 @@ def url_key(url: str) -> str:
     return (host + path + ("?" + query if query else "")).lower()
 
 
+def strip_tracking(url: str) -> str:
+    """``url`` without tracking query parameters (``utm_*``, ``referrer_access_token``, …)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [
+        piece
+        for piece in parts.query.split("&")
+        if piece.split("=", 1)[0].lower() not in TRACKING_PARAMS
+        and not piece.lower().startswith("utm_")
+    ]
+    return parts._replace(query="&".join(kept)).geturl()
+
+
 def is_image(url: str) -> bool:
     """True for links to image files (badges, figures)."""
     return unquote(urlsplit(url).path).lower().endswith(IMAGE_SUFFIXES)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
 from ._identity import Index, describe, library_index, reference_tokens, title_tokens, url_tokens
+from ._urls import strip_tracking
 from .arxiv_record import ArxivRecord, FetchResult, latex_safe, raw_value, record_fields
 from .errors import SourceError
 from .keys import generate_key
@@ -244,7 +245,10 @@ def _from_list(work: Work, urldate: str | None, *, searched: bool) -> None:
     c = work.candidate
     keywords = _keyword(c.section)
     if c.kind == "web":
-        fields = {"title": latex_safe(c.title or c.url or ""), **web_fields(c), "url": c.url or ""}
+        url = strip_tracking(c.url or "")
+        fields = {"title": latex_safe(c.title or url), **web_fields(c), "url": url}
+        # natbib labels an author-less entry by its `key` field; the site stands in for a name
+        fields["key"] = fields["howpublished"]
         if urldate:
             fields["urldate"] = urldate
         fields["keywords"] = keywords
@@ -264,7 +268,7 @@ def _from_list(work: Work, urldate: str | None, *, searched: bool) -> None:
     fields.update(venue)
     if c.proceedings and c.proceedings.volume:
         fields["volume"] = c.proceedings.volume
-    fields.update({"year": cit.year or "", "doi": c.doi or "", "url": c.url or ""})
+    fields.update({"year": cit.year or "", "doi": c.doi or "", "url": strip_tracking(c.url or "")})
     fields["keywords"] = keywords
     how = "from the list (no arXiv match)" if searched else "from the list"
     work.entry_type, work.how = entry_type, how
@@ -301,7 +305,22 @@ def _reference(work: Work, taken: set[str]) -> Reference:
         fields["keywords"] = _keyword(work.candidate.section)
     raw = {name: raw_value(name, value) for name, value in fields.items() if value}
     draft = Reference("", work.entry_type, raw)
+    if "author" not in raw and "key" in fields:
+        # the library's rule for author-less items: the `key` name takes the author's place
+        draft = draft.with_fields({"author": "{" + _key_name(fields["key"]) + "}"})
     return Reference(generate_key(draft, taken), work.entry_type, raw)
+
+
+def _key_name(site: str) -> str:
+    """``blog.monkeylearn.com`` → ``monkeylearn``; a site name (``Quora``) stays."""
+    labels = site.lower().split(".")
+    if len(labels) < 2 or " " in site:
+        return site
+    return (
+        labels[-3]
+        if labels[-2] in ("github", "co", "ac", "blogspot") and len(labels) > 2
+        else labels[-2]
+    )
 
 
 def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
