@@ -436,7 +436,7 @@ class _HtmlToBlocks(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
-            self._put(data.replace("[", "(").replace("]", ")"))
+            self._put(data)
 
     def handle_comment(self, data: str) -> None:
         self.rows.append(("comment", self.getpos()[0], [data]))

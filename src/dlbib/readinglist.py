@@ -154,7 +154,7 @@ def _line(lines: list[str], number: int) -> str:
 
 
 def _is_label(link: Link) -> bool:
-    text = link.text.strip().strip("[]").strip().lower()
+    text = link.text.strip().strip("[]()").strip().lower()
     return link.text.strip().startswith("[") or text in LABELS
 
 
@@ -239,6 +239,8 @@ def _work(
 def _single(link: Link, block: Block, text: str, section: str | None) -> Candidate:
     arxiv, doi, proc = _ids_of([link])
     title = _link_title(link, block)
+    if (arxiv or doi) and title == slug_title(link.url):
+        title = None  # the id names the work; a title made from its URL would only mislead
     kind: Kind = "arxiv" if arxiv else "doi" if doi else "paper" if proc else "web"
     return Candidate(link.line, text, section, kind, link.urls[0], link.urls, arxiv, doi, proc,
                      None, title)  # fmt: skip
