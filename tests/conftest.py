@@ -46,3 +46,21 @@ def sample_bib(tmp_path: Path) -> Path:
     target = tmp_path / "library.bib"
     target.write_bytes((DATA / "sample.bib").read_bytes())
     return target
+
+
+# --- dlbib import (issue 7) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def import_arxiv(httpserver):
+    """A fake arXiv API on 127.0.0.1 answering from tests/data/arxiv (``.api.requests`` lists
+    the queries, ``.url`` is the endpoint, ``.env`` the CLI environment pointing at it)."""
+    from types import SimpleNamespace
+
+    from .arxiv_server import FakeArxiv, werkzeug_handler
+
+    api = FakeArxiv.from_folder(DATA / "arxiv")
+    httpserver.expect_request("/api/query").respond_with_handler(werkzeug_handler(api))
+    url = httpserver.url_for("/api/query")
+    env = {"DLBIB_ARXIV_API_URL": url, "DLBIB_ARXIV_DELAY": "0"}
+    return SimpleNamespace(api=api, url=url, env=env, server=httpserver)

@@ -24,7 +24,7 @@ from ._urls import strip_tracking
 from .arxiv_record import ArxivRecord, FetchResult, latex_safe, raw_value, record_fields
 from .errors import SourceError
 from .keys import generate_key
-from .library import Library, edit_library, load_library
+from .library import Library, library_lock, load_library, save_library
 from .matching import accept_match
 from .model import ArxivId, Reference
 from .readinglist import Candidate, ReadingList, read_reading_list, web_fields
@@ -58,6 +58,8 @@ class ImportItem:
     url: str | None = None
     entry: Reference | None = None
     """The new entry (added, or planned under ``--dry-run``)."""
+    order: int = field(default=-1, compare=False, repr=False)
+    """Position among the list's candidates (ignored links: -1), to keep list order."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the entry as its raw fields)."""
@@ -76,6 +78,8 @@ class Work:
 
     candidate: Candidate
     tokens: list[str]
+    order: int = 0
+    """Position among the list's candidates."""
     entry_type: str = "misc"
     fields: dict[str, str] | None = None
     """Field contents of the new entry once resolved."""
@@ -137,30 +141,31 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
     for ignored in reading.ignored:
         plan.decided.append(ImportItem("ignored", ignored.line, ignored.text, ignored.reason,
                                        url=ignored.url))  # fmt: skip
-    for c in reading.candidates:
+    for order, c in enumerate(reading.candidates):
         tokens = candidate_tokens(c)
         earlier = seen.find(tokens)
         seen.add(str(c.line), tokens)
         if earlier:
             reason = f"the list cites it already on line {earlier[0]} ({describe(earlier[1])})"
-            plan.decided.append(_item("ignored", c, reason))
+            plan.decided.append(_item("ignored", c, order, reason))
             continue
         present = known.find(tokens)
         if present:
-            plan.decided.append(_item("present", c, describe(present[1]), present[0]))
+            plan.decided.append(_item("present", c, order, describe(present[1]), present[0]))
             continue
-        plan.works.append(Work(c, tokens))
+        plan.works.append(Work(c, tokens, order))
     return plan
 
 
 def _item(
     status: Status,
     c: Candidate,
+    order: int,
     reason: str,
     key: str | None = None,
     entry: Reference | None = None,
 ) -> ImportItem:
-    return ImportItem(status, c.line, c.text, reason, key, c.title, c.section, c.url, entry)
+    return ImportItem(status, c.line, c.text, reason, key, c.title, c.section, c.url, entry, order)
 
 
 def _chunks(items: list[Work], size: int) -> Iterable[list[Work]]:
@@ -332,18 +337,18 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
     for work in plan.works:
         c = work.candidate
         if work.fields is None:
-            items.append(_item("unresolved", c, work.problem))
+            items.append(_item("unresolved", c, work.order, work.problem))
             continue
         present = known.find(work.tokens)
         if present:
-            items.append(_item("present", c, describe(present[1]), present[0]))
+            items.append(_item("present", c, work.order, describe(present[1]), present[0]))
             continue
         ref = _reference(work, taken)
         taken.add(ref.key)
         library.add(ref)
         known.add(ref.key, [*work.tokens, *reference_tokens(ref)])
-        items.append(_item("added", c, work.how, ref.key, ref))
-    return sorted(items, key=lambda i: i.line)
+        items.append(_item("added", c, work.order, work.how, ref.key, ref))
+    return sorted(items, key=lambda i: (i.line, i.order))
 
 
 def import_reading_list(
@@ -369,7 +374,10 @@ def import_reading_list(
     if dry_run:
         report.items = finish(plan, load_library(library_path))
         return report
-    with edit_library(library_path) as library:
+    # re-read under the lock: the library may have changed while arXiv was being asked
+    with library_lock(library_path):
+        library = load_library(library_path)
         report.items = finish(plan, library)
-    report.written = bool(report.by_status("added"))
+        if report.by_status("added"):
+            report.written = save_library(library, library_path)
     return report
