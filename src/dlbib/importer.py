@@ -23,7 +23,7 @@ from ._identity import Index, describe, library_index, reference_tokens, title_t
 from ._urls import strip_tracking
 from .arxiv_record import ArxivRecord, FetchResult, latex_safe, raw_value, record_fields
 from .errors import SourceError
-from .keys import generate_key
+from .keys import base_key, generate_key
 from .library import Library, library_lock, load_library, save_library
 from .matching import accept_match
 from .model import ArxivId, Reference
@@ -303,7 +303,26 @@ def _keyword(section: str | None) -> str:
     return re.sub(r"\s*[,;]\s*", " / ", section or "").strip()
 
 
-def _reference(work: Work, taken: set[str]) -> Reference:
+class _TakenKeys:
+    """The keys in use, bucketed by prefix so a key for each of thousands of new entries is
+    found without rescanning every key (``generate_key`` folds all of ``taken`` per call)."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self._buckets: dict[str, set[str]] = {}
+        for key in keys:
+            self.add(key)
+
+    def add(self, key: str) -> None:
+        self._buckets.setdefault(key.lower()[:4], set()).add(key.lower())
+
+    def related(self, base: str) -> set[str]:
+        """Every key a ``base`` + suffix could collide with."""
+        if len(base) >= 4:
+            return {k for k in self._buckets.get(base[:4], ()) if k.startswith(base)}
+        return {k for bucket in self._buckets.values() for k in bucket if k.startswith(base)}
+
+
+def _reference(work: Work, taken: _TakenKeys) -> Reference:
     assert work.fields is not None
     fields = dict(work.fields)
     if work.candidate.section and "keywords" not in fields:
@@ -313,7 +332,8 @@ def _reference(work: Work, taken: set[str]) -> Reference:
     if "author" not in raw and "key" in fields:
         # the library's rule for author-less items: the `key` name takes the author's place
         draft = draft.with_fields({"author": "{" + _key_name(fields["key"]) + "}"})
-    return Reference(generate_key(draft, taken), work.entry_type, raw)
+    key = generate_key(draft, taken.related(base_key(draft)))
+    return Reference(key, work.entry_type, raw)
 
 
 def _key_name(site: str) -> str:
@@ -333,7 +353,7 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
     works the library or an earlier work already holds; return every item, in list order."""
     items = list(plan.decided)
     known = library_index(library.references)
-    taken = set(library.keys())
+    taken = _TakenKeys(library.keys())
     for work in plan.works:
         c = work.candidate
         if work.fields is None:
@@ -345,7 +365,7 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
             continue
         ref = _reference(work, taken)
         taken.add(ref.key)
-        library.add(ref)
+        library.blocks.append(ref)  # new key by construction; Library.add would rescan all keys
         known.add(ref.key, [*work.tokens, *reference_tokens(ref)])
         items.append(_item("added", c, work.order, work.how, ref.key, ref))
     return sorted(items, key=lambda i: (i.line, i.order))
