@@ -125,8 +125,7 @@ def test_duplicates_in_the_list_are_added_once(empty_library: Path, import_arxiv
     assert [(i.line, i.status, i.reason) for i in report.items] == [
         (2, "added", "arXiv 1502.03167"),
         (3, "ignored", "the list cites it already on line 2 (same arXiv id (1502.03167))"),
-        (4, "present", "same title, first author and year (batch normalization accelerating "
-                       "deep network training by reducing internal covariate shift)"),
+        (4, "ignored", "the list cites it already on line 2 (same title, first author and year)"),
         (5, "added", "web page (from the list)"),
         (5, "ignored", "the list cites it already on line 5 (same URL (example.org/post))"),
     ]  # fmt: skip

@@ -196,6 +196,9 @@ def _split_plain(text: str) -> tuple[str, str] | None:
             if m:
                 title = f"{title}: {tail[: m.start()]}"
                 rest = text[cut : year.end()] + ", " + tail[m.end() :]
+        venue = re.search(rf"\s+in\s+(?={_VENUE_START})", title)
+        if venue:  # "Title in Journal (2012) by …": the journal belongs to the rest
+            title, rest = title[: venue.start()], title[venue.start() :] + " " + rest
         return title, rest
     m = re.search(r",\s+(?=(?:[^\W\d_]\.\s?)+[^\W\d_]{2})", text)
     if m:

@@ -33,9 +33,10 @@ DESCRIPTIONS_PROC: Final = "same proceedings paper"
 def describe(token: str) -> str:
     """``arxiv:1502.03167`` → ``same arXiv id 1502.03167``."""
     kind, _, value = token.partition(":")
+    if kind in ("t", "t0"):
+        return DESCRIPTIONS[kind]
     if kind in DESCRIPTIONS:
-        shown = value.split("|")[0] if kind in ("t", "t0") else value
-        return f"{DESCRIPTIONS[kind]} ({shown})"
+        return f"{DESCRIPTIONS[kind]} ({value})"
     return f"{DESCRIPTIONS_PROC} ({token})"
 
 
@@ -61,7 +62,8 @@ def title_tokens(
     title: str | None, authors: Sequence[str], year: str | None, *, both: bool = False
 ) -> list[str]:
     """``t:<title>|<family>|<year>`` (and ``t0:`` without year when ``both`` or no year)."""
-    words = normalize_title(title or "")
+    # spaces dropped too: lists that strip hyphens write "GradientBased" for "Gradient-Based"
+    words = normalize_title(title or "").replace(" ", "")
     if not words or not authors:
         return []
     family = family_name(authors[0]).rsplit(" ", 1)[-1]

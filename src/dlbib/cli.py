@@ -231,6 +231,7 @@ def import_(
     )
     if as_json:
         _emit_json({"dry_run": dry_run, "counts": report.counts(),
+                    "requests": source.requests_made,
                     "error": str(report.error) if report.error else None,
                     "items": [i.as_dict() for i in report.items]})  # fmt: skip
     else:

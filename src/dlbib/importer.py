@@ -261,11 +261,15 @@ def _from_list(work: Work, urldate: str | None, *, searched: bool) -> None:
         return
     cit = c.citation
     if cit is None or not cit.authors:
-        what = f"DOI {c.doi}" if c.doi else "this link"
-        work.problem = f"{what}: the list gives no authors and dlbib cannot look it up"
+        what = f"DOI {c.doi}: " if c.doi else ""
+        work.problem = f"{what}the list gives no authors, and dlbib cannot look this link up"
         return
     if c.kind == "citation":
-        work.problem = "no link, and arXiv title search is off (--no-search)"
+        work.problem = (
+            "no link, and the list gives no year to verify an arXiv match"
+            if searched
+            else "no link, and arXiv title search is off (--no-search)"
+        )
         return
     entry_type, venue = _venue(c)
     names = list(cit.authors) + (["others"] if cit.et_al else [])
@@ -354,16 +358,24 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
     items = list(plan.decided)
     known = library_index(library.references)
     taken = _TakenKeys(library.keys())
+    added: dict[str, int] = {}
     for work in plan.works:
         c = work.candidate
         if work.fields is None:
             items.append(_item("unresolved", c, work.order, work.problem))
             continue
         present = known.find(work.tokens)
+        if present and present[0] in added:
+            reason = (
+                f"the list cites it already on line {added[present[0]]} ({describe(present[1])})"
+            )
+            items.append(_item("ignored", c, work.order, reason))
+            continue
         if present:
             items.append(_item("present", c, work.order, describe(present[1]), present[0]))
             continue
         ref = _reference(work, taken)
+        added[ref.key] = c.line
         taken.add(ref.key)
         library.blocks.append(ref)  # new key by construction; Library.add would rescan all keys
         known.add(ref.key, [*work.tokens, *reference_tokens(ref)])
