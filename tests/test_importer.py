@@ -312,3 +312,28 @@ def test_unreadable_list_is_a_clear_error(
     assert result.stderr == f"Error: {reading_list}{sep}{message}\n"
     assert empty_library.read_bytes() == b""
     assert import_arxiv.api.requests == []
+
+
+def test_web_links_become_misc_web_items_dated_by_the_list(
+    empty_library: Path, import_arxiv: Any
+) -> None:
+    reading_list = write(
+        empty_library.parent / "list.md",
+        "---\ndate: 2018-05-17\n---\n# Blogs\n"
+        "- [Understanding LSTM Networks](http://colah.github.io/posts/2015-08-Understanding-LSTMs/"
+        "?utm_source=feed)\n- [Machine learning](https://www.coursera.org/learn/machine-learning)\n",
+    )
+    import_reading_list(reading_list, empty_library, ArxivSource(api_url=import_arxiv.url, delay=0))
+    refs = load_library(empty_library).references
+    assert [(r.key, r.entry_type, dict(r.fields)) for r in refs] == [
+        ("colahunderstanding", "misc", {
+            "title": "{Understanding LSTM Networks}",
+            "howpublished": "{colah.github.io}", "type": "{Blog post}",
+            "url": "{http://colah.github.io/posts/2015-08-Understanding-LSTMs/}",
+            "key": "{colah.github.io}", "urldate": "{2018-05-17}", "keywords": "{Blogs}"}),
+        ("courseramachine", "misc", {
+            "title": "{Machine learning}", "howpublished": "{Coursera}", "type": "{Online course}",
+            "url": "{https://www.coursera.org/learn/machine-learning}", "key": "{Coursera}",
+            "urldate": "{2018-05-17}", "keywords": "{Blogs}"}),
+    ]  # fmt: skip
+    assert import_arxiv.api.requests == []

@@ -580,3 +580,41 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "list.md"
     path.write_bytes("\ufeff- https://arxiv.org/abs/1412.6980\n".encode())
     assert [str(c.arxiv_id) for c in read_reading_list(path).candidates] == ["1412.6980"]
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        pytest.param("HTTPS://WWW.Example.org/a/b/", "example.org/a/b", id="scheme-www-case-slash"),
+        pytest.param("http://example.org/a/index.html#top", "example.org/a", id="index-fragment"),
+        pytest.param("https://example.org/p?utm_source=x&id=3&fbclid=y", "example.org/p?id=3",
+                     id="tracking-params"),
+        pytest.param("https://www.youtube.com/watch?v=56TYLaQN4N8&index=1&list=PL0",
+                     "youtube.com/watch?v=56tylaqn4n8", id="youtube-video-only"),
+        pytest.param("http://example.org:80/x%20y", "example.org/x y", id="default-port-quoted"),
+        pytest.param("#anchor", "", id="not-absolute"),
+    ],
+)  # fmt: skip
+def test_url_key(url: str, key: str) -> None:
+    from dlbib._urls import url_key
+
+    assert url_key(url) == key
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        pytest.param("https://www.youtube.com/watch?v=x", "Video", id="video"),
+        pytest.param(
+            "https://www.udacity.com/course/deep-learning--ud730", "Online course", id="course"
+        ),
+        pytest.param("https://github.com/a/b", "GitHub repository", id="repository"),
+        pytest.param("http://timdettmers.com/2014/08/14/which-gpu/", "Blog post", id="dated-post"),
+        pytest.param("http://karpathy.github.io/", "Blog", id="blog-home"),
+        pytest.param("https://www.quora.com/topic/Machine-Learning", "Website", id="website"),
+    ],
+)
+def test_web_type(url: str, kind: str) -> None:
+    from dlbib._urls import web_type
+
+    assert web_type(url) == kind
