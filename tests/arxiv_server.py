@@ -172,7 +172,10 @@ def error_feed(message: str) -> bytes:
 
 
 def _wrap(text: str, indent: str) -> str:
-    return ("\n" + indent).join(textwrap.wrap(" ".join(text.split()), 70))
+    lines = textwrap.wrap(
+        " ".join(text.split()), 70, break_on_hyphens=False, break_long_words=False
+    )
+    return ("\n" + indent).join(lines)
 
 
 def legacy_entry(raw: bytes) -> str:

@@ -5,13 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# /work/shared: found upwards, so tests also run from a worktree such as /work/wt/<name>
+SHARED = next(
+    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -46,6 +51,75 @@ def sample_bib(tmp_path: Path) -> Path:
     target = tmp_path / "library.bib"
     target.write_bytes((DATA / "sample.bib").read_bytes())
     return target
+
+
+# --- arXiv sync (issue 3) -----------------------------------------------------------------
+
+ARXIV_DATA = DATA / "arxiv"
+
+
+@pytest.fixture
+def fake_arxiv(httpserver):
+    """The recorded arXiv answers served at ``httpserver.url_for("/api/query")``."""
+    from tests.arxiv_server import FakeArxiv, werkzeug_handler
+
+    api = FakeArxiv.from_folder(ARXIV_DATA)
+    httpserver.expect_request("/api/query").respond_with_handler(werkzeug_handler(api))
+    return api
+
+
+@pytest.fixture
+def arxiv_url(httpserver) -> str:
+    return str(httpserver.url_for("/api/query"))
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """A sleep recorder: pass ``sleeps.append`` as ``sleep`` (nothing really waits)."""
+    return []
+
+
+@pytest.fixture
+def make_source(arxiv_url: str, sleeps: list[float]):
+    """ArxivSource factory on the local server, recording sleeps, no jitter, fake clock."""
+    from dlbib.arxiv_source import ArxivSource
+
+    def make(**options):
+        clock = [0.0]
+
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            clock[0] += seconds
+
+        defaults: dict[str, Any] = {"api_url": arxiv_url, "delay": 0.0, "sleep": sleep,
+                    "clock": lambda: clock[0], "jitter": lambda: 0.0}  # fmt: skip
+        defaults.update(options)
+        return ArxivSource(**defaults)
+
+    return make
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A local port nothing listens on (connection refused)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def hanging_url():
+    """A URL whose server accepts connections and never answers."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    yield f"http://127.0.0.1:{s.getsockname()[1]}/api/query"
+    s.close()
 
 
 # --- dlbib import (issue 7) ---------------------------------------------------------------------

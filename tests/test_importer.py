@@ -18,9 +18,8 @@ from dlbib.library import load_library
 from dlbib.readinglist import parse_reading_list
 
 from .arxiv_server import FakeArxiv, error_feed, werkzeug_handler
-from .conftest import REPO
+from .conftest import REPO, SHARED
 
-SHARED = next(p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir())
 SEED = SHARED / "seed" / "readinglist.md"
 COMMITTED = REPO / "library.bib"
 needs_committed_library = pytest.mark.skipif(

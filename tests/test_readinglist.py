@@ -17,8 +17,8 @@ from dlbib.readinglist import (
     read_reading_list,
 )
 
-# /work/shared beside the repository (the conftest's SHARED assumes the repo sits in /work)
-SHARED = next(p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir())
+from .conftest import SHARED
+
 SEED = SHARED / "seed" / "readinglist.md"
 AWESOME = SHARED / "readinglists" / "awesome-deep-learning-papers.md"
 
