@@ -336,3 +336,13 @@ def test_web_links_become_misc_web_items_dated_by_the_list(
             "urldate": "{2018-05-17}", "keywords": "{Blogs}"}),
     ]  # fmt: skip
     assert import_arxiv.api.requests == []
+
+
+def test_first_import_creates_the_library(
+    tmp_path: Path, runner: CliRunner, import_arxiv: Any
+) -> None:
+    library = tmp_path / "library.bib"
+    reading_list = write(tmp_path / "list.md", "- https://arxiv.org/abs/1502.03167\n")
+    result = run(runner, library, str(reading_list), env=import_arxiv.env)
+    assert result.exit_code == 0, result.output
+    assert load_library(library).keys() == ["ioffe2015batch"]

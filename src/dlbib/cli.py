@@ -351,7 +351,10 @@ def _import_table(items: list[Any], status: str) -> list[str]:
     """Rows of one section of the import report: line, key or status, text, reason."""
     rows = []
     for item in items:
-        text = item.title if status in ("added", "present") and item.title else item.text
+        if status in ("added", "present") and item.title:
+            text = item.title
+        else:
+            text = (item.url if status == "ignored" else None) or item.text
         text = text if len(text) <= 70 else text[:67] + "..."
         who = item.key or ""
         rows.append(

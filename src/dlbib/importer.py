@@ -383,6 +383,13 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
     return sorted(items, key=lambda i: (i.line, i.order))
 
 
+def _load(path: Path) -> Library:
+    """The library, or a new empty one when the file does not exist yet (a first import)."""
+    if not path.exists() and path.parent.is_dir():
+        return Library(path)
+    return load_library(path)
+
+
 def import_reading_list(
     list_path: Path,
     library_path: Path,
@@ -393,22 +400,23 @@ def import_reading_list(
 ) -> ImportReport:
     """Import a reading list into a library: plan, resolve through arXiv, append.
 
-    With ``dry_run`` nothing is written. If arXiv fails midway the works resolved so far are
-    still added (unless ``dry_run``) and the failure is in :attr:`ImportReport.error`.
+    With ``dry_run`` nothing is written. A library file that does not exist yet is created.
+    If arXiv fails midway the works resolved so far are still added (unless ``dry_run``) and
+    the failure is in :attr:`ImportReport.error`.
 
     :raises ReadingListError: when the list cannot be read.
     :raises LibraryError: when the library cannot be read or written.
     """
     reading = read_reading_list(list_path)
-    plan = plan_import(reading, load_library(library_path))
+    plan = plan_import(reading, _load(library_path))
     error = resolve_plan(plan, source, search=search)
     report = ImportReport(list_path, library_path, [], dry_run=dry_run, error=error)
     if dry_run:
-        report.items = finish(plan, load_library(library_path))
+        report.items = finish(plan, _load(library_path))
         return report
     # re-read under the lock: the library may have changed while arXiv was being asked
     with library_lock(library_path):
-        library = load_library(library_path)
+        library = _load(library_path)
         report.items = finish(plan, library)
         if report.by_status("added"):
             report.written = save_library(library, library_path)
