@@ -346,3 +346,29 @@ def test_first_import_creates_the_library(
     result = run(runner, library, str(reading_list), env=import_arxiv.env)
     assert result.exit_code == 0, result.output
     assert load_library(library).keys() == ["ioffe2015batch"]
+
+
+def test_arxiv_unreachable_adds_only_what_needs_no_lookup(
+    empty_library: Path, runner: CliRunner, unused_port: int
+) -> None:
+    env = {"DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query",
+           "DLBIB_ARXIV_DELAY": "0"}  # fmt: skip
+    result = run(runner, empty_library, str(SEED), "--json", env=env)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        "Error: arXiv failed midway: arXiv could not be reached (connection refused)"
+    )
+    report = json.loads(result.stdout)
+    unresolved = [
+        (i["line"], i["reason"][:33]) for i in report["items"] if i["status"] == "unresolved"
+    ]
+    # the five arXiv links and the four papers that arXiv title search must see first
+    assert unresolved == [
+        (94, "not looked up: arXiv could not be"), (99, "not looked up: arXiv could not be"),
+        (103, "not looked up: arXiv could not be"), (107, "not looked up: arXiv could not be"),
+        (111, "not looked up: arXiv could not be"), (127, "not looked up: arXiv could not be"),
+        (131, "not looked up: arXiv could not be"), (136, "not looked up: arXiv could not be"),
+        (140, "not looked up: arXiv could not be"),
+    ]  # fmt: skip
+    assert report["counts"]["added"] == 32  # web pages, the Nature DOI paper and the two books
+    assert len(load_library(empty_library).references) == 32

@@ -199,11 +199,16 @@ def resolve_plan(
     for work in plan.works:
         if work.fields is not None or work.problem or work.candidate.arxiv_id:
             continue
-        if error is None and search and source is not None and _searchable(work.candidate):
+        to_search = search and source is not None and _searchable(work.candidate)
+        if to_search and error is not None:
+            continue  # not built from the list: a later run should still ask arXiv first
+        if to_search:
+            assert source is not None
             try:
                 _search(work, source)
             except SourceError as exc:
                 error = exc
+                continue
         if work.fields is None and not work.problem:
             _from_list(work, plan.urldate, searched=search and source is not None)
     for work in plan.works:
