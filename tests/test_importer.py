@@ -101,7 +101,7 @@ def test_dry_run_shows_the_plan_and_writes_nothing(
 ) -> None:
     result = run(runner, empty_library, str(SEED), "--dry-run", env=import_arxiv.env)
     assert result.exit_code == 0
-    assert result.stdout.startswith("Added (41):\n     48  r2d3r2d3us ")
+    assert result.stdout.startswith("To add (41):\n     48  r2d3r2d3us ")
     assert "Ignored (17):" in result.stdout
     assert "[a name mentioned in passing (person, organisation or product)" in result.stdout
     assert "41 would be added (dry run, nothing written)" in result.stderr

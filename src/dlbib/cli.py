@@ -401,6 +401,7 @@ def import_(
         for status, heading in _IMPORT_HEADINGS.items():
             items = report.by_status(status)  # type: ignore[arg-type]
             if items:
+                heading = "To add" if dry_run and status == "added" else heading
                 click.echo(f"{heading} ({len(items)}):")
                 click.echo("\n".join(_import_table(items, status)))
     counts = ", ".join(f"{n} {s}" for s, n in report.counts().items())
