@@ -372,3 +372,11 @@ def test_arxiv_unreachable_adds_only_what_needs_no_lookup(
     ]  # fmt: skip
     assert report["counts"]["added"] == 32  # web pages, the Nature DOI paper and the two books
     assert len(load_library(empty_library).references) == 32
+
+
+def test_progress_counts_every_planned_request(empty_library: Path, import_arxiv: Any) -> None:
+    calls: list[tuple[int, int]] = []
+    source = ArxivSource(api_url=import_arxiv.url, delay=0)
+    import_reading_list(SEED, empty_library, source, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    assert source.requests_made == 5

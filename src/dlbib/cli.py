@@ -389,9 +389,14 @@ def import_(
 
     config = settings.config()
     source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
-    report = import_reading_list(
-        reading_list, settings.library, source, dry_run=dry_run, search=not no_search
-    )
+    bar = _ProgressBar("arXiv")
+    try:
+        report = import_reading_list(
+            reading_list, settings.library, source, dry_run=dry_run, search=not no_search,
+            progress=bar,
+        )  # fmt: skip
+    finally:
+        bar.close()
     if as_json:
         _emit_json({"dry_run": dry_run, "counts": report.counts(),
                     "requests": source.requests_made,

@@ -13,8 +13,9 @@ so far is kept and the failure is returned in :attr:`ImportReport.error`.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
@@ -30,6 +31,7 @@ from .model import ArxivId, Reference
 from .readinglist import Candidate, ReadingList, read_reading_list, web_fields
 
 Status = Literal["added", "present", "unresolved", "ignored"]
+Progress = Callable[[int, int], None]
 BATCH_SIZE: Final = 100
 """arXiv ids per look-up request."""
 
@@ -185,17 +187,40 @@ def _record_tokens(record: ArxivRecord) -> list[str]:
     return reference_tokens(ref)
 
 
+def _ticker(plan: ImportPlan, search: bool, progress: Progress | None) -> Callable[[], None]:
+    """A function to call after each arXiv request; it reports (done, total) to ``progress``."""
+    ids = sum(1 for w in plan.works if w.candidate.arxiv_id)
+    searches = sum(
+        1 for w in plan.works if search and not w.candidate.arxiv_id and _searchable(w.candidate)
+    )
+    total, done = math.ceil(ids / BATCH_SIZE) + searches, 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    return tick
+
+
 def resolve_plan(
-    plan: ImportPlan, source: ArxivLookup | None, *, search: bool = True
+    plan: ImportPlan,
+    source: ArxivLookup | None,
+    *,
+    search: bool = True,
+    progress: Progress | None = None,
 ) -> SourceError | None:
     """Fill in each work's fields: arXiv ids batched, then title searches, then the list's own
     data for papers arXiv lacks and for web items. Stops at the first arXiv failure.
 
     :param source: the arXiv client; None means no look-ups (arXiv works stay unresolved).
     :param search: look titles without an id up on arXiv.
+    :param progress: called with (requests done, requests planned) after each request.
     :returns: the arXiv failure that stopped resolution, or None.
     """
-    error = _fetch_ids(plan.works, source) if source is not None else None
+    tick = _ticker(plan, search and source is not None, progress)
+    error = _fetch_ids(plan.works, source, tick) if source is not None else None
     for work in plan.works:
         if work.fields is not None or work.problem or work.candidate.arxiv_id:
             continue
@@ -209,6 +234,7 @@ def resolve_plan(
             except SourceError as exc:
                 error = exc
                 continue
+            tick()
         if work.fields is None and not work.problem:
             _from_list(work, plan.urldate, searched=search and source is not None)
     for work in plan.works:
@@ -217,7 +243,9 @@ def resolve_plan(
     return error
 
 
-def _fetch_ids(works: list[Work], source: ArxivLookup) -> SourceError | None:
+def _fetch_ids(
+    works: list[Work], source: ArxivLookup, tick: Callable[[], None]
+) -> SourceError | None:
     """Look every arXiv id up, :data:`BATCH_SIZE` per request; stop at the first failure."""
     for batch in _chunks([w for w in works if w.candidate.arxiv_id], BATCH_SIZE):
         ids = [w.candidate.arxiv_id for w in batch if w.candidate.arxiv_id]
@@ -225,6 +253,7 @@ def _fetch_ids(works: list[Work], source: ArxivLookup) -> SourceError | None:
             result = source.fetch(ids)
         except SourceError as exc:
             return exc
+        tick()
         for work, ident in zip(batch, ids, strict=True):
             record = result.records.get(ident.id)
             if record is None:
@@ -402,6 +431,7 @@ def import_reading_list(
     *,
     dry_run: bool = False,
     search: bool = True,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import a reading list into a library: plan, resolve through arXiv, append.
 
@@ -414,7 +444,7 @@ def import_reading_list(
     """
     reading = read_reading_list(list_path)
     plan = plan_import(reading, _load(library_path))
-    error = resolve_plan(plan, source, search=search)
+    error = resolve_plan(plan, source, search=search, progress=progress)
     report = ImportReport(list_path, library_path, [], dry_run=dry_run, error=error)
     if dry_run:
         report.items = finish(plan, _load(library_path))
