@@ -402,6 +402,15 @@ OTHER_FORMS = [
                  [{"kind": "citation", "title": "Generative adversarial nets",
                    "authors": ["Goodfellow, I.", "Bengio, Y."], "year": "2014"}],
                  id="title-by-authors-year-without-link"),
+    pytest.param("- [Adam](https://arxiv.org/abs/1412.6980 \"Adam paper\")",
+                 [{"kind": "arxiv", "arxiv": "1412.6980", "title": "Adam",
+                   "url": "https://arxiv.org/abs/1412.6980"}], id="link-with-title-attribute"),
+    pytest.param("- [Adam](https://arxiv.org/abs/1412.6980 is a good read\n- next item",
+                 [{"kind": "arxiv", "arxiv": "1412.6980", "title": "Adam",
+                   "url": "https://arxiv.org/abs/1412.6980"}], id="unclosed-link-parenthesis"),
+    pytest.param("- [Adam(https://arxiv.org/abs/1412.6980)",
+                 [{"kind": "arxiv", "arxiv": "1412.6980",
+                   "url": "https://arxiv.org/abs/1412.6980"}], id="unclosed-link-bracket"),
 ]  # fmt: skip
 
 

@@ -117,8 +117,9 @@ def _urls(raw: str) -> tuple[str, ...]:
     inner = raw.strip()
     while inner.startswith("(") and inner.endswith(")"):
         inner = inner[1:-1].strip()
-    inner = re.split(r"\s+[\"']", inner)[0].strip()  # drop a Markdown link title
-    return tuple(split_glued(inner.replace(" ", ""))) if inner else ()
+    # the first word: drops a Markdown link title, and the rest of the line when ")" is missing
+    inner = inner.split()[0] if inner.split() else ""
+    return tuple(split_glued(inner)) if inner else ()
 
 
 def _inline(text: str, i: int) -> tuple[int, str, str, bool] | None:
