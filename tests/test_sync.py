@@ -354,9 +354,11 @@ def test_storm_fails_entries_and_stops_asking(httpserver, config, make_source) -
     report, source = run(config, make_source)
     assert source.requests_made == 5  # one request, 4 retries; no searches after that
     assert {o.key for o in report.failed} == {
-        "ioffe2015batch", "he2015delving", "lipton2015critical",
+        "ioffe2015batch", "he2015delving", "lipton2015critical",  # the batch
+        "sutskever2014sequence", "lecun2015deep",  # the title searches, not tried
     }  # fmt: skip
     assert all("HTTP 503" in o.reason for o in report.failed)
+    assert by_key(report)["lecun2015deep"].reason.startswith("not looked up: arXiv failed")
     assert snapshot(config)[0] == before[0]
 
 
@@ -454,3 +456,23 @@ def test_entry_arxiv_id(fields: dict[str, str], expected: str | None) -> None:
 
     found = entry_arxiv_id(Reference("k", "misc", fields))
     assert (str(found) if found else None) == expected
+
+
+def test_storm_during_searches_stops_asking(httpserver, config, make_source) -> None:
+    api = FakeArxiv.from_folder(Path(__file__).parent / "data" / "arxiv")
+
+    def handler(request: Any) -> Any:
+        from werkzeug import Response
+
+        if request.args.get("search_query"):
+            return Response("", status=429, headers={"Retry-After": "1"})
+        status, body = api.answer({k: request.args.getlist(k) for k in request.args})
+        return Response(body, status=status)
+
+    httpserver.expect_request("/api/query").respond_with_handler(handler)
+    report, source = run(config, make_source)
+    assert source.requests_made == 1 + 5  # the batch; one search and its 4 retries
+    failed = by_key(report)
+    assert failed["sutskever2014sequence"].reason.startswith("arXiv failed 5 times")
+    assert failed["lecun2015deep"].reason.startswith("not looked up: arXiv failed 5 times")
+    assert entry(config, "ioffe2015batch").get("arxivversion") == "v3"

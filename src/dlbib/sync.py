@@ -306,9 +306,10 @@ class _Run:
                 return
             except ArxivLookupError as exc:
                 self.fail_rest(batch, str(exc))
-                if _is_exhaustion(exc):
+                if _is_exhaustion(exc):  # throttled or down: stop asking
                     self.fail_rest(ids[start + size :], f"not looked up: {exc}")
-                    self.to_search.clear()
+                    self.fail_searches(self.to_search, f"not looked up: {exc}")
+                    self.to_search = []
                     return
                 self.step()
                 continue
@@ -328,6 +329,10 @@ class _Run:
             for ref, _ in self.to_fetch[ident]:
                 self.add(ref.key, "failed", arxiv_id=ident, reason=reason)
 
+    def fail_searches(self, refs: Sequence[Reference], reason: str) -> None:
+        for ref in refs:
+            self.add(ref.key, "failed", reason=reason)
+
     def search_all(self) -> None:
         for i, ref in enumerate(self.to_search):
             try:
@@ -335,11 +340,13 @@ class _Run:
             except ArxivUnreachableError:
                 if not self.succeeded:
                     raise
-                for rest in self.to_search[i:]:
-                    self.add(rest.key, "failed", reason="arXiv could not be reached")
+                self.fail_searches(self.to_search[i:], "arXiv could not be reached")
                 return
             except ArxivLookupError as exc:
                 self.add(ref.key, "failed", reason=str(exc))
+                if _is_exhaustion(exc):
+                    self.fail_searches(self.to_search[i + 1 :], f"not looked up: {exc}")
+                    return
                 self.step()
                 continue
             self.succeeded += 1
