@@ -181,20 +181,22 @@ def _read_block(block: Block, lines: list[str], reading: ReadingList) -> None:
             reading.ignored.append(Ignored(link.line, _line(lines, link.line), reason, link.url))
         else:
             usable.append(link)
+    # the item's title: a leading link (not a "[pdf]" label) or a leading bold span
     lead = usable[0] if usable and block.starts_with(usable[0]) else None
     title = lead.text if lead and not _is_label(lead) else block.bold_lead
-    rest = block.text_after(lead) if lead and title == lead.text else block.text_after_bold()
-    has_links = bool(usable)
     if title is None:
         rest = block.text
-    citation = parse_citation(
-        _markup.citation_text(rest, usable), title, strict=not has_links or block.kind == "para"
-    )
+    elif lead and title == lead.text:
+        rest = block.text_after(lead)
+    else:
+        rest = block.text_after_bold()
+    strict = not usable or block.kind == "para"  # no paper link: only an unmistakable citation
+    citation = parse_citation(_markup.citation_text(rest, usable), title, strict=strict)
     if citation and block.kind == "para" and not citation.year:
         citation = None
     section = block.section
     if citation:
-        work = [lk for lk in usable if lk is lead or _is_label(lk)] or usable[:0]
+        work = [lk for lk in usable if lk is lead or _is_label(lk)]
         others = [lk for lk in usable if lk not in work]
         line = work[0].line if work else block.line
         reading.candidates.append(_work(citation, work, line, _line(lines, line), section))
