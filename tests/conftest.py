@@ -12,7 +12,11 @@ from click.testing import CliRunner
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# /work/shared: found upwards, so tests also run from a worktree such as /work/wt/<name>
+SHARED = next(
+    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
+    Path(__file__).resolve().parents[2] / "shared",
+)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -116,3 +120,21 @@ def hanging_url():
     s.listen(8)
     yield f"http://127.0.0.1:{s.getsockname()[1]}/api/query"
     s.close()
+
+
+# --- dlbib import (issue 7) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def import_arxiv(httpserver):
+    """A fake arXiv API on 127.0.0.1 answering from tests/data/arxiv (``.api.requests`` lists
+    the queries, ``.url`` is the endpoint, ``.env`` the CLI environment pointing at it)."""
+    from types import SimpleNamespace
+
+    from .arxiv_server import FakeArxiv, werkzeug_handler
+
+    api = FakeArxiv.from_folder(DATA / "arxiv")
+    httpserver.expect_request("/api/query").respond_with_handler(werkzeug_handler(api))
+    url = httpserver.url_for("/api/query")
+    env = {"DLBIB_ARXIV_API_URL": url, "DLBIB_ARXIV_DELAY": "0"}
+    return SimpleNamespace(api=api, url=url, env=env, server=httpserver)

@@ -27,6 +27,8 @@ _EXPORTS = {
     "Config": "config",
     "load_config": "config",
     "DlbibError": "errors",
+    "import_reading_list": "importer",
+    "read_reading_list": "readinglist",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
