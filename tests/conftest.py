@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+from dlbib.pdf import PdfFetcher
+
+from .pdfserver import PdfServer
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
@@ -46,3 +50,26 @@ def sample_bib(tmp_path: Path) -> Path:
     target = tmp_path / "library.bib"
     target.write_bytes((DATA / "sample.bib").read_bytes())
     return target
+
+
+# --- PDFs (issue 4) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pdf_server() -> Iterator[PdfServer]:
+    """A real HTTP server on 127.0.0.1 serving PDFs and faults (see tests/pdfserver.py)."""
+    server = PdfServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """The sleeps a :class:`PdfFetcher` built by ``fetcher`` asked for (nobody really waits)."""
+    return []
+
+
+@pytest.fixture
+def fetcher(sleeps: list[float]) -> PdfFetcher:
+    """A PdfFetcher for local servers: no per-host delay, short timeouts, recorded sleeps."""
+    return PdfFetcher(timeout=(2, 2), min_interval=0, sleep=sleeps.append)

@@ -84,17 +84,19 @@ def check(settings: Settings, as_json: bool) -> None:
     """Lint the library; exit 1 when anything is wrong.
 
     Reports parse failures (with line numbers), duplicate keys, two entries for one work,
-    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs and
-    files that do not exist.
+    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs,
+    files that do not exist, and downloaded PDFs that changed since (SHA-256 in the sidecar).
 
     \b
     Example:
         dlbib check
         dlbib check --json | jq '.[].message'
     """
-    from .lint import check_library
+    from .lint import check_library, pdf_files_check
+    from .state import load_state
 
-    findings = check_library(settings.library)
+    state = load_state(settings.config().state_path)
+    findings = check_library(settings.library, extra=[pdf_files_check(state)])
     if as_json:
         _emit_json([f.as_dict() for f in findings])
     else:
