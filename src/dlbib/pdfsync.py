@@ -306,10 +306,10 @@ def _settle(
     """Record the file at ``target`` in the state and the entry's ``file`` field."""
     rel = run.rel(target)
     old_rel = record.get("path")
+    data = {**record, "path": rel}  # record may be the section itself
     section = run.state.section(ref.key, "pdf")
     section.clear()
-    section.update(record)
-    section["path"] = rel
+    section.update(data)
     new_ref = with_pdf_file(ref, rel, old_rel if isinstance(old_rel, str) else None)
     return PdfOutcome(ref.key, status, reason, rel, source.url), new_ref
 
