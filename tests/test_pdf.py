@@ -13,7 +13,13 @@ import pytest
 import requests
 
 from dlbib.errors import DlbibError, PdfDownloadError, SourceError
-from dlbib.pdf import PdfFetcher, Throttle, _parse_retry_after, default_user_agent
+from dlbib.pdf import (
+    PdfFetcher,
+    Throttle,
+    _parse_retry_after,
+    default_user_agent,
+    looks_like_pdf,
+)
 
 from .pdfserver import PdfServer, Reply, make_pdf
 
@@ -301,3 +307,21 @@ def test_session_is_injectable(pdf_server, sleeps, tmp_path):
     headers = pdf_server.requests[0].headers
     assert (headers["X-Test"], headers["User-Agent"]) == ("yes", "me/1")
     assert os.listdir(tmp_path) == ["x.pdf"]
+
+
+def test_fsync_option(pdf_server, sleeps, tmp_path):
+    fetcher = PdfFetcher(min_interval=0, sleep=sleeps.append, fsync=True)
+    pdf = fetcher.download(pdf_server.pdf("/p.pdf", PDF), tmp_path / "x.pdf")
+    assert pdf.path.read_bytes() == PDF
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [(PDF, True), (PDF + b"\n% annotated\n%%EOF\n", True), (PDF[:100], False), (b"", False)],
+    ids=["pdf", "incremental-update", "torn", "empty"],
+)
+def test_looks_like_pdf(tmp_path, data, expected):
+    path = tmp_path / "x.pdf"
+    path.write_bytes(data)
+    assert looks_like_pdf(path) is expected
+    assert looks_like_pdf(tmp_path / "missing.pdf") is False

@@ -486,3 +486,15 @@ def test_outcome_as_dict():
         "key": "k", "status": "failed", "reason": "HTTP 404", "path": None, "url": "http://x",
         "bytes": 0,
     }  # fmt: skip
+
+
+def test_torn_file_is_fetched_again_and_check_says_damaged(lib: Library, fetcher: PdfFetcher):
+    lib.sync(fetcher)
+    (lib.root / DROPOUT_PATH).write_bytes(DROPOUT[:1000])  # as a power cut could leave it
+    findings = check_library(lib.path, [pdf_files_check(load_state(lib.config.state_path))])
+    assert [(f.code, "damaged" in f.message) for f in findings] == [("altered-file", True)]
+
+    report = lib.sync(fetcher)
+
+    assert statuses(report)["srivastava2014dropout"] == "downloaded"
+    assert (lib.root / DROPOUT_PATH).read_bytes() == DROPOUT

@@ -170,7 +170,7 @@ def pdf_files_check(state: SyncState) -> Check:
     """
 
     def check(library: Library) -> Iterator[Finding]:
-        from .pdf import sha256_file
+        from .pdf import looks_like_pdf, sha256_file
 
         root = library.path.parent
         for ref in library.references:
@@ -190,12 +190,13 @@ def pdf_files_check(state: SyncState) -> Check:
                     )
                 continue
             if digest != record.get("sha256"):
-                yield Finding(
-                    "altered-file",
-                    f"PDF {rel!r} changed since it was downloaded (SHA-256 differs from the "
-                    "sync record); delete it and run `dlbib sync` to fetch it again",
-                    ref.key,
-                    line,
-                )
+                if looks_like_pdf(path):
+                    message = (
+                        f"PDF {rel!r} changed since it was downloaded (SHA-256 differs from "
+                        "the sync record); delete it and run `dlbib sync` to fetch it again"
+                    )
+                else:
+                    message = f"PDF {rel!r} is damaged (not a complete PDF); run `dlbib sync`"
+                yield Finding("altered-file", message, ref.key, line)
 
     return check

@@ -5,7 +5,8 @@ open-access ``pdfurl`` or a ``url`` ending in ``.pdf``), computes where the file
 (:mod:`dlbib.pdfpaths`), and then:
 
 * **skipped** — the file is where it belongs and matches the SHA-256 recorded in the sync sidecar
-  (nothing is transferred), or there is no source, or the file was changed by hand;
+  (nothing is transferred), or there is no source, or the file was changed by hand (it differs
+  from the record but is still a complete PDF; a damaged one is fetched again);
 * **moved** — the recorded file is intact but its computed path changed (metadata or pattern):
   it is renamed, not downloaded again;
 * **downloaded** — no intact file, or a new source (a new arXiv version): fetched, verified,
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .errors import PdfDownloadError
 from .model import FileRecord, Reference, brace, format_file_field
-from .pdf import PdfFetcher, PdfFile, sha256_file
+from .pdf import PdfFetcher, PdfFile, looks_like_pdf, sha256_file
 from .pdfpaths import check_pattern, pdf_path
 from .state import SyncState, load_state, save_state
 
@@ -239,7 +240,7 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     old = run.root / record["path"] if record and isinstance(record.get("path"), str) else None
     if record is not None and old is not None and not run.force:
         intact = _intact(old, record)
-        if not intact and old.exists():
+        if not intact and looks_like_pdf(old):  # annotated by hand, say: never overwrite it
             reason = "file changed since download (SHA-256 differs); kept; delete it to refetch"
             return PdfOutcome(ref.key, "skipped", reason, record["path"], source.url), ref
         if source.same_as(record):
@@ -279,7 +280,12 @@ def _download(
     except PdfDownloadError as exc:
         path = record.get("path") if record else None
         return PdfOutcome(ref.key, "failed", str(exc), path, source.url, error=exc), ref
-    if old is not None and old != target and record is not None and _intact(old, record):
+    if (
+        old is not None
+        and old != target
+        and record is not None
+        and (_intact(old, record) or not looks_like_pdf(old))  # ours, or torn: no user's copy
+    ):
         _remove(old, run.pdf_root)
     new_record = _new_record(pdf, source)
     outcome, new_ref = _settle(run, ref, new_record, target, "downloaded", "", source)
