@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -52,6 +53,75 @@ def sample_bib(tmp_path: Path) -> Path:
     return target
 
 
+# --- arXiv sync (issue 3) -----------------------------------------------------------------
+
+ARXIV_DATA = DATA / "arxiv"
+
+
+@pytest.fixture
+def fake_arxiv(httpserver):
+    """The recorded arXiv answers served at ``httpserver.url_for("/api/query")``."""
+    from tests.arxiv_server import FakeArxiv, werkzeug_handler
+
+    api = FakeArxiv.from_folder(ARXIV_DATA)
+    httpserver.expect_request("/api/query").respond_with_handler(werkzeug_handler(api))
+    return api
+
+
+@pytest.fixture
+def arxiv_url(httpserver) -> str:
+    return str(httpserver.url_for("/api/query"))
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """A sleep recorder: pass ``sleeps.append`` as ``sleep`` (nothing really waits)."""
+    return []
+
+
+@pytest.fixture
+def make_source(arxiv_url: str, sleeps: list[float]):
+    """ArxivSource factory on the local server, recording sleeps, no jitter, fake clock."""
+    from dlbib.arxiv_source import ArxivSource
+
+    def make(**options):
+        clock = [0.0]
+
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            clock[0] += seconds
+
+        defaults: dict[str, Any] = {"api_url": arxiv_url, "delay": 0.0, "sleep": sleep,
+                    "clock": lambda: clock[0], "jitter": lambda: 0.0}  # fmt: skip
+        defaults.update(options)
+        return ArxivSource(**defaults)
+
+    return make
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A local port nothing listens on (connection refused)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def hanging_url():
+    """A URL whose server accepts connections and never answers."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    yield f"http://127.0.0.1:{s.getsockname()[1]}/api/query"
+    s.close()
+
+
 # --- PDFs (issue 4) -------------------------------------------------------------------------
 
 
@@ -61,12 +131,6 @@ def pdf_server() -> Iterator[PdfServer]:
     server = PdfServer()
     yield server
     server.close()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    """The sleeps a :class:`PdfFetcher` built by ``fetcher`` asked for (nobody really waits)."""
-    return []
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def _emit_json(data: Any) -> None:
     help="The library file; everything dlbib keeps for it lives beside it. Env: DLBIB_LIBRARY.",
 )
 @click.option("-v", "--verbose", count=True, help="Log what happens (-vv for HTTP details).")
-@click.version_option(package_name="dlbib")
+@click.version_option(package_name="dlbib", prog_name="dlbib")
 @click.pass_context
 def cli(ctx: click.Context, library: Path, verbose: int) -> None:
     """dlbib: a reading list's papers as a living, verified BibTeX library.
@@ -163,7 +163,9 @@ def show(settings: Settings, key: str, as_json: bool) -> None:
 @cli.command()
 @pass_settings
 def update(settings: Settings) -> None:
-    """The main job: check the library (later: sync from arXiv and export).
+    """The main job: check the library, then sync it from arXiv (later: export).
+
+    When arXiv cannot be reached, sync is skipped with one line and update carries on.
 
     \b
     Example:
@@ -175,5 +177,164 @@ def update(settings: Settings) -> None:
     for finding in findings:
         click.echo(finding.format(settings.library), err=True)
     click.echo(f"check: {len(findings)} problem(s)" if findings else "check: library is clean")
-    if findings:
+    synced = _update_sync(settings)
+    if findings or not synced:
         raise SystemExit(1)
+
+
+# --- sync: enrich the library from arXiv (issue 3) ----------------------------------------
+
+EXIT_UNREACHABLE = 3
+"""Exit code of ``dlbib sync`` when arXiv cannot be reached at all (nothing changed)."""
+
+
+class _ProgressBar:
+    """A progress callback drawing a bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        import sys
+
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 1:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label=self.label, file=click.get_text_stream("stderr")
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _run_sync(settings: Settings, keys: tuple[str, ...], options: Any) -> Any:
+    """Run sync_library with a progress bar; an unknown KEY is a usage error."""
+    from .errors import ReferenceNotFoundError
+    from .sync import sync_library
+
+    bar = _ProgressBar("arXiv")
+    try:
+        return sync_library(settings.config(), keys or None, options, progress=bar)
+    except ReferenceNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="KEY") from exc
+    finally:
+        bar.close()
+
+
+def _short(raw: str | None, width: int = 100) -> str:
+    text = "(none)" if raw is None else " ".join(raw.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _render_sync(report: Any, dry_run: bool) -> None:
+    """Per-entry lines (diff when dry-running), failures on stderr, a one-line summary."""
+    for o in report.outcomes:
+        if o.new_version is not None:
+            note = " (pinned: not applied)" if o.pinned else ""
+            click.echo(f"{o.key}: v{o.old_version} \u2192 v{o.new_version}{note}")
+        if o.published:
+            click.echo(f"{o.key}: published as {o.published}")
+        if o.found_by_search:
+            click.echo(f"{o.key}: found on arXiv by title: {o.arxiv_id}")
+        if o.changes and dry_run:
+            click.echo(f"{o.key}:")
+            for c in o.changes:
+                click.echo(f"  - {c.name} = {_short(c.old)}\n  + {c.name} = {_short(c.new)}")
+        elif o.changes:
+            click.echo(f"{o.key}: updated {', '.join(c.name for c in o.changes)}")
+        for c in o.conflicts:
+            click.echo(
+                f"{o.key}: kept your {c.name} (arXiv has {_short(c.upstream, 60)}; "
+                f"--overwrite {c.name} takes it)"
+            )
+        if o.status == "unmatched":
+            found = "; ".join(o.candidates[:3]) or "no candidates"
+            click.echo(f"{o.key}: not matched on arXiv: {o.reason} [{_short(found, 80)}]")
+    for o in report.failed:
+        click.echo(f"{o.key}: {o.reason}", err=True)
+    counts = [
+        f"{len(report.having('updated'))} updated",
+        f"{len(report.new_versions)} new version(s)",
+        f"{len(report.published)} published",
+        f"{len(report.having('unchanged', 'fresh'))} unchanged",
+        f"{len(report.failed)} failed",
+    ]
+    extra = f", {len(report.conflicts)} with conflicts" if report.conflicts else ""
+    mode = " (dry run: nothing written)" if dry_run else ""
+    click.echo(f"sync: {', '.join(counts)}{extra}; {report.requests} API request(s){mode}")
+
+
+@cli.command()
+@click.argument("keys", nargs=-1, metavar="[KEY]...")
+@click.option("--dry-run", is_flag=True, help="Print the per-entry, per-field diff; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-entry report as JSON.")
+@click.option("--refresh", is_flag=True, help="Look entries up even if fetched recently.")
+@click.option(
+    "--overwrite",
+    multiple=True,
+    metavar="FIELD",
+    help="Take arXiv's value for FIELD even where you edited it (repeatable).",
+)
+@click.option(
+    "--search/--no-search",
+    default=True,
+    show_default=True,
+    help="Find papers without an arXiv id by title (strict title+authors+year match).",
+)
+@pass_settings
+def sync(
+    settings: Settings,
+    keys: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    refresh: bool,
+    overwrite: tuple[str, ...],
+    search: bool,
+) -> None:
+    """Enrich arXiv-backed entries from the arXiv API, never losing an edit.
+
+    Exit 0 when every entry synced, 1 when any failed (the rest is saved), 3 when arXiv
+    cannot be reached at all (nothing changed). Env: DLBIB_ARXIV_API_URL, DLBIB_ARXIV_DELAY.
+
+    \b
+    Example:
+        dlbib sync
+        dlbib sync --dry-run ioffe2015batch
+        dlbib sync --overwrite title --refresh he2015delving
+    """
+    from .errors import ArxivUnreachableError
+    from .sync import SyncOptions
+
+    config = settings.config()
+    fields = frozenset(f.lower() for f in overwrite)
+    options = SyncOptions(dry_run, refresh, fields, search, config.versions, config.fresh_days)
+    try:
+        report = _run_sync(settings, keys, options)
+    except ArxivUnreachableError as exc:
+        click.echo(f"sync: {exc}; nothing changed", err=True)
+        raise SystemExit(EXIT_UNREACHABLE) from exc
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        _render_sync(report, dry_run)
+    if report.failed:
+        raise SystemExit(1)
+
+
+def _update_sync(settings: Settings) -> bool:
+    """The sync step of ``update``: False when entries failed; unreachable arXiv is one line."""
+    from .errors import ArxivUnreachableError
+
+    try:
+        report = _run_sync(settings, (), None)
+    except ArxivUnreachableError as exc:
+        click.echo(f"sync: skipped, {exc}")
+        return True
+    _render_sync(report, False)
+    return not report.failed
