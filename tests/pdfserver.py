@@ -69,6 +69,8 @@ class PdfServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply]] = {}
+        self.default: Reply | None = None
+        """The reply for paths without a route (None: 404)."""
         self.requests: list[Request] = []
         self.bytes_sent = 0
         self._lock = threading.Lock()
@@ -114,7 +116,7 @@ class PdfServer:
             self.requests.append(Request(handler.path, dict(handler.headers)))
             replies = self.routes.get(handler.path)
             if not replies:
-                reply = Reply(404, b"not found", {"Content-Type": "text/plain"})
+                reply = self.default or Reply(404, b"not found", {"Content-Type": "text/plain"})
             else:
                 reply = replies.pop(0) if len(replies) > 1 else replies[0]
         try:

@@ -440,6 +440,10 @@ def test_unknown_key_and_bad_pattern_fail_before_fetching(lib: Library, fetcher:
     [
         ({"eprint": "{1706.03762v5}"}, 2, ("https://x/pdf/1706.03762v5", "1706.03762", 5)),
         ({"eprint": "{1706.03762}"}, 2, ("https://x/pdf/1706.03762v2", "1706.03762", 2)),
+        ({"eprint": "{1706.03762}", "arxivversion": "{v4}"}, 2,
+         ("https://x/pdf/1706.03762v4", "1706.03762", 4)),
+        ({"eprint": "{1706.03762v3}", "arxivversion": "{v4}"}, 2,
+         ("https://x/pdf/1706.03762v3", "1706.03762", 3)),
         ({"eprint": "{1706.03762}"}, None, ("https://x/pdf/1706.03762", "1706.03762", None)),
         ({"eprint": "{cs/0112017v1}"}, None, ("https://x/pdf/cs/0112017v1", "cs/0112017", 1)),
         ({"url": "{https://arxiv.org/abs/1502.03167v3}"}, None,
@@ -449,7 +453,8 @@ def test_unknown_key_and_bad_pattern_fail_before_fetching(lib: Library, fetcher:
         ({"url": "{https://e.org/paper.PDF#page=2}"}, None,
          ("https://e.org/paper.PDF#page=2", None, None)),
     ],
-    ids=["eprint-version", "state-version", "no-version", "old-style", "arxiv-url", "pdfurl",
+    ids=["eprint-version", "state-version", "arxivversion", "cited-beats-arxivversion",
+         "no-version", "old-style", "arxiv-url", "pdfurl",
          "url-pdf"],
 )  # fmt: skip
 def test_pdf_source(fields, state_version, expected):
@@ -478,6 +483,15 @@ def test_with_pdf_file_escapes():
     assert new.fields["file"] == "{:papers/a\\;b\\:c\\\\d.pdf:PDF}"
     assert new.pdf_path == "papers/a;b:c\\d.pdf"
     assert with_pdf_file(new, "papers/a;b:c\\d.pdf") is new
+
+
+def test_report_as_dict():
+    report = PdfReport([PdfOutcome("k", "downloaded", "", "papers/k.pdf", "http://x", 10)])
+    assert report.as_dict() == {
+        "counts": {"downloaded": 1, "moved": 0, "skipped": 0, "failed": 0},
+        "bytes": 10,
+        "outcomes": [report.outcomes[0].as_dict()],
+    }
 
 
 def test_outcome_as_dict():

@@ -19,6 +19,7 @@ import contextlib
 import email.utils
 import hashlib
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -303,7 +304,7 @@ class PdfFetcher:
                     if self.clock() - started > self.max_seconds:
                         raise fail(f"download took longer than {self.max_seconds:.0f} s")
             except requests.RequestException as exc:
-                raise fail(f"connection broke after {body.size} bytes: {_reason(exc)}") from exc
+                raise fail(f"download broke off: {_reason(exc)}") from exc
             if self.fsync:
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -376,9 +377,27 @@ def _not_pdf(head: bytes, content_type: str | None) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost useful message of a requests/urllib3 error."""
-    text = str(exc.args[0]) if exc.args else str(exc)
+    """A short phrase for a requests/urllib3 error (their messages nest reprs several deep)."""
+    text = str(exc)
+    cut = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", text)
+    if cut:
+        return f"body cut short ({cut[1]} bytes read, {cut[2]} more expected)"
+    for needle, phrase in _REASONS:
+        if needle in text.lower():
+            return phrase
     return text.split(": ")[-1].strip(" ')\"") or type(exc).__name__
+
+
+_REASONS: Final = (
+    ("timed out", "timed out"),
+    ("connection refused", "connection refused"),
+    ("name or service not known", "host not found"),
+    ("nodename nor servname", "host not found"),
+    ("temporary failure in name resolution", "host not found"),
+    ("connection reset", "connection reset by the server"),
+    ("remote end closed connection", "the server closed the connection"),
+    ("certificate verify failed", "TLS certificate not trusted"),
+)
 
 
 def _oserror(exc: OSError) -> str:

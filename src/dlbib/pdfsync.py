@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -109,6 +110,14 @@ class PdfReport:
         """Bytes of PDFs downloaded and kept."""
         return sum(o.bytes for o in self.outcomes)
 
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: counts, bytes and every outcome."""
+        return {
+            "counts": self.counts,
+            "bytes": self.bytes_downloaded,
+            "outcomes": [o.as_dict() for o in self.outcomes],
+        }
+
 
 class PdfProgress(Protocol):
     """Receives progress while PDFs sync (the CLI draws a bar; the library never prints)."""
@@ -126,13 +135,15 @@ class PdfProgress(Protocol):
 def pdf_source(ref: Reference, state: SyncState, arxiv_pdf_url: str) -> PdfSource | None:
     """The entry's PDF source, or None when it has none.
 
-    arXiv entries: ``<arxiv_pdf_url>/<id>v<N>``, the version written in the library (``eprint =
-    {1706.03762v5}``) or else the one sync recorded (sidecar ``arxiv.version``); without either,
-    ``<arxiv_pdf_url>/<id>``. Other entries: ``pdfurl``, else a ``url`` ending in ``.pdf``.
+    arXiv entries: ``<arxiv_pdf_url>/<id>v<N>`` for the version the library records — a version
+    cited in ``eprint`` (``{1706.03762v5}``), else ``arxivversion`` (``{v5}``, the version sync
+    took the metadata from), else the sidecar's ``arxiv.version``; with none of them
+    ``<arxiv_pdf_url>/<id>`` (arXiv's latest). Other entries: ``pdfurl``, else a ``url`` ending
+    in ``.pdf``.
     """
     arxiv = ref.arxiv_id
     if arxiv is not None:
-        version = arxiv.version
+        version = arxiv.version or _version(ref.get("arxivversion"))
         if version is None:
             recorded = (state.get(ref.key, "arxiv") or {}).get("version")
             version = recorded if isinstance(recorded, int) else None
@@ -145,6 +156,12 @@ def pdf_source(ref: Reference, state: SyncState, arxiv_pdf_url: str) -> PdfSourc
     if url and url.split("?")[0].split("#")[0].lower().endswith(".pdf"):
         return PdfSource(url.strip())
     return None
+
+
+def _version(text: str | None) -> int | None:
+    """``v3`` or ``3`` → 3; None for anything else."""
+    match = re.fullmatch(r"v?(\d+)", (text or "").strip(), re.IGNORECASE)
+    return int(match.group(1)) if match else None
 
 
 @dataclass
