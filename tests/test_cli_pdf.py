@@ -203,3 +203,48 @@ def test_progress_bar_on_a_terminal(lib, env):
     assert "4/4" in text
     assert "KB" in text
     assert load_state(lib.config.state_path).get("lipton2015critical", "pdf") is not None
+
+
+def test_sync_fetches_the_version_it_just_recorded(
+    runner, tmp_path, pdf_server, fake_arxiv, arxiv_url
+):
+    from .test_sync import LIBRARY as SYNC_LIBRARY
+
+    path = tmp_path / "library.bib"
+    path.write_text(SYNC_LIBRARY, encoding="utf-8")
+    pdf_server.default = Reply(body=make_pdf("an arXiv paper"))
+    env = {
+        "DLBIB_ARXIV_API_URL": arxiv_url,
+        "DLBIB_ARXIV_DELAY": "0",
+        "DLBIB_ARXIV_PDF_URL": pdf_server.url("/pdf"),
+        "DLBIB_PDF_DELAY": "0",
+    }
+
+    result = runner.invoke(
+        cli, ["--library", str(path), "sync", "--no-search", "ioffe2015batch"], env=env,
+        catch_exceptions=False,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("pdf: 1 downloaded, 0 moved, 0 skipped")
+    assert [r.path for r in pdf_server.requests] == ["/pdf/1502.03167v3"]
+    ref = load_library(path).get("ioffe2015batch")
+    assert ref.get("arxivversion") == "v3"
+    assert ref.pdf_path == "papers/2015/ioffe2015batch - Ioffe 2015 - Batch Normalization.pdf"
+
+
+def test_size_cap_from_dlbib_toml(runner, lib, env):
+    (lib.root / "dlbib.toml").write_text("[pdf]\nmax_size_mb = 0.01\n", encoding="utf-8")
+
+    result = invoke(runner, lib, env, "sync", "--pdf-only")
+
+    assert result.exit_code == 1
+    assert f"vaswani2017attention: PDF: file too large: {len(ARXIV_V1)} bytes" in result.stderr
+    assert "bytes announced, cap 10485 (http" in result.stderr  # 0.01 MiB
+    assert "lipton2015critical" not in result.stderr  # 3 KB: under the cap
+
+
+def test_update_fetches_pdfs(runner, lib, env):
+    result = invoke(runner, lib, env, "update")
+    assert "pdf: 3 downloaded" in result.stdout
+    assert (lib.root / CRITICAL_PATH).read_bytes() == CRITICAL

@@ -512,3 +512,12 @@ def test_torn_file_is_fetched_again_and_check_says_damaged(lib: Library, fetcher
 
     assert statuses(report)["srivastava2014dropout"] == "downloaded"
     assert (lib.root / DROPOUT_PATH).read_bytes() == DROPOUT
+
+
+def test_public_api():
+    import dlbib
+
+    for name in ("PdfFetcher", "PdfDownloadError", "pdf_path", "sync_pdfs", "sync_library_pdfs",
+                 "PdfReport"):  # fmt: skip
+        assert name in dlbib.__all__
+        assert getattr(dlbib, name) is not None

@@ -27,6 +27,12 @@ _EXPORTS = {
     "Config": "config",
     "load_config": "config",
     "DlbibError": "errors",
+    "PdfFetcher": "pdf",
+    "PdfDownloadError": "errors",
+    "pdf_path": "pdfpaths",
+    "sync_pdfs": "pdfsync",
+    "sync_library_pdfs": "pdfsync",
+    "PdfReport": "pdfsync",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
