@@ -54,7 +54,8 @@ def test_pdf_only_downloads_and_records(runner, lib, env):
     assert result.exit_code == 0, result.output
     size = len(ARXIV_V1) + len(DROPOUT) + len(CRITICAL)
     assert result.stdout == (
-        f"pdf: 3 downloaded, 0 moved, 1 skipped, 0 failed; {size / 1000:.1f} KB transferred\n"
+        "pdf: 3 downloaded, 0 moved, 1 skipped (0 up to date, 1 without a PDF source), "
+        f"0 failed; {size / 1000:.1f} KB transferred\n"
     )
     assert result.stderr == ""  # piped: no progress bar
     assert load_library(lib.path).get("vaswani2017attention").pdf_path == ATTENTION_PATH
@@ -68,7 +69,10 @@ def test_pdf_only_rerun_transfers_nothing(runner, lib, env):
     result = invoke(runner, lib, env, "sync", "--pdf-only", catch_exceptions=False)
 
     assert result.exit_code == 0
-    assert result.stdout == "pdf: 0 downloaded, 0 moved, 4 skipped, 0 failed; 0 B transferred\n"
+    assert result.stdout == (
+        "pdf: 0 downloaded, 0 moved, 4 skipped (3 up to date, 1 without a PDF source), "
+        "0 failed; 0 B transferred\n"
+    )
     assert lib.server.bytes_sent == sent
 
 
@@ -84,7 +88,8 @@ def test_pdf_pattern_moves_files(runner, lib, env):
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         f"srivastava2014dropout: moved PDF to {new}",
-        "pdf: 0 downloaded, 1 moved, 0 skipped, 0 failed; 0 B transferred",
+        "pdf: 0 downloaded, 1 moved, 0 skipped (0 up to date, 0 without a PDF source), "
+        "0 failed; 0 B transferred",
     ]
     assert (lib.root / new).read_bytes() == DROPOUT
     assert not (lib.root / DROPOUT_PATH).exists()
@@ -123,7 +128,8 @@ def test_failures_exit_1_with_key_lines_and_library_stays_valid(runner, lib, env
     )
     kb = len(ARXIV_V1) / 1000
     assert result.stdout == (
-        f"pdf: 1 downloaded, 0 moved, 1 skipped, 2 failed; {kb:.1f} KB transferred\n"
+        "pdf: 1 downloaded, 0 moved, 1 skipped (0 up to date, 1 without a PDF source), "
+        f"2 failed; {kb:.1f} KB transferred\n"
     )
     assert load_library(lib.path).get("srivastava2014dropout").pdf_path is None
     assert sorted(p.name for p in (lib.root / "papers").rglob("*.p*")) == [
@@ -173,6 +179,14 @@ def test_check_reports_missing_and_altered_pdfs(runner, lib, env):
     assert result.stderr == f"{lib.path}: 2 problem(s)\n"
     result = invoke(runner, lib, env, "check", "--json")
     assert {f["code"] for f in json.loads(result.stdout)} == {"altered-file", "missing-file"}
+
+    result = invoke(runner, lib, env, "sync", "--pdf-only", catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == (
+        "vaswani2017attention: PDF skipped: file changed since download (SHA-256 differs); "
+        "kept; delete it to refetch"
+    )
+    assert result.stdout.splitlines()[1].startswith("pdf: 1 downloaded, 0 moved, 3 skipped")
 
 
 def test_progress_bar_on_a_terminal(lib, env):

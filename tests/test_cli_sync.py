@@ -69,7 +69,8 @@ def test_resync_makes_no_request(fake_arxiv, runner, lib, env) -> None:
     assert len(fake_arxiv.requests) == count
     assert result.stdout.endswith(
         "0 failed; 0 API request(s)\n"
-        "pdf: 0 downloaded, 0 moved, 6 skipped, 0 failed; 0 B transferred\n"
+        "pdf: 0 downloaded, 0 moved, 6 skipped (4 up to date, 2 without a PDF source), "
+        "0 failed; 0 B transferred\n"
     )
 
 

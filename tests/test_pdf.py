@@ -246,9 +246,21 @@ def test_connection_refused_is_quick_source_error(sleeps, tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     fetcher = PdfFetcher(timeout=(1, 1), min_interval=0, sleep=sleeps.append, retries=2)
-    with pytest.raises(SourceError, match="cannot connect"):
+    with pytest.raises(SourceError, match="cannot connect: connection refused"):
         fetcher.download(f"http://127.0.0.1:{port}/x.pdf", tmp_path / "x.pdf")
     assert sleeps == [1.0, 2.0]
+    # The host is not tried again in this run: no more retries, no more waiting.
+    with pytest.raises(PdfDownloadError, match=r"connection refused \(earlier\)"):
+        fetcher.download(f"http://127.0.0.1:{port}/y.pdf", tmp_path / "y.pdf")
+    assert sleeps == [1.0, 2.0]
+    assert leftovers(tmp_path) == []
+
+
+def test_unknown_host_is_not_retried(sleeps, tmp_path):
+    fetcher = PdfFetcher(timeout=(2, 2), min_interval=0, sleep=sleeps.append)
+    with pytest.raises(PdfDownloadError, match="cannot connect: host not found"):
+        fetcher.download("http://no-such-host.invalid/x.pdf", tmp_path / "x.pdf")
+    assert sleeps == []
 
 
 def test_one_throttle_per_host(pdf_server, tmp_path):

@@ -453,16 +453,22 @@ def _run_pdfs(config: Config, keys: tuple[str, ...]) -> Any:
 
 
 def _render_pdfs(report: Any) -> None:
-    """Moves and failures per entry (failures on stderr), then the counts."""
+    """Moves and unusual skips per entry, failures on stderr, then the counts."""
+    from .pdfsync import NO_SOURCE, UP_TO_DATE
+
+    reasons = [o.reason for o in report.outcomes if o.status == "skipped"]
     for o in report.outcomes:
         if o.status == "moved":
             click.echo(f"{o.key}: moved PDF to {o.path}")
+        elif o.status == "skipped" and o.reason not in (NO_SOURCE, UP_TO_DATE):
+            click.echo(f"{o.key}: PDF skipped: {o.reason}")
     for o in report.failed:
         click.echo(f"{o.key}: PDF: {o.reason}", err=True)
     c = report.counts
     click.echo(
-        f"pdf: {c['downloaded']} downloaded, {c['moved']} moved, {c['skipped']} skipped, "
-        f"{c['failed']} failed; {_human_bytes(report.bytes_downloaded)} transferred"
+        f"pdf: {c['downloaded']} downloaded, {c['moved']} moved, {c['skipped']} skipped "
+        f"({reasons.count(UP_TO_DATE)} up to date, {reasons.count(NO_SOURCE)} without a PDF "
+        f"source), {c['failed']} failed; {_human_bytes(report.bytes_downloaded)} transferred"
     )
 
 

@@ -100,6 +100,8 @@ class PdfFile:
 class _Host:
     lock: threading.Lock
     throttle: Throttle
+    unreachable: str = ""
+    """Why connecting failed for good in this run (then the host is not tried again)."""
 
 
 class PdfFetcher:
@@ -109,7 +111,9 @@ class PdfFetcher:
     :param timeout: ``(connect, read)`` seconds for every request; read is per socket read.
     :param max_bytes: the size cap; larger files are rejected (announced or streamed).
     :param min_interval: seconds between two requests to the same host (arXiv asks for 3).
-    :param retries: how many times a 429/5xx or a dropped connection is retried.
+    :param retries: how many times a 429/5xx or a refused/dropped connection is retried. A host
+        that cannot be reached (not found, connect timeout, refused after the retries) is not
+        tried again by this fetcher: its later downloads fail at once.
     :param backoff: the first backoff in seconds (doubled each retry) when no ``Retry-After``.
     :param max_retry_after: the longest ``Retry-After`` honoured; longer waits give up.
     :param max_seconds: a whole download may take at most this long (a trickling server).
@@ -217,6 +221,8 @@ class PdfFetcher:
         attempt = 0
         while True:
             host = self._host(current)
+            if host.unreachable:
+                raise PdfDownloadError(f"cannot connect: {host.unreachable} (earlier)", url)
             try:
                 with host.lock:
                     host.throttle.wait()
@@ -228,8 +234,12 @@ class PdfFetcher:
                         allow_redirects=False,
                     )
             except requests.ConnectionError as exc:
-                if attempt >= self.retries or isinstance(exc, requests.ConnectTimeout):
-                    raise PdfDownloadError(f"cannot connect: {_reason(exc)}", url) from exc
+                reason = _reason(exc)
+                final = reason == "host not found" or isinstance(exc, requests.ConnectTimeout)
+                if final or attempt >= self.retries:
+                    # Every later request to this host would fail the same way: fail them fast.
+                    host.unreachable = reason
+                    raise PdfDownloadError(f"cannot connect: {reason}", url) from exc
                 wait = self.backoff * 2.0**attempt
             except requests.Timeout as exc:
                 raise PdfDownloadError(f"timed out: {_reason(exc)}", url) from exc

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from .errors import PdfDownloadError
 from .model import FileRecord, Reference, brace, format_file_field
@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 
 Status = Literal["downloaded", "moved", "skipped", "failed"]
 STATUSES: tuple[Status, ...] = ("downloaded", "moved", "skipped", "failed")
+UP_TO_DATE: Final = "up to date"
+"""The reason of a skip because the file is present and matches its recorded hash."""
+NO_SOURCE: Final = "no open-access PDF source"
+"""The reason of a skip because the entry has no arXiv id, ``pdfurl`` or ``.pdf`` url."""
 
 
 @dataclass(frozen=True)
@@ -247,7 +251,7 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     source = pdf_source(ref, run.state, run.arxiv_pdf_url)
     record = run.state.get(ref.key, "pdf")
     if source is None:
-        return PdfOutcome(ref.key, "skipped", "no open-access PDF source"), ref
+        return PdfOutcome(ref.key, "skipped", NO_SOURCE), ref
     target = run.target(ref)
     if record is None and not run.force:
         manual = ref.pdf_path
@@ -264,7 +268,7 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
             if _intact(target, record):
                 if old != target and intact:
                     _remove(old, run.pdf_root)
-                return _settle(run, ref, record, target, "skipped", "up to date", source)
+                return _settle(run, ref, record, target, "skipped", UP_TO_DATE, source)
             if intact:
                 return _move(run, ref, record, old, target, source)
     return _download(run, ref, record, old, target, source)
