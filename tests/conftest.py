@@ -137,3 +137,9 @@ def pdf_server() -> Iterator[PdfServer]:
 def fetcher(sleeps: list[float]) -> PdfFetcher:
     """A PdfFetcher for local servers: no per-host delay, short timeouts, recorded sleeps."""
     return PdfFetcher(timeout=(2, 2), min_interval=0, sleep=sleeps.append)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_arxiv_pdfs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that syncs without pointing PDFs at a local server must not reach arxiv.org."""
+    monkeypatch.setenv("DLBIB_ARXIV_PDF_URL", "http://127.0.0.1:9/no-real-arxiv-in-tests")

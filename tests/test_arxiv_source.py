@@ -235,6 +235,35 @@ def test_known_empty_page_is_retried(httpserver, make_source, sleeps) -> None:
     assert source.requests_made == 2
 
 
+def test_empty_page_that_stays_empty_means_missing(httpserver, make_source) -> None:
+    full = (DATA / "1502.03167.xml").read_bytes()
+    start, end = full.index(b"<entry>"), full.index(b"</entry>") + len(b"</entry>")
+    httpserver.expect_request("/api/query").respond_with_data(full[:start] + full[end:])
+    source = make_source()
+    result = source.fetch(ids("1502.03167"))
+    assert result.missing == ["1502.03167"]
+    assert source.requests_made == 3  # the request and two retries
+
+
+def test_nonexistent_ids_counted_in_total_do_not_cause_paging(httpserver, make_source) -> None:
+    """arxiv.py issue #82: arXiv counted missing ids in totalResults; no second page is asked."""
+    api = FakeArxiv.from_folder(DATA)
+
+    def handler(request: Request) -> Response:
+        asked = request.args["id_list"].split(",")
+        found = [api.entries[i] for i in asked if i in api.entries]
+        body = api.feed(found, len(asked), int(request.args.get("start", 0)), len(asked))
+        return Response(body, content_type="application/atom+xml")
+
+    httpserver.expect_request("/api/query").respond_with_handler(handler)
+    source = make_source()
+    result = source.fetch(ids("1312.9999", "1502.03167", "1409.3215"))
+    assert sorted(result.records) == ["1409.3215", "1502.03167"]
+    assert result.missing == ["1312.9999"]
+    assert source.requests_made == 1
+    assert len(httpserver.log) == 1
+
+
 def test_html_answer_is_a_clear_error(httpserver, make_source) -> None:
     page = "<!DOCTYPE html><html><body><h1>arXiv is under maintenance</h1></body></html>"
     httpserver.expect_request("/api/query").respond_with_data(page, content_type="text/html")
@@ -319,3 +348,32 @@ def test_every_arxiv_error_is_mapped(error, arxiv_url) -> None:
     assert isinstance(info.value, SourceError | DlbibError)
     assert info.value.__cause__ is error
     assert info.value.url == "u"
+
+
+def test_fake_server_runs_standalone(make_source) -> None:
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.arxiv_server", "--port", "0", "--data", str(DATA)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()
+        m = re.search(r"(http://127\.0\.0\.1:\d+/api/query)", banner)
+        assert m, banner
+        assert "with 6 entries" in banner
+        source = make_source(api_url=m.group(1))
+        assert sorted(source.fetch(ids(*SIX)).records) == SIX
+        found = source.search_title("Recurrent Neural Network Regularization")
+        assert [r.arxiv_id.id for r in found] == ["1409.2329"]
+        assert requests.get(m.group(1).replace("/api/query", "/nope"), timeout=5).status_code == 404
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)

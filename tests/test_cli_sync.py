@@ -193,3 +193,52 @@ def test_sync_help_has_example(runner) -> None:
     assert result.exit_code == 0
     assert "Example:" in result.stdout
     assert "--overwrite FIELD" in result.stdout
+
+
+def test_progress_bar_on_a_terminal(fake_arxiv, lib, arxiv_url, pdf_env) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "DLBIB_ARXIV_API_URL": arxiv_url, "DLBIB_ARXIV_DELAY": "0",
+           "PYTHONPATH": str(REPO / "src"), "COLUMNS": "80", **pdf_env}  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "dlbib", "--library", str(lib), "sync"],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    os.close(secondary)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(primary)
+    assert proc.returncode == 0
+    assert b"arXiv" in drawn
+    assert b"100%" in drawn
+    assert b"sync: 4 updated" in proc.stdout
+    assert b"PDFs" in drawn
+    assert b"pdf: 4 downloaded" in proc.stdout
+
+
+def test_pinned_versions_from_dlbib_toml(fake_arxiv, runner, lib, env) -> None:
+    invoke(runner, lib, env, "sync", "ioffe2015batch", catch_exceptions=False)
+    lib.with_name("dlbib.toml").write_text('[arxiv]\nversions = "pinned"\n', encoding="utf-8")
+    e = fake_arxiv.entries["1502.03167"]
+    e.raw = e.raw.replace(b"1502.03167v3</id>", b"1502.03167v4</id>")
+    result = invoke(runner, lib, env, "sync", "--refresh", "ioffe2015batch")
+    assert result.exit_code == 0
+    assert "ioffe2015batch: v3 \u2192 v4 (pinned: not applied)\n" in result.stdout
+    assert load_library(lib).get("ioffe2015batch").get("arxivversion") == "v3"

@@ -354,9 +354,11 @@ def test_storm_fails_entries_and_stops_asking(httpserver, config, make_source) -
     report, source = run(config, make_source)
     assert source.requests_made == 5  # one request, 4 retries; no searches after that
     assert {o.key for o in report.failed} == {
-        "ioffe2015batch", "he2015delving", "lipton2015critical",
+        "ioffe2015batch", "he2015delving", "lipton2015critical",  # the batch
+        "sutskever2014sequence", "lecun2015deep",  # the title searches, not tried
     }  # fmt: skip
     assert all("HTTP 503" in o.reason for o in report.failed)
+    assert by_key(report)["lecun2015deep"].reason.startswith("not looked up: arXiv failed")
     assert snapshot(config)[0] == before[0]
 
 
@@ -400,3 +402,77 @@ def test_library_saved_but_sidecar_lost_heals_on_rerun(api, config, make_source)
     assert report.having("updated") == []
     assert {c.name for o in report.outcomes for c in o.conflicts} <= {"title"}
     assert config.library.read_bytes() == library
+
+
+def test_deleted_entries_are_forgotten_by_a_full_sync(api, config, make_source) -> None:
+    run(config, make_source)
+    text = config.library.read_text(encoding="utf-8")
+    start = text.index("@misc{ioffe2015batch")
+    config.library.write_text(text[:start] + text[text.index("@inproceedings{he2015") :])
+    run(config, make_source, keys=["he2015delving"])
+    assert load_state(config.state_path).get("ioffe2015batch", "arxiv") is not None
+    run(config, make_source)
+    assert "ioffe2015batch" not in load_state(config.state_path).entries
+
+
+def test_deferred_interrupts_hold_ctrl_c_until_both_writes_end() -> None:
+    import os
+    import signal
+
+    from dlbib.sync import deferred_interrupts
+
+    done: list[str] = []
+
+    def two_writes() -> None:
+        with deferred_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("first write")
+            done.append("second write")
+
+    with pytest.raises(KeyboardInterrupt):
+        two_writes()
+    assert done == ["first write", "second write"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"eprint": "{1502.03167v2}"}, "1502.03167v2"),
+        ({"eprint": "{cs/0112017}"}, "cs/0112017"),
+        ({"url": "{http://export.arxiv.org/pdf/1502.03167v1.pdf}"}, "1502.03167v1"),
+        ({"doi": "{10.48550/arXiv.1502.03167}"}, "1502.03167"),
+        ({"note": "{arXiv:1502.03167 [cs.LG]}"}, "1502.03167"),
+        ({"journal": "{arxiv.org/abs/2205.11916}"}, "2205.11916"),
+        ({"eprint": "{hep-th/9901001}", "archiveprefix": "{arXiv}"}, "hep-th/9901001"),
+        ({"eprint": "{12345}", "eprinttype": "{pubmed}"}, None),
+        ({"url": "{https://example.com/1502.03167}"}, None),
+    ],
+    ids=["versioned", "old-style", "pdf-url", "arxiv-doi", "note", "link-in-journal",
+         "old-style-prefix", "other-eprint", "other-url"],
+)  # fmt: skip
+def test_entry_arxiv_id(fields: dict[str, str], expected: str | None) -> None:
+    from dlbib.sync import entry_arxiv_id
+
+    found = entry_arxiv_id(Reference("k", "misc", fields))
+    assert (str(found) if found else None) == expected
+
+
+def test_storm_during_searches_stops_asking(httpserver, config, make_source) -> None:
+    api = FakeArxiv.from_folder(Path(__file__).parent / "data" / "arxiv")
+
+    def handler(request: Any) -> Any:
+        from werkzeug import Response
+
+        if request.args.get("search_query"):
+            return Response("", status=429, headers={"Retry-After": "1"})
+        status, body = api.answer({k: request.args.getlist(k) for k in request.args})
+        return Response(body, status=status)
+
+    httpserver.expect_request("/api/query").respond_with_handler(handler)
+    report, source = run(config, make_source)
+    assert source.requests_made == 1 + 5  # the batch; one search and its 4 retries
+    failed = by_key(report)
+    assert failed["sutskever2014sequence"].reason.startswith("arXiv failed 5 times")
+    assert failed["lecun2015deep"].reason.startswith("not looked up: arXiv failed 5 times")
+    assert entry(config, "ioffe2015batch").get("arxivversion") == "v3"

@@ -15,7 +15,9 @@ results". So every request made through the client goes through :meth:`ArxivSour
 * 429 and 5xx are retried with exponential backoff and jitter, honouring ``Retry-After``, up to
   ``max_retries`` times and never past ``max_wait`` seconds in total, then
   :class:`~dlbib.errors.ArxivLookupError`;
-* the API's known empty pages (``totalResults`` says there is more, no ``<entry>``) are retried;
+* the API's known empty pages (``totalResults`` says there is more, no ``<entry>``) are retried
+  twice, then taken as empty; the client never pages past an id_list batch's single page (when
+  some ids do not exist arXiv may count them anyway, and the next page repeats or is empty);
 * an answer that is HTML, truncated or not an Atom feed, and arXiv's error feeds (HTTP 400),
   raise :class:`~dlbib.errors.ArxivLookupError` with arXiv's own message;
 * no connection at all (DNS failure, refused) raises
@@ -36,7 +38,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import arxiv
 import requests
@@ -67,6 +69,10 @@ BATCH_SIZE: Final = 100
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
 RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 
+EMPTY_PAGE_RETRIES: Final = 2
+"""Retries of an empty page that announced results, before taking it as really empty."""
+
+_EMPTY_PAGE: Final = "an empty page although results were announced (a known arXiv API glitch)"
 _ATOM: Final = "{http://www.w3.org/2005/Atom}"
 _OPENSEARCH: Final = "{http://a9.com/-/spec/opensearch/1.1/}"
 
@@ -92,6 +98,15 @@ class Throttle:
             if remaining > 0:
                 self.sleep(remaining)
         self._last = self.clock()
+
+
+class _BeyondIdList(Exception):
+    """Raised to stop the client paging past the single page of an id_list batch."""
+
+
+def _is_later_id_list_page(url: str) -> bool:
+    query = parse_qs(urlsplit(url).query)
+    return bool(query.get("id_list")) and query.get("start", ["0"])[0] not in ("", "0")
 
 
 class _ClientSession:
@@ -198,8 +213,14 @@ class ArxivSource:
 
     def _run(self, search: arxiv.Search) -> list[ArxivRecord]:
         self.client.page_size = min(BATCH_SIZE, search.max_results or BATCH_SIZE)
+        records: dict[str, ArxivRecord] = {}
         try:
-            return [r for r in map(_to_record, self.client.results(search)) if r is not None]
+            for result in self.client.results(search):
+                record = _to_record(result)
+                if record is not None:
+                    records.setdefault(record.arxiv_id.versioned, record)
+        except _BeyondIdList:
+            pass  # the first page held every id arXiv has; see _get
         except arxiv.HTTPError as exc:
             raise ArxivLookupError(
                 f"arXiv answered HTTP {exc.status}", exc.url, exc.status, exc.retry
@@ -210,10 +231,17 @@ class ArxivSource:
             ) from exc
         except arxiv.ArxivError as exc:
             raise ArxivLookupError(f"arXiv lookup failed: {exc.message}", exc.url) from exc
+        return list(records.values())
 
     def _get(self, url: str) -> requests.Response:
         """One API GET with throttle, timeout, retries and answer checks (see module doc)."""
+        if _is_later_id_list_page(url):
+            # An id_list batch fits one page, so the first page holds every id arXiv has. When
+            # some ids do not exist, arXiv may still count them in totalResults and the client
+            # would ask for a next page that repeats entries or is empty (arxiv.py issue #82).
+            raise _BeyondIdList(url)
         deadline = self.clock() + self.max_wait
+        empty_pages = 0
         cause: Exception | None
         for attempt in range(self.max_retries + 1):
             self.throttle.wait()
@@ -242,6 +270,11 @@ class ArxivSource:
             else:
                 if problem is None:
                     return resp
+                if problem == _EMPTY_PAGE:
+                    empty_pages += 1
+                    if empty_pages > EMPTY_PAGE_RETRIES:
+                        log.warning("%s, %d times; taking it as empty", problem, empty_pages)
+                        return resp
                 wait, cause = _retry_after(resp), None
             self._backoff(url, attempt, problem, wait, deadline, cause)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -303,7 +336,7 @@ def _check_answer(resp: requests.Response, url: str) -> str | None:
     total = _int(root.findtext(f"{_OPENSEARCH}totalResults"))
     start = _int(root.findtext(f"{_OPENSEARCH}startIndex"))
     if total > start and root.find(f"{_ATOM}entry") is None:
-        return "an empty page although results were announced (a known arXiv API glitch)"
+        return _EMPTY_PAGE
     return None
 
 

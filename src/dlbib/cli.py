@@ -348,7 +348,7 @@ def sync(
         raise click.UsageError("--no-pdf and --pdf-only exclude each other")
     config = _with_pattern(settings.config(), pdf_pattern)
     fields = frozenset(f.lower() for f in overwrite)
-    options = SyncOptions(dry_run, refresh, fields, search, config.versions, config.fresh_days)
+    options = SyncOptions(dry_run=dry_run, refresh=refresh, overwrite=fields, search=search)
     report = None
     if not pdf_only:
         try:

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -67,6 +68,8 @@ PAPER_TYPES: Final = frozenset(
 FINGERPRINT_OVER: Final = 160
 """Fetched values longer than this are kept in the sidecar as a hash."""
 
+_ARXIV_LINK: Final = re.compile(r"(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/[\w./-]+")
+
 Status = Literal["updated", "unchanged", "fresh", "skipped", "unmatched", "missing", "failed"]
 Progress = Callable[[int, int], None]
 """Called with (steps done, steps in total) after each API request."""
@@ -84,10 +87,11 @@ class SyncOptions:
     """Fields where arXiv's value replaces the user's (settles conflicts)."""
     search: bool = True
     """Title-search papers that have no arXiv id."""
-    versions: str = "latest"
-    """``latest`` follows new arXiv versions; ``pinned`` only reports them."""
-    fresh_days: float = 7.0
-    """Results younger than this are not looked up again."""
+    versions: str | None = None
+    """``latest`` follows new arXiv versions; ``pinned`` only reports them (None: the
+    library's config, else ``latest``)."""
+    fresh_days: float | None = None
+    """Results younger than this (days) are not looked up again (None: config, else 7)."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     """The current time (UTC)."""
 
@@ -188,7 +192,14 @@ def entry_arxiv_id(ref: Reference) -> ArxivId | None:
     prefix = (ref.get("archiveprefix") or ref.get("eprinttype") or "arxiv").lower()
     if eprint and prefix == "arxiv":
         return ArxivId.parse(eprint)
-    return arxiv_id_of(ref)
+    found = arxiv_id_of(ref)
+    if found is None:  # an arxiv.org link pasted into another field (``journal``, ``note``)
+        for name in ("journal", "note", "howpublished", "booktitle"):
+            m = _ARXIV_LINK.search(ref.get(name) or "")
+            found = ArxivId.find(m.group(0)) if m else None
+            if found:
+                break
+    return found
 
 
 def sync_metadata(
@@ -208,6 +219,11 @@ def sync_metadata(
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing was changed).
     """
     refs = [library.get(k) for k in keys] if keys else library.references
+    if not keys:  # forget what sync knew of entries that were deleted from the library
+        present = {ref.key for ref in refs}
+        for gone in [k for k in state.entries if k not in present]:
+            state.drop(gone, "arxiv")
+            state.drop(gone, "fetched")
     run = _Run(library, state, source, options, progress, SyncReport(dry_run=options.dry_run))
     run.plan(refs)
     run.fetch_all()
@@ -262,7 +278,8 @@ class _Run:
         if self.options.refresh or not stamp or info.get("id") != ident:
             return False
         age = self.now - datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        return age < timedelta(days=self.options.fresh_days)
+        fresh_days = 7.0 if self.options.fresh_days is None else self.options.fresh_days
+        return age < timedelta(days=fresh_days)
 
     def add(self, key: str, status: Status, **details: Any) -> EntryOutcome:
         outcome = EntryOutcome(key, status, **details)
@@ -289,9 +306,10 @@ class _Run:
                 return
             except ArxivLookupError as exc:
                 self.fail_rest(batch, str(exc))
-                if _is_exhaustion(exc):
+                if _is_exhaustion(exc):  # throttled or down: stop asking
                     self.fail_rest(ids[start + size :], f"not looked up: {exc}")
-                    self.to_search.clear()
+                    self.fail_searches(self.to_search, f"not looked up: {exc}")
+                    self.to_search = []
                     return
                 self.step()
                 continue
@@ -311,6 +329,10 @@ class _Run:
             for ref, _ in self.to_fetch[ident]:
                 self.add(ref.key, "failed", arxiv_id=ident, reason=reason)
 
+    def fail_searches(self, refs: Sequence[Reference], reason: str) -> None:
+        for ref in refs:
+            self.add(ref.key, "failed", reason=reason)
+
     def search_all(self) -> None:
         for i, ref in enumerate(self.to_search):
             try:
@@ -318,11 +340,13 @@ class _Run:
             except ArxivUnreachableError:
                 if not self.succeeded:
                     raise
-                for rest in self.to_search[i:]:
-                    self.add(rest.key, "failed", reason="arXiv could not be reached")
+                self.fail_searches(self.to_search[i:], "arXiv could not be reached")
                 return
             except ArxivLookupError as exc:
                 self.add(ref.key, "failed", reason=str(exc))
+                if _is_exhaustion(exc):
+                    self.fail_searches(self.to_search[i + 1 :], f"not looked up: {exc}")
+                    return
                 self.step()
                 continue
             self.succeeded += 1
@@ -495,7 +519,7 @@ def sync_library(
     with Ctrl-C held in between); on an exception or Ctrl-C before that, neither changes.
     With ``options.dry_run`` nothing is written.
 
-    :param options: default: from ``config`` (``versions``, ``fresh_days``).
+    :param options: how to sync; ``versions``/``fresh_days`` left None come from ``config``.
     :param source: default: an :class:`ArxivSource` on ``config``'s API URL and delay.
     :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing written).
@@ -505,10 +529,12 @@ def sync_library(
     from .library import library_lock, load_library, save_library
     from .state import load_state, save_state
 
-    if options is None:
-        options = SyncOptions(versions=config.versions, fresh_days=config.fresh_days)
-    elif options.versions == "latest" and config.versions != "latest":
-        options = replace(options, versions=config.versions)
+    options = options or SyncOptions()
+    options = replace(
+        options,
+        versions=options.versions or config.versions,
+        fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
+    )
     if source is None:
         source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
     with library_lock(config.library):
