@@ -477,6 +477,12 @@ def test_no_pdf_source(fields):
     )
 
 
+def test_with_pdf_file_keeps_url_records():
+    ref = Reference("k", "misc", {"file": "{Online:https\\://e.org/x.pdf:PDF}"})
+    new = with_pdf_file(ref, "papers/k.pdf")
+    assert new.fields["file"] == "{:papers/k.pdf:PDF;Online:https\\://e.org/x.pdf:PDF}"
+
+
 def test_with_pdf_file_escapes():
     ref = Reference("k", "misc", {})
     new = with_pdf_file(ref, "papers/a;b:c\\d.pdf")

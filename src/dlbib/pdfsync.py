@@ -255,7 +255,7 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     target = run.target(ref)
     if record is None and not run.force:
         manual = ref.pdf_path
-        if manual and (run.root / manual).is_file():
+        if manual and not _is_url(manual) and (run.root / manual).is_file():
             reason = "has a PDF dlbib did not download (file field); left alone"
             return PdfOutcome(ref.key, "skipped", reason, manual, source.url), ref
     old = run.root / record["path"] if record and isinstance(record.get("path"), str) else None
@@ -344,12 +344,20 @@ def _settle(
 def with_pdf_file(ref: Reference, path: str, old_path: str | None = None) -> Reference:
     """``ref`` with ``path`` as the first PDF record of its ``file`` field.
 
-    A record for ``old_path`` (the file's previous place) is replaced; other records stay.
+    A record for ``old_path`` (the file's previous place) is replaced — or, for a first
+    download, the entry's first PDF record unless it is a URL; other records stay.
     """
-    drop = {path, old_path, ref.pdf_path if old_path is None else None} - {None}
+    replaced = old_path
+    if replaced is None and ref.pdf_path and not _is_url(ref.pdf_path):
+        replaced = ref.pdf_path
+    drop = {path, replaced} - {None}
     records = [FileRecord("", path, "PDF")] + [r for r in ref.files if r.path not in drop]
     raw = brace(format_file_field(records))
     return ref if ref.fields.get("file") == raw else ref.with_raw_fields({"file": raw})
+
+
+def _is_url(path: str) -> bool:
+    return bool(re.match(r"(?i)^[a-z][a-z0-9+.-]*://", path))
 
 
 def _intact(path: Path, record: dict[str, Any]) -> bool:
