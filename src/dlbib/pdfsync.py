@@ -265,7 +265,7 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
             reason = "file changed since download (SHA-256 differs); kept; delete it to refetch"
             return PdfOutcome(ref.key, "skipped", reason, record["path"], source.url), ref
         if source.same_as(record):
-            if _intact(target, record):
+            if intact if old == target else _intact(target, record):  # hash each file once
                 if old != target and intact:
                     _remove(old, run.pdf_root)
                 return _settle(run, ref, record, target, "skipped", UP_TO_DATE, source)
