@@ -5,9 +5,11 @@ the bytes are a PDF (``%PDF-`` first, ``%%EOF`` near the end), as long as the se
 under the size cap. On any failure — HTTP error, timeout, HTML served with 200, truncated body,
 full disk, Ctrl-C — the partial file is removed and ``dest`` is left as it was.
 
-Politeness: one request at a time per host, a minimum interval between requests to the same host,
-and retries with backoff on 429/5xx that honour ``Retry-After``. Redirects are followed by hand so
-that every hop is checked (http/https only) and throttled.
+Politeness: downloads run one after another (so never two connections to one host; a per-host
+lock also serialises requests should a fetcher be shared between threads), a minimum interval
+between requests to the same host, and retries with backoff on 429/5xx that honour
+``Retry-After``. Redirects are followed by hand so that every hop is checked (http/https only)
+and throttled.
 
 This module does not decide file names, parse BibTeX or record anything; see ``pdfpaths`` and
 ``pdfsync``.
