@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
+from dlbib.pdf import PdfFetcher
+
+from .pdfserver import PdfServer
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
@@ -138,3 +142,26 @@ def import_arxiv(httpserver):
     url = httpserver.url_for("/api/query")
     env = {"DLBIB_ARXIV_API_URL": url, "DLBIB_ARXIV_DELAY": "0"}
     return SimpleNamespace(api=api, url=url, env=env, server=httpserver)
+
+
+# --- PDFs (issue 4) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pdf_server() -> Iterator[PdfServer]:
+    """A real HTTP server on 127.0.0.1 serving PDFs and faults (see tests/pdfserver.py)."""
+    server = PdfServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fetcher(sleeps: list[float]) -> PdfFetcher:
+    """A PdfFetcher for local servers: no per-host delay, short timeouts, recorded sleeps."""
+    return PdfFetcher(timeout=(2, 2), min_interval=0, sleep=sleeps.append)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_arxiv_pdfs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that syncs without pointing PDFs at a local server must not reach arxiv.org."""
+    monkeypatch.setenv("DLBIB_ARXIV_PDF_URL", "http://127.0.0.1:9/no-real-arxiv-in-tests")

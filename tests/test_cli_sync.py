@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from dlbib.cli import EXIT_UNREACHABLE, cli
 from dlbib.library import load_library
+from tests.pdfserver import PdfServer, Reply, make_pdf
 from tests.test_sync import DERIVED, LIBRARY
 
 
@@ -21,8 +22,15 @@ def lib(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def env(arxiv_url: str) -> dict[str, str]:
-    return {"DLBIB_ARXIV_API_URL": arxiv_url, "DLBIB_ARXIV_DELAY": "0"}
+def pdf_env(pdf_server: PdfServer) -> dict[str, str]:
+    """arXiv PDFs from the local server (every path answers with a small valid PDF)."""
+    pdf_server.default = Reply(body=make_pdf("any arXiv paper"))
+    return {"DLBIB_ARXIV_PDF_URL": pdf_server.url("/pdf"), "DLBIB_PDF_DELAY": "0"}
+
+
+@pytest.fixture
+def env(arxiv_url: str, pdf_env: dict[str, str]) -> dict[str, str]:
+    return {"DLBIB_ARXIV_API_URL": arxiv_url, "DLBIB_ARXIV_DELAY": "0", **pdf_env}
 
 
 def invoke(runner: CliRunner, lib: Path, env: dict[str, str], *args: str, **kw):
@@ -43,10 +51,11 @@ def test_sync_summary_and_exit_0(fake_arxiv, runner, lib, env) -> None:
     assert "sutskever2014sequence: found on arXiv by title: 1409.3215" in lines
     assert any(line.startswith("lecun2015deep: not matched on arXiv:") for line in lines)
     assert any(line.startswith("lipton2015critical: kept your title") for line in lines)
-    assert lines[-1] == (
+    assert lines[-2] == (
         "sync: 4 updated, 0 new version(s), 1 published, 0 unchanged, 0 failed, "
         "1 with conflicts; 3 API request(s)"
     )
+    assert lines[-1].startswith("pdf: ")
     assert result.stderr == ""  # piped: no progress bar
     assert load_library(lib).get("ioffe2015batch").get("arxivversion") == "v3"
     assert state_of(lib).exists()
@@ -58,7 +67,11 @@ def test_resync_makes_no_request(fake_arxiv, runner, lib, env) -> None:
     result = invoke(runner, lib, env, "sync", catch_exceptions=False)
     assert result.exit_code == 0
     assert len(fake_arxiv.requests) == count
-    assert result.stdout.endswith("0 failed; 0 API request(s)\n")
+    assert result.stdout.endswith(
+        "0 failed; 0 API request(s)\n"
+        "pdf: 0 downloaded, 0 moved, 6 skipped (4 up to date, 2 without a PDF source), "
+        "0 failed; 0 B transferred\n"
+    )
 
 
 def test_new_version_line(fake_arxiv, runner, lib, env) -> None:
@@ -117,9 +130,9 @@ def test_unknown_key_is_a_usage_error(fake_arxiv, runner, lib, env) -> None:
     assert fake_arxiv.requests == []
 
 
-def test_unreachable_is_one_line_and_exit_3(runner, lib, unused_port) -> None:
+def test_unreachable_is_one_line_and_exit_3(runner, lib, unused_port, pdf_env) -> None:
     before = lib.read_bytes()
-    env = {"DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query"}
+    env = {"DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query", **pdf_env}
     result = invoke(runner, lib, env, "sync")
     assert result.exit_code == EXIT_UNREACHABLE == 3
     assert result.stdout == ""
@@ -152,7 +165,7 @@ def test_api_faults_fail_entries_with_a_clear_message(
         data, status=status, headers={"Retry-After": "0"}
     )
     before = lib.read_bytes()
-    result = invoke(runner, lib, env, "sync", "--no-search", "ioffe2015batch")
+    result = invoke(runner, lib, env, "sync", "--no-search", "--no-pdf", "ioffe2015batch")
     assert result.exit_code == 1
     assert result.stderr.startswith(f"ioffe2015batch: {message}")
     assert lib.read_bytes() == before
@@ -164,8 +177,8 @@ def test_update_runs_sync(fake_arxiv, runner, lib, env) -> None:
     assert load_library(lib).get("ioffe2015batch").get("arxivversion") == "v3"
 
 
-def test_update_carries_on_when_arxiv_is_unreachable(runner, lib, unused_port) -> None:
-    env = {"DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query"}
+def test_update_carries_on_when_arxiv_is_unreachable(runner, lib, unused_port, pdf_env) -> None:
+    env = {"DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query", **pdf_env}
     result = invoke(runner, lib, env, "update")
     assert result.exit_code == 0, result.output
     sync_lines = [line for line in result.stdout.splitlines() if line.startswith("sync:")]
@@ -182,7 +195,7 @@ def test_sync_help_has_example(runner) -> None:
     assert "--overwrite FIELD" in result.stdout
 
 
-def test_progress_bar_on_a_terminal(fake_arxiv, lib, arxiv_url) -> None:
+def test_progress_bar_on_a_terminal(fake_arxiv, lib, arxiv_url, pdf_env) -> None:
     import os
     import pty
     import subprocess
@@ -192,7 +205,7 @@ def test_progress_bar_on_a_terminal(fake_arxiv, lib, arxiv_url) -> None:
 
     primary, secondary = pty.openpty()
     env = {**os.environ, "DLBIB_ARXIV_API_URL": arxiv_url, "DLBIB_ARXIV_DELAY": "0",
-           "PYTHONPATH": str(REPO / "src"), "COLUMNS": "80"}  # fmt: skip
+           "PYTHONPATH": str(REPO / "src"), "COLUMNS": "80", **pdf_env}  # fmt: skip
     proc = subprocess.run(
         [sys.executable, "-m", "dlbib", "--library", str(lib), "sync"],
         stdout=subprocess.PIPE,
@@ -216,6 +229,8 @@ def test_progress_bar_on_a_terminal(fake_arxiv, lib, arxiv_url) -> None:
     assert b"arXiv" in drawn
     assert b"100%" in drawn
     assert b"sync: 4 updated" in proc.stdout
+    assert b"PDFs" in drawn
+    assert b"pdf: 4 downloaded" in proc.stdout
 
 
 def test_pinned_versions_from_dlbib_toml(fake_arxiv, runner, lib, env) -> None:

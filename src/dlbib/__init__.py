@@ -29,6 +29,12 @@ _EXPORTS = {
     "DlbibError": "errors",
     "import_reading_list": "importer",
     "read_reading_list": "readinglist",
+    "PdfFetcher": "pdf",
+    "PdfDownloadError": "errors",
+    "pdf_path": "pdfpaths",
+    "sync_pdfs": "pdfsync",
+    "sync_library_pdfs": "pdfsync",
+    "PdfReport": "pdfsync",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -84,17 +84,19 @@ def check(settings: Settings, as_json: bool) -> None:
     """Lint the library; exit 1 when anything is wrong.
 
     Reports parse failures (with line numbers), duplicate keys, two entries for one work,
-    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs and
-    files that do not exist.
+    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs,
+    files that do not exist, and downloaded PDFs that changed since (SHA-256 in the sidecar).
 
     \b
     Example:
         dlbib check
         dlbib check --json | jq '.[].message'
     """
-    from .lint import check_library
+    from .lint import check_library, pdf_files_check
+    from .state import load_state
 
-    findings = check_library(settings.library)
+    state = load_state(settings.config().state_path)
+    findings = check_library(settings.library, extra=[pdf_files_check(state)])
     if as_json:
         _emit_json([f.as_dict() for f in findings])
     else:
@@ -161,7 +163,7 @@ def show(settings: Settings, key: str, as_json: bool) -> None:
 @cli.command()
 @pass_settings
 def update(settings: Settings) -> None:
-    """The main job: check the library, then sync it from arXiv (later: export).
+    """The main job: check the library, sync it from arXiv, fetch PDFs (later: export).
 
     When arXiv cannot be reached, sync is skipped with one line and update carries on.
 
@@ -169,15 +171,32 @@ def update(settings: Settings) -> None:
     Example:
         dlbib update
     """
-    from .lint import check_library
+    from .lint import check_library, pdf_files_check
+    from .state import load_state
 
-    findings = check_library(settings.library)
+    state = load_state(settings.config().state_path)
+    findings = check_library(settings.library, extra=[pdf_files_check(state)])
     for finding in findings:
         click.echo(finding.format(settings.library), err=True)
     click.echo(f"check: {len(findings)} problem(s)" if findings else "check: library is clean")
     synced = _update_sync(settings)
-    if findings or not synced:
+    pdfs = _run_pdfs(settings.config(), ())
+    _render_pdfs(pdfs)
+    if findings or not synced or pdfs.failed:
         raise SystemExit(1)
+
+
+def _check_pdf_pattern(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--pdf-pattern``: a bad pattern is a usage error (exit 2) before any work."""
+    from .errors import ConfigError
+    from .pdfpaths import check_pattern
+
+    if value is not None:
+        try:
+            check_pattern(value)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    return value
 
 
 # --- sync: enrich the library from arXiv (issue 3) ----------------------------------------
@@ -285,6 +304,15 @@ def _render_sync(report: Any, dry_run: bool) -> None:
     show_default=True,
     help="Find papers without an arXiv id by title (strict title+authors+year match).",
 )
+@click.option("--no-pdf", is_flag=True, help="Do not download or move PDFs.")
+@click.option("--pdf-only", is_flag=True, help="Only fetch/move PDFs: no arXiv metadata look-ups.")
+@click.option(
+    "--pdf-pattern",
+    metavar="PATTERN",
+    callback=_check_pdf_pattern,
+    help="PDF file names, e.g. '{section}/{key}.pdf' (default: [pdf] pattern in dlbib.toml, "
+    "else '{year}/{key} - {author} {year} - {title}.pdf').",
+)
 @pass_settings
 def sync(
     settings: Settings,
@@ -294,33 +322,43 @@ def sync(
     refresh: bool,
     overwrite: tuple[str, ...],
     search: bool,
+    no_pdf: bool,
+    pdf_only: bool,
+    pdf_pattern: str | None,
 ) -> None:
-    """Enrich arXiv-backed entries from the arXiv API, never losing an edit.
+    """Enrich arXiv-backed entries from the arXiv API, never losing an edit; fetch their PDFs.
 
-    Exit 0 when every entry synced, 1 when any failed (the rest is saved), 3 when arXiv
-    cannot be reached at all (nothing changed). Env: DLBIB_ARXIV_API_URL, DLBIB_ARXIV_DELAY.
+    PDFs (arXiv's, of the recorded version, or an open-access `pdfurl`) go to papers/ beside
+    the library, verified, recorded in the `file` field and the sidecar; present, unchanged
+    files are not fetched again. Exit 0 when every entry synced, 1 when any failed (the rest
+    is saved), 3 when arXiv cannot be reached at all (nothing changed). Env:
+    DLBIB_ARXIV_API_URL, DLBIB_ARXIV_DELAY, DLBIB_ARXIV_PDF_URL, DLBIB_PDF_DELAY.
 
     \b
     Example:
         dlbib sync
         dlbib sync --dry-run ioffe2015batch
         dlbib sync --overwrite title --refresh he2015delving
+        dlbib sync --pdf-only --pdf-pattern '{section}/{key}.pdf'
     """
     from .errors import ArxivUnreachableError
     from .sync import SyncOptions
 
+    if no_pdf and pdf_only:
+        raise click.UsageError("--no-pdf and --pdf-only exclude each other")
+    config = _with_pattern(settings.config(), pdf_pattern)
     fields = frozenset(f.lower() for f in overwrite)
     options = SyncOptions(dry_run=dry_run, refresh=refresh, overwrite=fields, search=search)
-    try:
-        report = _run_sync(settings, keys, options)
-    except ArxivUnreachableError as exc:
-        click.echo(f"sync: {exc}; nothing changed", err=True)
-        raise SystemExit(EXIT_UNREACHABLE) from exc
-    if as_json:
-        _emit_json(report.as_dict())
-    else:
-        _render_sync(report, dry_run)
-    if report.failed:
+    report = None
+    if not pdf_only:
+        try:
+            report = _run_sync(settings, keys, options)
+        except ArxivUnreachableError as exc:
+            click.echo(f"sync: {exc}; nothing changed", err=True)
+            raise SystemExit(EXIT_UNREACHABLE) from exc
+    pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
+    _render_sync_and_pdfs(report, pdfs, as_json, dry_run)
+    if (report and report.failed) or (pdfs and pdfs.failed):
         raise SystemExit(1)
 
 
@@ -416,3 +454,113 @@ def import_(
     if report.error:
         click.echo(f"Error: arXiv failed midway: {report.error}", err=True)
         raise SystemExit(1)
+
+
+# --- PDFs: download, verify, file into papers/ (issue 4) ----------------------------------
+
+
+class _PdfBar:
+    """Draws files done and bytes received on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self.enabled = sys.stderr.isatty()
+        self.bar: Any = None
+        self.bytes = 0
+        self.key = ""
+
+    def _show(self, item: Any) -> str:
+        return f"{_human_bytes(self.bytes)}  {self.key}"
+
+    def entry(self, key: str, index: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total,
+                label="PDFs",
+                show_pos=True,
+                item_show_func=self._show,
+                file=click.get_text_stream("stderr"),
+            )
+            self.bar.__enter__()
+        self.key = key
+        self.bar.update(0, key)
+
+    def chunk(self, nbytes: int) -> None:
+        self.bytes += nbytes
+        if self.bar is not None:
+            self.bar.update(0, self.key)
+
+    def outcome(self, outcome: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(1, outcome.key)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _human_bytes(n: int) -> str:
+    if n < 1000:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KB", "MB"):
+        value /= 1000
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1000:.1f} GB"
+
+
+def _with_pattern(config: Config, pattern: str | None) -> Config:
+    from dataclasses import replace
+
+    return replace(config, pdf_pattern=pattern) if pattern else config
+
+
+def _run_pdfs(config: Config, keys: tuple[str, ...]) -> Any:
+    """Fetch/move/verify PDFs with a progress bar; an unknown KEY is a usage error."""
+    from .errors import ReferenceNotFoundError
+    from .pdfsync import sync_library_pdfs
+
+    bar = _PdfBar()
+    try:
+        return sync_library_pdfs(config, keys=keys or None, progress=bar)
+    except ReferenceNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="KEY") from exc
+    finally:
+        bar.close()
+
+
+def _render_pdfs(report: Any) -> None:
+    """Moves and unusual skips per entry, failures on stderr, then the counts."""
+    from .pdfsync import NO_SOURCE, UP_TO_DATE
+
+    reasons = [o.reason for o in report.outcomes if o.status == "skipped"]
+    for o in report.outcomes:
+        if o.status == "moved":
+            click.echo(f"{o.key}: moved PDF to {o.path}")
+        elif o.status == "skipped" and o.reason not in (NO_SOURCE, UP_TO_DATE):
+            click.echo(f"{o.key}: PDF skipped: {o.reason}")
+    for o in report.failed:
+        click.echo(f"{o.key}: PDF: {o.reason}", err=True)
+    c = report.counts
+    click.echo(
+        f"pdf: {c['downloaded']} downloaded, {c['moved']} moved, {c['skipped']} skipped "
+        f"({reasons.count(UP_TO_DATE)} up to date, {reasons.count(NO_SOURCE)} without a PDF "
+        f"source), {c['failed']} failed; {_human_bytes(report.bytes_downloaded)} transferred"
+    )
+
+
+def _render_sync_and_pdfs(report: Any, pdfs: Any, as_json: bool, dry_run: bool) -> None:
+    if as_json:
+        data = report.as_dict() if report is not None else {}
+        if pdfs is not None:
+            data["pdfs"] = pdfs.as_dict()
+        _emit_json(data)
+        return
+    if report is not None:
+        _render_sync(report, dry_run)
+    if pdfs is not None:
+        _render_pdfs(pdfs)
