@@ -242,3 +242,22 @@ def test_pinned_versions_from_dlbib_toml(fake_arxiv, runner, lib, env) -> None:
     assert result.exit_code == 0
     assert "ioffe2015batch: v3 \u2192 v4 (pinned: not applied)\n" in result.stdout
     assert load_library(lib).get("ioffe2015batch").get("arxivversion") == "v3"
+
+
+def test_update_offline_says_one_line_per_service_and_exits_0(runner, lib, unused_port) -> None:
+    """No network at all: the main job says what it could not reach, and does the rest."""
+    env = {
+        "DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query",
+        "DLBIB_ARXIV_PDF_URL": f"http://127.0.0.1:{unused_port}/pdf",
+        "DLBIB_ARXIV_DELAY": "0",
+        "DLBIB_PDF_DELAY": "0",
+    }
+    before = lib.read_bytes()
+    result = invoke(runner, lib, env, "update")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stdout.splitlines() if "could not reach" in line] == [
+        "pdf: 3 file(s) not fetched, could not reach 127.0.0.1"  # the 3 entries with arXiv ids
+    ]
+    assert "sync: skipped, arXiv could not be reached" in result.stdout
+    assert "PDF:" not in result.stderr  # no per-file noise for an unreachable host
+    assert lib.read_bytes() == before

@@ -181,8 +181,12 @@ def update(settings: Settings) -> None:
     click.echo(f"check: {len(findings)} problem(s)" if findings else "check: library is clean")
     synced = _update_sync(settings)
     pdfs = _run_pdfs(settings.config(), ())
-    _render_pdfs(pdfs)
-    if findings or not synced or pdfs.failed:
+    _render_pdfs(pdfs, offline_ok=True)
+    if pdfs.unreachable_hosts:
+        skipped = len(pdfs.failed) - len(pdfs.failed_reachable)
+        hosts = ", ".join(pdfs.unreachable_hosts)
+        click.echo(f"pdf: {skipped} file(s) not fetched, could not reach {hosts}")
+    if findings or not synced or pdfs.failed_reachable:
         raise SystemExit(1)
 
 
@@ -533,8 +537,12 @@ def _run_pdfs(config: Config, keys: tuple[str, ...]) -> Any:
         bar.close()
 
 
-def _render_pdfs(report: Any) -> None:
-    """Moves and unusual skips per entry, failures on stderr, then the counts."""
+def _render_pdfs(report: Any, offline_ok: bool = False) -> None:
+    """Moves and unusual skips per entry, failures on stderr, then the counts.
+
+    With ``offline_ok`` (``update``), hosts that cannot be reached at all are one line, not one
+    failure per file.
+    """
     from .pdfsync import NO_SOURCE, UP_TO_DATE
 
     reasons = [o.reason for o in report.outcomes if o.status == "skipped"]
@@ -543,7 +551,7 @@ def _render_pdfs(report: Any) -> None:
             click.echo(f"{o.key}: moved PDF to {o.path}")
         elif o.status == "skipped" and o.reason not in (NO_SOURCE, UP_TO_DATE):
             click.echo(f"{o.key}: PDF skipped: {o.reason}")
-    for o in report.failed:
+    for o in report.failed_reachable if offline_ok else report.failed:
         click.echo(f"{o.key}: PDF: {o.reason}", err=True)
     c = report.counts
     click.echo(

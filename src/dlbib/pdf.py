@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urljoin, urlsplit
 
-from .errors import PdfDownloadError
+from .errors import PdfDownloadError, PdfUnreachableError
 
 if TYPE_CHECKING:
     import requests
@@ -225,7 +225,7 @@ class PdfFetcher:
         while True:
             host = self._host(current)
             if host.unreachable:
-                raise PdfDownloadError(f"cannot connect: {host.unreachable} (earlier)", url)
+                raise PdfUnreachableError(f"cannot connect: {host.unreachable} (earlier)", url)
             try:
                 with host.lock:
                     host.throttle.wait()
@@ -242,7 +242,7 @@ class PdfFetcher:
                 if final or attempt >= self.retries:
                     # Every later request to this host would fail the same way: fail them fast.
                     host.unreachable = reason
-                    raise PdfDownloadError(f"cannot connect: {reason}", url) from exc
+                    raise PdfUnreachableError(f"cannot connect: {reason}", url) from exc
                 wait = self.backoff * 2.0**attempt
             except requests.Timeout as exc:
                 raise PdfDownloadError(f"timed out: {_reason(exc)}", url) from exc

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
-from .errors import PdfDownloadError
+from .errors import PdfDownloadError, PdfUnreachableError
 from .model import FileRecord, Reference, brace, format_file_field
 from .pdf import PdfFetcher, PdfFile, looks_like_pdf, sha256_file
 from .pdfpaths import check_pattern, pdf_path
@@ -108,6 +108,23 @@ class PdfReport:
     def failed(self) -> list[PdfOutcome]:
         """The outcomes that failed."""
         return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def unreachable_hosts(self) -> list[str]:
+        """Hosts that could not be reached at all (offline?), in first-failure order."""
+        from urllib.parse import urlsplit
+
+        hosts = [
+            urlsplit(o.url or "").hostname or "?"
+            for o in self.failed
+            if isinstance(o.error, PdfUnreachableError)
+        ]
+        return list(dict.fromkeys(hosts))
+
+    @property
+    def failed_reachable(self) -> list[PdfOutcome]:
+        """Failures other than an unreachable host: real problems with a file or a server."""
+        return [o for o in self.failed if not isinstance(o.error, PdfUnreachableError)]
 
     @property
     def bytes_downloaded(self) -> int:
