@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from dlbib.pdf import PdfFetcher
+
+from .pdfserver import PdfServer
+
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
-# /work/shared from /work/main/tests and from a worktree /work/wt/<name>/tests alike.
+# /work/shared: found upwards, so tests also run from a worktree such as /work/wt/<name>
 SHARED = next(
-    (
-        p / "shared"
-        for p in Path(__file__).resolve().parents
-        if (p / "shared" / "STYLE.md").is_file()
-    ),
+    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
     Path(__file__).resolve().parents[2] / "shared",
 )
 REPO = Path(__file__).resolve().parents[1]
@@ -79,3 +80,113 @@ def require_tool(name: str) -> str:
 def latex_tool() -> Callable[[str], str]:
     """``require_tool`` as a fixture: ``latex_tool("biber")`` → path, or skip/fail."""
     return require_tool
+
+
+# --- arXiv sync (issue 3) -----------------------------------------------------------------
+
+ARXIV_DATA = DATA / "arxiv"
+
+
+@pytest.fixture
+def fake_arxiv(httpserver):
+    """The recorded arXiv answers served at ``httpserver.url_for("/api/query")``."""
+    from tests.arxiv_server import FakeArxiv, werkzeug_handler
+
+    api = FakeArxiv.from_folder(ARXIV_DATA)
+    httpserver.expect_request("/api/query").respond_with_handler(werkzeug_handler(api))
+    return api
+
+
+@pytest.fixture
+def arxiv_url(httpserver) -> str:
+    return str(httpserver.url_for("/api/query"))
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """A sleep recorder: pass ``sleeps.append`` as ``sleep`` (nothing really waits)."""
+    return []
+
+
+@pytest.fixture
+def make_source(arxiv_url: str, sleeps: list[float]):
+    """ArxivSource factory on the local server, recording sleeps, no jitter, fake clock."""
+    from dlbib.arxiv_source import ArxivSource
+
+    def make(**options):
+        clock = [0.0]
+
+        def sleep(seconds: float) -> None:
+            sleeps.append(seconds)
+            clock[0] += seconds
+
+        defaults: dict[str, Any] = {"api_url": arxiv_url, "delay": 0.0, "sleep": sleep,
+                    "clock": lambda: clock[0], "jitter": lambda: 0.0}  # fmt: skip
+        defaults.update(options)
+        return ArxivSource(**defaults)
+
+    return make
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A local port nothing listens on (connection refused)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+@pytest.fixture
+def hanging_url():
+    """A URL whose server accepts connections and never answers."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(8)
+    yield f"http://127.0.0.1:{s.getsockname()[1]}/api/query"
+    s.close()
+
+
+# --- dlbib import (issue 7) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def import_arxiv(httpserver):
+    """A fake arXiv API on 127.0.0.1 answering from tests/data/arxiv (``.api.requests`` lists
+    the queries, ``.url`` is the endpoint, ``.env`` the CLI environment pointing at it)."""
+    from types import SimpleNamespace
+
+    from .arxiv_server import FakeArxiv, werkzeug_handler
+
+    api = FakeArxiv.from_folder(DATA / "arxiv")
+    httpserver.expect_request("/api/query").respond_with_handler(werkzeug_handler(api))
+    url = httpserver.url_for("/api/query")
+    env = {"DLBIB_ARXIV_API_URL": url, "DLBIB_ARXIV_DELAY": "0"}
+    return SimpleNamespace(api=api, url=url, env=env, server=httpserver)
+
+
+# --- PDFs (issue 4) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pdf_server() -> Iterator[PdfServer]:
+    """A real HTTP server on 127.0.0.1 serving PDFs and faults (see tests/pdfserver.py)."""
+    server = PdfServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fetcher(sleeps: list[float]) -> PdfFetcher:
+    """A PdfFetcher for local servers: no per-host delay, short timeouts, recorded sleeps."""
+    return PdfFetcher(timeout=(2, 2), min_interval=0, sleep=sleeps.append)
+
+
+@pytest.fixture(autouse=True)
+def _no_real_arxiv_pdfs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that syncs without pointing PDFs at a local server must not reach arxiv.org."""
+    monkeypatch.setenv("DLBIB_ARXIV_PDF_URL", "http://127.0.0.1:9/no-real-arxiv-in-tests")

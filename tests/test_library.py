@@ -218,3 +218,12 @@ def test_unwritable_target_is_a_library_error(sample_bib: Path) -> None:
         save_library(library, target)
     assert info.value.path == target
     assert not target.parent.exists()
+
+
+def test_atomic_write_of_a_new_file_honours_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "new.json", b"{}")
+    finally:
+        os.umask(old)
+    assert ((tmp_path / "new.json").stat().st_mode & 0o777) == 0o644

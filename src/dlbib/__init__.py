@@ -29,6 +29,14 @@ _EXPORTS = {
     "DlbibError": "errors",
     "EXPORTERS": "exporters",
     "export_references": "exporters",
+    "import_reading_list": "importer",
+    "read_reading_list": "readinglist",
+    "PdfFetcher": "pdf",
+    "PdfDownloadError": "errors",
+    "pdf_path": "pdfpaths",
+    "sync_pdfs": "pdfsync",
+    "sync_library_pdfs": "pdfsync",
+    "PdfReport": "pdfsync",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -84,17 +84,19 @@ def check(settings: Settings, as_json: bool) -> None:
     """Lint the library; exit 1 when anything is wrong.
 
     Reports parse failures (with line numbers), duplicate keys, two entries for one work,
-    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs and
-    files that do not exist.
+    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs,
+    files that do not exist, and downloaded PDFs that changed since (SHA-256 in the sidecar).
 
     \b
     Example:
         dlbib check
         dlbib check --json | jq '.[].message'
     """
-    from .lint import check_library
+    from .lint import check_library, pdf_files_check
+    from .state import load_state
 
-    findings = check_library(settings.library)
+    state = load_state(settings.config().state_path)
+    findings = check_library(settings.library, extra=[pdf_files_check(state)])
     if as_json:
         _emit_json([f.as_dict() for f in findings])
     else:
@@ -161,21 +163,416 @@ def show(settings: Settings, key: str, as_json: bool) -> None:
 @cli.command()
 @pass_settings
 def update(settings: Settings) -> None:
-    """The main job: check the library, then write the four exports.
+    """The main job: check the library, sync it from arXiv, fetch PDFs, write the exports.
+
+    When arXiv cannot be reached, sync is skipped with one line and update carries on.
 
     \b
     Example:
         dlbib update
     """
-    from .lint import check_library
+    from .lint import check_library, pdf_files_check
+    from .state import load_state
 
-    findings = check_library(settings.library)
+    state = load_state(settings.config().state_path)
+    findings = check_library(settings.library, extra=[pdf_files_check(state)])
     for finding in findings:
         click.echo(finding.format(settings.library), err=True)
     click.echo(f"check: {len(findings)} problem(s)" if findings else "check: library is clean")
-    skipped = _write_exports(settings, list(_EXPORT_FORMATS), None, (), "relative")
-    if findings or skipped:
+    synced = _update_sync(settings)
+    pdfs = _run_pdfs(settings.config(), ())
+    _render_pdfs(pdfs, offline_ok=True)
+    if pdfs.unreachable_hosts:
+        skipped = len(pdfs.failed) - len(pdfs.failed_reachable)
+        hosts = ", ".join(pdfs.unreachable_hosts)
+        click.echo(f"pdf: {skipped} file(s) not fetched, could not reach {hosts}")
+    left_out = _write_exports(settings, list(_EXPORT_FORMATS), None, (), "relative")
+    if findings or not synced or pdfs.failed_reachable or left_out:
         raise SystemExit(1)
+
+
+def _check_pdf_pattern(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--pdf-pattern``: a bad pattern is a usage error (exit 2) before any work."""
+    from .errors import ConfigError
+    from .pdfpaths import check_pattern
+
+    if value is not None:
+        try:
+            check_pattern(value)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from exc
+    return value
+
+
+# --- sync: enrich the library from arXiv (issue 3) ----------------------------------------
+
+EXIT_UNREACHABLE = 3
+"""Exit code of ``dlbib sync`` when arXiv cannot be reached at all (nothing changed)."""
+
+
+class _ProgressBar:
+    """A progress callback drawing a bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        import sys
+
+        self.label = label
+        self.enabled = sys.stderr.isatty()
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 1:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total, label=self.label, file=click.get_text_stream("stderr")
+            )
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _run_sync(settings: Settings, keys: tuple[str, ...], options: Any) -> Any:
+    """Run sync_library with a progress bar; an unknown KEY is a usage error."""
+    from .errors import ReferenceNotFoundError
+    from .sync import sync_library
+
+    bar = _ProgressBar("arXiv")
+    try:
+        return sync_library(settings.config(), keys or None, options, progress=bar)
+    except ReferenceNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="KEY") from exc
+    finally:
+        bar.close()
+
+
+def _short(raw: str | None, width: int = 100) -> str:
+    text = "(none)" if raw is None else " ".join(raw.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _render_sync(report: Any, dry_run: bool) -> None:
+    """Per-entry lines (diff when dry-running), failures on stderr, a one-line summary."""
+    for o in report.outcomes:
+        if o.new_version is not None:
+            note = " (pinned: not applied)" if o.pinned else ""
+            click.echo(f"{o.key}: v{o.old_version} \u2192 v{o.new_version}{note}")
+        if o.published:
+            click.echo(f"{o.key}: published as {o.published}")
+        if o.found_by_search:
+            click.echo(f"{o.key}: found on arXiv by title: {o.arxiv_id}")
+        if o.changes and dry_run:
+            click.echo(f"{o.key}:")
+            for c in o.changes:
+                click.echo(f"  - {c.name} = {_short(c.old)}\n  + {c.name} = {_short(c.new)}")
+        elif o.changes:
+            click.echo(f"{o.key}: updated {', '.join(c.name for c in o.changes)}")
+        for c in o.conflicts:
+            click.echo(
+                f"{o.key}: kept your {c.name} (arXiv has {_short(c.upstream, 60)}; "
+                f"--overwrite {c.name} takes it)"
+            )
+        if o.status == "unmatched":
+            found = "; ".join(o.candidates[:3]) or "no candidates"
+            click.echo(f"{o.key}: not matched on arXiv: {o.reason} [{_short(found, 80)}]")
+    for o in report.failed:
+        click.echo(f"{o.key}: {o.reason}", err=True)
+    counts = [
+        f"{len(report.having('updated'))} updated",
+        f"{len(report.new_versions)} new version(s)",
+        f"{len(report.published)} published",
+        f"{len(report.having('unchanged', 'fresh'))} unchanged",
+        f"{len(report.failed)} failed",
+    ]
+    extra = f", {len(report.conflicts)} with conflicts" if report.conflicts else ""
+    mode = " (dry run: nothing written)" if dry_run else ""
+    click.echo(f"sync: {', '.join(counts)}{extra}; {report.requests} API request(s){mode}")
+
+
+@cli.command()
+@click.argument("keys", nargs=-1, metavar="[KEY]...")
+@click.option("--dry-run", is_flag=True, help="Print the per-entry, per-field diff; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-entry report as JSON.")
+@click.option("--refresh", is_flag=True, help="Look entries up even if fetched recently.")
+@click.option(
+    "--overwrite",
+    multiple=True,
+    metavar="FIELD",
+    help="Take arXiv's value for FIELD even where you edited it (repeatable).",
+)
+@click.option(
+    "--search/--no-search",
+    default=True,
+    show_default=True,
+    help="Find papers without an arXiv id by title (strict title+authors+year match).",
+)
+@click.option("--no-pdf", is_flag=True, help="Do not download or move PDFs.")
+@click.option("--pdf-only", is_flag=True, help="Only fetch/move PDFs: no arXiv metadata look-ups.")
+@click.option(
+    "--pdf-pattern",
+    metavar="PATTERN",
+    callback=_check_pdf_pattern,
+    help="PDF file names, e.g. '{section}/{key}.pdf' (default: [pdf] pattern in dlbib.toml, "
+    "else '{year}/{key} - {author} {year} - {title}.pdf').",
+)
+@pass_settings
+def sync(
+    settings: Settings,
+    keys: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    refresh: bool,
+    overwrite: tuple[str, ...],
+    search: bool,
+    no_pdf: bool,
+    pdf_only: bool,
+    pdf_pattern: str | None,
+) -> None:
+    """Enrich arXiv-backed entries from the arXiv API, never losing an edit; fetch their PDFs.
+
+    PDFs (arXiv's, of the recorded version, or an open-access `pdfurl`) go to papers/ beside
+    the library, verified, recorded in the `file` field and the sidecar; present, unchanged
+    files are not fetched again. Exit 0 when every entry synced, 1 when any failed (the rest
+    is saved), 3 when arXiv cannot be reached at all (nothing changed). Env:
+    DLBIB_ARXIV_API_URL, DLBIB_ARXIV_DELAY, DLBIB_ARXIV_PDF_URL, DLBIB_PDF_DELAY.
+
+    \b
+    Example:
+        dlbib sync
+        dlbib sync --dry-run ioffe2015batch
+        dlbib sync --overwrite title --refresh he2015delving
+        dlbib sync --pdf-only --pdf-pattern '{section}/{key}.pdf'
+    """
+    from .errors import ArxivUnreachableError
+    from .sync import SyncOptions
+
+    if no_pdf and pdf_only:
+        raise click.UsageError("--no-pdf and --pdf-only exclude each other")
+    config = _with_pattern(settings.config(), pdf_pattern)
+    fields = frozenset(f.lower() for f in overwrite)
+    options = SyncOptions(dry_run=dry_run, refresh=refresh, overwrite=fields, search=search)
+    report = None
+    if not pdf_only:
+        try:
+            report = _run_sync(settings, keys, options)
+        except ArxivUnreachableError as exc:
+            click.echo(f"sync: {exc}; nothing changed", err=True)
+            raise SystemExit(EXIT_UNREACHABLE) from exc
+    pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
+    _render_sync_and_pdfs(report, pdfs, as_json, dry_run)
+    if (report and report.failed) or (pdfs and pdfs.failed):
+        raise SystemExit(1)
+
+
+def _update_sync(settings: Settings) -> bool:
+    """The sync step of ``update``: False when entries failed; unreachable arXiv is one line."""
+    from .errors import ArxivUnreachableError
+
+    try:
+        report = _run_sync(settings, (), None)
+    except ArxivUnreachableError as exc:
+        click.echo(f"sync: skipped, {exc}")
+        return True
+    _render_sync(report, False)
+    return not report.failed
+
+
+# --- dlbib import (issue 7) -------------------------------------------------------------------
+
+_IMPORT_HEADINGS = {
+    "added": "Added",
+    "present": "Already present",
+    "unresolved": "Unresolved",
+    "ignored": "Ignored",
+}
+
+
+def _import_table(items: list[Any], status: str) -> list[str]:
+    """Rows of one section of the import report: line, key or status, text, reason."""
+    rows = []
+    for item in items:
+        if status in ("added", "present") and item.title:
+            text = item.title
+        else:
+            text = (item.url if status == "ignored" else None) or item.text
+        text = text if len(text) <= 70 else text[:67] + "..."
+        who = item.key or ""
+        rows.append(
+            f"  {item.line:>5}  {who:<28}  {text}" + (f"  [{item.reason}]" if item.reason else "")
+        )
+    return rows
+
+
+@cli.command("import")
+@click.argument("reading_list", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Show what would be added; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--no-search", is_flag=True, help="Do not search arXiv for titles without an id.")
+@pass_settings
+def import_(
+    settings: Settings, reading_list: Path, dry_run: bool, as_json: bool, no_search: bool
+) -> None:
+    """Add the works a reading list cites (Markdown, plain text or HTML) to the library.
+
+    arXiv ids are looked up in batches, titles without a link by arXiv title search; works
+    already in the library are reported with their key, never added twice. Each new entry gets
+    the list's section heading as a keyword. Exit 1 when arXiv fails midway (what resolved
+    before is still added).
+
+    \b
+    Example:
+        dlbib import readinglist.md --dry-run
+        dlbib import awesome-papers.md --json | jq '.items[] | select(.status=="unresolved")'
+    """
+    from .arxiv_source import ArxivSource
+    from .importer import import_reading_list
+
+    config = settings.config()
+    source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
+    bar = _ProgressBar("arXiv")
+    try:
+        report = import_reading_list(
+            reading_list, settings.library, source, dry_run=dry_run, search=not no_search,
+            progress=bar,
+        )  # fmt: skip
+    finally:
+        bar.close()
+    if as_json:
+        _emit_json({"dry_run": dry_run, "counts": report.counts(),
+                    "requests": source.requests_made,
+                    "error": str(report.error) if report.error else None,
+                    "items": [i.as_dict() for i in report.items]})  # fmt: skip
+    else:
+        for status, heading in _IMPORT_HEADINGS.items():
+            items = report.by_status(status)  # type: ignore[arg-type]
+            if items:
+                heading = "To add" if dry_run and status == "added" else heading
+                click.echo(f"{heading} ({len(items)}):")
+                click.echo("\n".join(_import_table(items, status)))
+    counts = ", ".join(f"{n} {s}" for s, n in report.counts().items())
+    verb = "would be added (dry run, nothing written)" if dry_run else "written"
+    click.echo(f"{reading_list}: {counts}; {source.requests_made} arXiv request(s); "
+               f"{report.counts()['added']} {verb}", err=True)  # fmt: skip
+    if report.error:
+        click.echo(f"Error: arXiv failed midway: {report.error}", err=True)
+        raise SystemExit(1)
+
+
+# --- PDFs: download, verify, file into papers/ (issue 4) ----------------------------------
+
+
+class _PdfBar:
+    """Draws files done and bytes received on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self.enabled = sys.stderr.isatty()
+        self.bar: Any = None
+        self.bytes = 0
+        self.key = ""
+
+    def _show(self, item: Any) -> str:
+        return f"{_human_bytes(self.bytes)}  {self.key}"
+
+    def entry(self, key: str, index: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(
+                length=total,
+                label="PDFs",
+                show_pos=True,
+                item_show_func=self._show,
+                file=click.get_text_stream("stderr"),
+            )
+            self.bar.__enter__()
+        self.key = key
+        self.bar.update(0, key)
+
+    def chunk(self, nbytes: int) -> None:
+        self.bytes += nbytes
+        if self.bar is not None:
+            self.bar.update(0, self.key)
+
+    def outcome(self, outcome: Any) -> None:
+        if self.bar is not None:
+            self.bar.update(1, outcome.key)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _human_bytes(n: int) -> str:
+    if n < 1000:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KB", "MB"):
+        value /= 1000
+        if value < 1000:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1000:.1f} GB"
+
+
+def _with_pattern(config: Config, pattern: str | None) -> Config:
+    from dataclasses import replace
+
+    return replace(config, pdf_pattern=pattern) if pattern else config
+
+
+def _run_pdfs(config: Config, keys: tuple[str, ...]) -> Any:
+    """Fetch/move/verify PDFs with a progress bar; an unknown KEY is a usage error."""
+    from .errors import ReferenceNotFoundError
+    from .pdfsync import sync_library_pdfs
+
+    bar = _PdfBar()
+    try:
+        return sync_library_pdfs(config, keys=keys or None, progress=bar)
+    except ReferenceNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="KEY") from exc
+    finally:
+        bar.close()
+
+
+def _render_pdfs(report: Any, offline_ok: bool = False) -> None:
+    """Moves and unusual skips per entry, failures on stderr, then the counts.
+
+    With ``offline_ok`` (``update``), hosts that cannot be reached at all are one line, not one
+    failure per file.
+    """
+    from .pdfsync import NO_SOURCE, UP_TO_DATE
+
+    reasons = [o.reason for o in report.outcomes if o.status == "skipped"]
+    for o in report.outcomes:
+        if o.status == "moved":
+            click.echo(f"{o.key}: moved PDF to {o.path}")
+        elif o.status == "skipped" and o.reason not in (NO_SOURCE, UP_TO_DATE):
+            click.echo(f"{o.key}: PDF skipped: {o.reason}")
+    for o in report.failed_reachable if offline_ok else report.failed:
+        click.echo(f"{o.key}: PDF: {o.reason}", err=True)
+    c = report.counts
+    click.echo(
+        f"pdf: {c['downloaded']} downloaded, {c['moved']} moved, {c['skipped']} skipped "
+        f"({reasons.count(UP_TO_DATE)} up to date, {reasons.count(NO_SOURCE)} without a PDF "
+        f"source), {c['failed']} failed; {_human_bytes(report.bytes_downloaded)} transferred"
+    )
+
+
+def _render_sync_and_pdfs(report: Any, pdfs: Any, as_json: bool, dry_run: bool) -> None:
+    if as_json:
+        data = report.as_dict() if report is not None else {}
+        if pdfs is not None:
+            data["pdfs"] = pdfs.as_dict()
+        _emit_json(data)
+        return
+    if report is not None:
+        _render_sync(report, dry_run)
+    if pdfs is not None:
+        _render_pdfs(pdfs)
 
 
 # --- export (issue 5) -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ into one ``Error: ...`` line and exit code 1. Lower-level exceptions are wrapped
     │   ├── ArxivLookupError        the arXiv API failed; .status, .retry
     │   │   └── ArxivUnreachableError   no connection at all (DNS, refused)
     │   └── PdfDownloadError        HTTP status, timeout, not-a-PDF, size limit; .status
+    │       └── PdfUnreachableError     the host could not be reached at all (DNS, refused)
     ├── ExportError                 unknown format, or an entry a format cannot represent
     ├── CitationError               a LaTeX document cannot be read; .path, .line
     └── ReadingListError            a reading list cannot be read; .path, .line
@@ -149,6 +150,10 @@ class PdfDownloadError(SourceError):
     ) -> None:
         self.content_type = content_type
         super().__init__(message, url, status)
+
+
+class PdfUnreachableError(PdfDownloadError):
+    """A PDF host could not be reached at all (DNS failure, connection refused, no network)."""
 
 
 class ExportError(DlbibError):

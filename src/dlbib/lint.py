@@ -2,7 +2,8 @@
 
 Checks parse failures, duplicate keys, two entries for one work, required fields per entry
 type, malformed DOIs and arXiv ids, LaTeX-escaped ``_`` in URLs/DOIs, and ``file`` paths that
-do not exist. It reads files; it never writes and never touches the network.
+do not exist, and (with :func:`pdf_files_check`) downloaded PDFs that are missing or altered.
+It reads files; it never writes and never touches the network.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .errors import DuplicateKeyError, LibraryError
 from .keys import family_name
 from .library import Library, load_library
 from .model import ArxivId, Reference, is_valid_doi, is_valid_value, normalize_doi
+from .state import SyncState
 from .text import normalize_title
 
 REQUIRED_FIELDS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
@@ -161,3 +163,44 @@ def _missing_files(library: Library) -> Iterator[Finding]:
                     ref.key,
                     library.lines.get(ref.key, 0),
                 )
+
+
+def pdf_files_check(state: SyncState) -> Check:
+    """A check for :func:`check_library`'s ``extra``: PDFs the sync sidecar records are present
+    and unchanged (same size and SHA-256 as when downloaded).
+
+    A recorded file that is missing is reported as ``missing-file`` (unless the entry's ``file``
+    field already names it, which the built-in check reports); a changed one as ``altered-file``.
+    """
+
+    def check(library: Library) -> Iterator[Finding]:
+        from .pdf import looks_like_pdf, sha256_file
+
+        root = library.path.parent
+        for ref in library.references:
+            record = state.get(ref.key, "pdf")
+            if not record or not isinstance(record.get("path"), str):
+                continue
+            rel = record["path"]
+            line = library.lines.get(ref.key, 0)
+            path = root / rel
+            try:
+                size = path.stat().st_size
+                digest = sha256_file(path) if size == record.get("size") else ""
+            except OSError:
+                if rel not in {r.path for r in ref.files}:
+                    yield Finding(
+                        "missing-file", f"recorded PDF {rel!r} does not exist", ref.key, line
+                    )
+                continue
+            if digest != record.get("sha256"):
+                if looks_like_pdf(path):
+                    message = (
+                        f"PDF {rel!r} changed since it was downloaded (SHA-256 differs from "
+                        "the sync record); delete it and run `dlbib sync` to fetch it again"
+                    )
+                else:
+                    message = f"PDF {rel!r} is damaged (not a complete PDF); run `dlbib sync`"
+                yield Finding("altered-file", message, ref.key, line)
+
+    return check

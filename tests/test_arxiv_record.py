@@ -1,0 +1,103 @@
+"""record_fields: arXiv records → library field content (golden), escaping and names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from dlbib.arxiv_record import ArxivRecord, bibtex_name, latex_safe, raw_value, record_fields
+from dlbib.model import ArxivId
+
+
+def test_six_recorded_papers_map_to_golden_fields(fake_arxiv, make_source, golden) -> None:
+    from tests.test_arxiv_source import SIX, ids
+
+    records = make_source().fetch(ids(*SIX)).records
+    fields = {key: record_fields(records[key]) for key in SIX}
+    golden("arxiv-fields.json", json.dumps(fields, indent=2, ensure_ascii=False) + "\n")
+
+
+def record(**changes: object) -> ArxivRecord:
+    base = ArxivRecord(
+        arxiv_id=ArxivId("1502.01852", 2),
+        title="Delving Deep into Rectifiers",
+        authors=("Kaiming He", "Laurens van der Maaten"),
+        abstract="We get 4.94%\n  top-5 error.",
+        published=dt.date(2015, 2, 6),
+        updated=dt.date(2015, 3, 1),
+        primary_class="cs.CV",
+        categories=("cs.CV", "cs.LG"),
+    )
+    from dataclasses import replace
+
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_fields_of_a_preprint() -> None:
+    assert record_fields(record()) == {
+        "author": "He, Kaiming and van der Maaten, Laurens",
+        "title": "Delving Deep into Rectifiers",
+        "year": "2015",
+        "month": "feb",
+        "eprint": "1502.01852",
+        "archiveprefix": "arXiv",
+        "primaryclass": "cs.CV",
+        "url": "https://arxiv.org/abs/1502.01852",
+        "abstract": r"We get 4.94\% top-5 error.",
+        "arxivversion": "v2",
+    }
+
+
+def test_published_version_adds_doi_and_journal_ref() -> None:
+    fields = record_fields(record(doi="10.1109/ICCV.2015.123", journal_ref="ICCV 2015 & more"))
+    assert fields["doi"] == "10.1109/ICCV.2015.123"
+    assert fields["journal-ref"] == r"ICCV 2015 \& more"
+    assert "journal" not in fields
+    assert "booktitle" not in fields
+
+
+@pytest.mark.parametrize(
+    ("text", "protect", "expected"),
+    [
+        ("Mask R-CNN", True, "Mask {R-CNN}"),
+        ("ImageNet Classification with LSTMs", True, "{ImageNet} Classification with {LSTMs}"),
+        ("Self-Attention Is All", True, "Self-Attention Is All"),
+        ("A CS231n note", True, "A {CS231n} note"),
+        ("50% of $\\ell_1$ & x_y #1", False, r"50\% of $\ell_1$ \& x\_y \#1"),
+        ("costs ~ 5^2", False, r"costs {\textasciitilde} 5{\textasciicircum}2"),
+        ("a lone $ sign", False, r"a lone \$ sign"),
+        ("keep \\emph{this} and {BERT}", True, "keep \\emph{this} and {BERT}"),
+        ("unbalanced } brace", False, r"unbalanced \} brace"),
+        ("already \\& escaped", False, r"already \& escaped"),
+        ("wrapped\n  over   lines", False, "wrapped over lines"),
+    ],
+    ids=["hyphen-acronym", "camel-and-caps", "title-case-hyphen", "digits", "specials",
+         "tilde-caret", "lone-dollar", "commands-kept", "unbalanced", "pre-escaped", "unfold"],
+)  # fmt: skip
+def test_latex_safe(text: str, protect: bool, expected: str) -> None:
+    assert latex_safe(text, protect_case=protect) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Sergey Ioffe", "Ioffe, Sergey"),
+        ("Laurens van der Maaten", "van der Maaten, Laurens"),
+        ("John Smith Jr.", "Smith, Jr., John"),
+        ("Łukasz Kaiser", "Kaiser, Łukasz"),
+        ("Quoc V. Le", "Le, Quoc V."),
+        ("Yoshua  Bengio", "Bengio, Yoshua"),
+        ("Plato", "Plato"),
+        ("The ATLAS Collaboration", "{The ATLAS Collaboration}"),
+    ],
+    ids=["plain", "particle", "suffix", "unicode", "initial", "spaces", "mononym", "group"],
+)
+def test_bibtex_name(name: str, expected: str) -> None:
+    assert bibtex_name(name) == expected
+
+
+def test_raw_value_month_is_bare() -> None:
+    assert raw_value("month", "jun") == "jun"
+    assert raw_value("title", "jun") == "{jun}"
