@@ -161,18 +161,45 @@ def test_entries_a_format_cannot_represent(cases_bib: Path, runner: CliRunner) -
     assert "zhang2021chinese" not in written
 
 
-def test_update_checks_then_exports(tmp_path: Path, runner: CliRunner) -> None:
+@pytest.fixture
+def offline(unused_port: int) -> dict[str, str]:
+    """arXiv and PDF hosts on a closed local port: update's sync steps say so and carry on."""
+    closed = f"http://127.0.0.1:{unused_port}"
+    return {
+        "DLBIB_ARXIV_API_URL": f"{closed}/api/query",
+        "DLBIB_ARXIV_PDF_URL": f"{closed}/pdf",
+        "DLBIB_ARXIV_DELAY": "0",
+        "DLBIB_PDF_DELAY": "0",
+    }
+
+
+def test_update_checks_then_exports(
+    tmp_path: Path, runner: CliRunner, offline: dict[str, str]
+) -> None:
     library = tmp_path / "library.bib"
     library.write_text(CLEAN, encoding="utf-8")
-    result = runner.invoke(cli, ["--library", str(library), "update"], catch_exceptions=False)
+    args = ["--library", str(library), "update"]
+    result = runner.invoke(cli, args, env=offline, catch_exceptions=False)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == "check: library is clean"
+    assert result.stdout.splitlines()[-4:] == [
+        f"{tmp_path / 'exports' / EXPORTERS[f].filename}: {f}"
+        for f in ("bibtex", "biblatex", "csljson", "ris")
+    ]
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == FILES
 
 
-def test_update_exports_even_when_check_finds_problems(cases_bib: Path, runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["--library", str(cases_bib), "update"])
+def test_update_exports_even_when_check_finds_problems(
+    tmp_path: Path, runner: CliRunner, offline: dict[str, str]
+) -> None:
+    library = tmp_path / "library.bib"
+    library.write_text(
+        CLEAN.replace("  year = {2015},", "  year = {2015},\n  file = {:papers/gone.pdf:PDF},"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["--library", str(library), "update"], env=offline)
     assert result.exit_code == 1
-    assert "missing-file" not in result.stdout
-    assert "file 'papers/2015/lipton2015critical.pdf' does not exist" in result.stderr
-    assert sorted(p.name for p in (cases_bib.parent / "exports").iterdir()) == FILES
+    assert "file 'papers/gone.pdf' does not exist" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == FILES
+    ris = (tmp_path / "exports" / "library.ris").read_bytes()
+    assert b"L1  - ../papers/gone.pdf\r\n" in ris
