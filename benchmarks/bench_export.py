@@ -2,7 +2,8 @@
 
 For each format: wall time of load + export (what `dlbib export` does, minus the file write) and
 of the export alone, as ratios to bibtexparser's bare `parse_file` of the same file in the same
-run (target <= 1.5x each), and the peak Python memory of load + export (tracemalloc). Each
+run (target <= 1.5x each), and the peak Python memory of load + export (tracemalloc; the bare
+parse's peak beside it). Each
 format is timed in a fresh process, so no format profits from another's warm caches. Prints
 figures; asserts nothing.
 
@@ -49,6 +50,10 @@ for _ in range(3):
                             library_root=path.parent, on_skip=lambda e: None)
     t2 = time.perf_counter()
     best["total"] = min(best["total"], t2 - t0); best["export"] = min(best["export"], t2 - t1)
+tracemalloc.start()
+parse_file(str(path))
+best["bare_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+tracemalloc.stop()
 cold()
 tracemalloc.start()
 lib = load_library(path)
@@ -66,7 +71,7 @@ def main(n: int = 10_000) -> None:
         print(f"library: {n} entries, {path.stat().st_size / 1e6:.1f} MB")
         print(
             f"{'format':<9} {'parse_file':>10} {'load+export':>12} {'ratio':>6} "
-            f"{'export only':>12} {'ratio':>6} {'peak MB':>8} {'output MB':>9}"
+            f"{'export only':>12} {'ratio':>6} {'peak MB':>8} {'(parse)':>8} {'output MB':>9}"
         )
         for fmt in FORMATS:
             proc = subprocess.run(
@@ -79,6 +84,7 @@ def main(n: int = 10_000) -> None:
             print(
                 f"{fmt:<9} {r['bare']:>9.3f}s {r['total']:>11.3f}s {r['total'] / r['bare']:>5.2f}x "
                 f"{r['export']:>11.3f}s {r['export'] / r['bare']:>5.2f}x {r['peak_mb']:>8.1f} "
+                f"{r['bare_peak_mb']:>8.1f} "
                 f"{r['out_mb']:>9.1f}"
             )
         print("target: <= 1.50x of bibtexparser.parse_file for each format")
