@@ -27,6 +27,10 @@ _EXPORTS = {
     "Config": "config",
     "load_config": "config",
     "DlbibError": "errors",
+    "CitedKeys": "citations",
+    "extract_citations": "citations",
+    "cite_document": "docbib",
+    "build_document_bib": "docbib",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

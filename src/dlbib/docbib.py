@@ -1,0 +1,302 @@
+"""A document's own .bib: the library entries it cites, and a report of what is missing.
+
+Takes the cited keys (:mod:`dlbib.citations`) and the library, selects the cited entries plus
+their ``crossref``/``xdata`` parents and the ``@string`` macros they use, renders them in the
+flavour asked for (``bibtex`` or ``biblatex``), and writes the file atomically. It also says which
+cited keys the library lacks, with the closest keys as suggestions, and which entries go uncited.
+It does not parse LaTeX and never changes the library.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final
+
+from ._fs import atomic_write
+from .citations import Citation, CitedKeys, check_key
+from .errors import CitationError
+from .library import Block, Library, RawBlock, render_block
+from .model import Reference, split_names
+from .text import fold_ascii
+
+FLAVOURS: Final = ("bibtex", "biblatex")
+"""The .bib flavours ``dlbib cite --format`` writes: BibTeX (natbib) or biblatex (biber)."""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A cited key the library does not have."""
+
+    citation: Citation
+    suggestions: tuple[str, ...]
+    """Library keys that look like what was meant, best first."""
+
+
+@dataclass(frozen=True)
+class DocumentBib:
+    """What ``dlbib cite`` makes of a document: the .bib text and the report."""
+
+    cited: CitedKeys
+    flavour: str
+    references: tuple[Reference, ...]
+    """The entries written: cited ones in citation order, then their crossref/xdata parents."""
+    text: str
+    """The .bib file's content."""
+    missing: tuple[Missing, ...]
+    uncited: tuple[str, ...]
+    """Library keys the document does not cite (nor pulls in as a parent), in library order."""
+    output: Path | None = None
+    """Where the .bib was written (None when nothing was written)."""
+
+
+def cite_document(
+    document: Path,
+    library_path: Path,
+    *,
+    output: Path | None = None,
+    flavour: str | None = None,
+    write: bool = True,
+) -> DocumentBib:
+    """Read what ``document`` cites, build its .bib from the library and (``write``) write it.
+
+    :param document: a ``.tex`` (read before any run), ``.aux`` or ``.bcf``.
+    :param output: the .bib to write; default :func:`default_output`.
+    :param flavour: ``bibtex`` or ``biblatex``; default: biblatex when the document uses it.
+    :param write: False checks only (``--check``): nothing is written.
+    :raises CitationError: the document cannot be read, or a key cannot be used (nothing written).
+    :raises LibraryError: the library cannot be loaded.
+    """
+    from .citations import extract_citations
+    from .library import load_library
+
+    cited = extract_citations(document)
+    library = load_library(library_path)
+    bib = build_document_bib(
+        cited, library, flavour or ("biblatex" if cited.biblatex else "bibtex")
+    )
+    if not write:
+        return bib
+    target = output or default_output(cited)
+    write_document_bib(bib, target, library_path)
+    return replace(bib, output=target)
+
+
+def default_output(cited: CitedKeys) -> Path:
+    """Where the .bib goes: the one ``.bib`` the document names, else ``DOC.bib`` beside it."""
+    resources = [p for p in cited.bib_resources if p.suffix == ".bib"]
+    if len(resources) == 1:
+        return resources[0]
+    return cited.source.with_suffix(".bib")
+
+
+def build_document_bib(cited: CitedKeys, library: Library, flavour: str = "bibtex") -> DocumentBib:
+    """Select the cited entries and render them; nothing is written.
+
+    :raises CitationError: when a key cannot be used with the flavour (non-ASCII for BibTeX).
+    :raises ValueError: for an unknown flavour.
+    """
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown flavour {flavour!r} (expected one of {', '.join(FLAVOURS)})")
+    if flavour == "bibtex":
+        for c in cited.citations:
+            check_key(c.key, c.path, c.line, ascii_only=True)
+    by_key = {r.key: r for r in library.references}
+    if cited.cite_all is not None:
+        chosen = list(library.references)
+        missing = [c for c in cited.citations if c.key not in by_key]
+    else:
+        chosen = [by_key[c.key] for c in cited.citations if c.key in by_key]
+        missing = [c for c in cited.citations if c.key not in by_key]
+    selected = _with_parents(chosen, library)
+    taken = {r.key for r in selected}
+    return DocumentBib(
+        cited=cited,
+        flavour=flavour,
+        references=tuple(selected),
+        text=render_bibliography(_blocks(selected, library), flavour),
+        missing=_with_suggestions(missing, library),
+        uncited=tuple(k for k in by_key if k not in taken),
+    )
+
+
+def write_document_bib(bib: DocumentBib, output: Path, library_path: Path) -> None:
+    """Write the .bib atomically; refuses to overwrite the library itself.
+
+    :raises CitationError: when ``output`` is the library, or cannot be written.
+    """
+    if output.resolve() == library_path.resolve():
+        raise CitationError(
+            output, "is the library itself; pass -o OUT.bib to write the document's .bib elsewhere"
+        )
+    try:
+        atomic_write(output, bib.text.encode("utf-8"))
+    except OSError as exc:
+        raise CitationError(output, f"cannot be written: {exc.strerror or exc}") from exc
+
+
+def render_bibliography(blocks: Iterable[Block], flavour: str) -> str:
+    """The .bib text of ``blocks`` in ``flavour``.
+
+    The one place the flavour is chosen. Until the BibTeX/BibLaTeX exporters exist, both
+    flavours are the library's canonical form (which BibTeX and biber both read).
+    """
+    del flavour
+    return "\n\n".join(render_block(b) for b in blocks) + "\n"
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _parents(ref: Reference) -> Iterator[str]:
+    crossref = ref.get("crossref")
+    if crossref:
+        yield crossref.strip()
+    xdata = ref.get("xdata")
+    if xdata:
+        yield from (k.strip() for k in xdata.split(",") if k.strip())
+
+
+def _with_parents(chosen: list[Reference], library: Library) -> list[Reference]:
+    """``chosen`` followed by every ``crossref``/``xdata`` ancestor, each after its children.
+
+    BibTeX only resolves a crossref when the parent comes after the entries that use it.
+    """
+    level = chosen
+    seen = {r.key for r in chosen}
+    order: dict[str, Reference] = {r.key: r for r in chosen}
+    while level:
+        parents: list[Reference] = []
+        for ref in level:
+            for key in _parents(ref):
+                parent = library.find(key)
+                if parent is None:
+                    continue
+                if parent.key in seen:  # cited too: move it after its children
+                    order.pop(parent.key, None)
+                elif any(p.key == parent.key for p in parents):
+                    continue
+                seen.add(parent.key)
+                parents.append(parent)
+        for parent in parents:
+            order.pop(parent.key, None)
+            order[parent.key] = parent
+        level = parents
+    return list(order.values())
+
+
+def _macros(raw: str) -> set[str]:
+    """Macro names a raw value uses: bare words in a ``#`` concatenation (``jmlr # 2012``)."""
+    names = set()
+    for part in _split_concat(raw):
+        part = part.strip()
+        if part and part[0] not in '{"' and not part.isdigit():
+            names.add(part.lower())
+    return names
+
+
+def _split_concat(raw: str) -> list[str]:
+    parts, depth, start, quoted = [], 0, 0, False
+    for i, ch in enumerate(raw):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            parts.append(raw[start:i])
+            start = i + 1
+    parts.append(raw[start:])
+    return parts
+
+
+def _blocks(selected: list[Reference], library: Library) -> list[Block]:
+    """@preamble blocks, the @string macros the entries use (transitively), then the entries."""
+    strings = {b.name.lower(): b for b in library.blocks if isinstance(b, RawBlock) and b.name}
+    wanted: set[str] = set()
+    todo = [name for ref in selected for raw in ref.fields.values() for name in _macros(raw)]
+    while todo:
+        name = todo.pop()
+        if name in strings and name not in wanted:
+            wanted.add(name)
+            todo.extend(_macros(strings[name].text))
+    head: list[Block] = [
+        b
+        for b in library.blocks
+        if isinstance(b, RawBlock)
+        and (b.kind == "preamble" or (b.kind == "string" and b.name.lower() in wanted))
+    ]
+    return [*head, *selected]
+
+
+# --------------------------------------------------------------------------- suggestions
+
+_ACCENT_RE: Final = re.compile(r"\\[`'^\"~=.uvHckrbd]\s*\{?\s*([A-Za-z])\}?")
+_WORD_RE: Final = re.compile(r"[a-z]+|[0-9]+")
+
+
+def _plain_words(raw: str) -> list[str]:
+    text = _ACCENT_RE.sub(r"\1", raw)
+    text = re.sub(r"\\[A-Za-z]+", " ", text)
+    return _WORD_RE.findall(fold_ascii(text).lower())
+
+
+def _entry_words(ref: Reference) -> set[str]:
+    words = set(_plain_words(ref.title or ""))
+    for name in split_names(ref.get("author") or ref.get("editor") or ""):
+        family = name.split(",")[0] if "," in name else name.rsplit(" ", 1)[-1]
+        words.update(_plain_words(family))
+    if ref.year:
+        words.add(ref.year)
+    return words
+
+
+def _word_score(tokens: list[str], words: set[str]) -> float:
+    if not tokens:
+        return 0.0
+    score = 0.0
+    for token in tokens:
+        if token in words:
+            score += 1.0
+        elif len(token) >= 3 and any(w.startswith(token) for w in words):
+            score += 0.8
+    return score / len(tokens)
+
+
+def _with_suggestions(missing: list[Citation], library: Library) -> tuple[Missing, ...]:
+    if not missing:
+        return ()
+    index = [(ref.key, _entry_words(ref)) for ref in library.references]
+    return tuple(Missing(c, tuple(_suggest(c.key, index))) for c in missing)
+
+
+def suggest_keys(key: str, library: Library, limit: int = 3) -> list[str]:
+    """Library keys close to ``key``, best first: by spelling of the key, and by the author,
+    year and title words the key is made of (``sutskever2014seq`` → ``sutskever2014sequence``).
+
+    A key that differs only in case comes first: biber matches keys case-sensitively.
+    """
+    return _suggest(key, [(r.key, _entry_words(r)) for r in library.references], limit)
+
+
+def _suggest(key: str, index: list[tuple[str, set[str]]], limit: int = 3) -> list[str]:
+    folded = key.lower()
+    tokens = _WORD_RE.findall(fold_ascii(folded))
+    matcher = difflib.SequenceMatcher(a="", b=folded, autojunk=False)
+    scored: list[tuple[float, float, str]] = []
+    for ref_key, entry_words in index:
+        candidate = ref_key.lower()
+        if candidate == folded:
+            scored.append((2.0, 1.0, ref_key))
+            continue
+        matcher.set_seq1(candidate)
+        ratio = matcher.ratio() if matcher.real_quick_ratio() >= 0.5 else 0.0
+        words = _word_score(tokens, entry_words)
+        if max(ratio, words) >= 0.6:  # close in spelling or in what the key says
+            scored.append(((ratio + words) / 2, ratio, ref_key))
+    scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
+    return [k for _, _, k in scored[:limit]]
