@@ -61,7 +61,7 @@ def _emit_json(data: Any) -> None:
     help="The library file; everything dlbib keeps for it lives beside it. Env: DLBIB_LIBRARY.",
 )
 @click.option("-v", "--verbose", count=True, help="Log what happens (-vv for HTTP details).")
-@click.version_option(package_name="dlbib")
+@click.version_option(package_name="dlbib", prog_name="dlbib")
 @click.pass_context
 def cli(ctx: click.Context, library: Path, verbose: int) -> None:
     """dlbib: a reading list's papers as a living, verified BibTeX library.
@@ -161,7 +161,7 @@ def show(settings: Settings, key: str, as_json: bool) -> None:
 @cli.command()
 @pass_settings
 def update(settings: Settings) -> None:
-    """The main job: check the library (later: sync from arXiv and export).
+    """The main job: check the library, then write the four exports.
 
     \b
     Example:
@@ -173,7 +173,94 @@ def update(settings: Settings) -> None:
     for finding in findings:
         click.echo(finding.format(settings.library), err=True)
     click.echo(f"check: {len(findings)} problem(s)" if findings else "check: library is clean")
-    if findings:
+    skipped = _write_exports(settings, list(_EXPORT_FORMATS), None, (), "relative")
+    if findings or skipped:
+        raise SystemExit(1)
+
+
+# --- export (issue 5) -------------------------------------------------------------------------
+
+_EXPORT_FORMATS = ("bibtex", "biblatex", "csljson", "ris")
+
+
+def _write_exports(
+    settings: Settings, formats: list[str], output: str | None, keys: tuple[str, ...], mode: str
+) -> int:
+    """Export to files (or stdout for ``-o -``); returns how many entries were skipped."""
+    from .exporters import EXPORTERS, export_references, write_export
+    from .library import load_library
+
+    library = load_library(settings.library)
+    refs = [library.get(key) for key in keys] if keys else library.references
+    skipped = 0
+
+    def report(exc: DlbibError) -> None:
+        nonlocal skipped
+        skipped += 1
+        click.echo(f"{getattr(exc, 'format', None)}: {exc}", err=True)
+
+    exports_root = settings.config().exports_root
+    for name in formats:
+        exporter = EXPORTERS[name]
+        to_stdout = output == "-"
+        target = Path(output) if output and not to_stdout else exports_root / exporter.filename
+        text = export_references(
+            refs,
+            name,
+            strings=library.strings,
+            base_dir=Path.cwd() if to_stdout else target.parent,
+            attachments=mode,  # type: ignore[arg-type]
+            library_root=settings.library.parent,
+            on_skip=report,
+        )
+        if to_stdout:
+            click.echo(text, nl=False)
+        else:
+            write_export(text, target)
+            click.echo(f"{target}: {name}")
+    return skipped
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*_EXPORT_FORMATS, "all"]),
+    default="all",
+    show_default=True,
+    help="Output format; 'all' writes the four files into the exports folder.",
+)
+@click.option("-o", "--output", help="Output file ('-' for stdout); only with one --format.")
+@click.option(
+    "--attachments",
+    type=click.Choice(["relative", "absolute", "none"]),
+    default="relative",
+    show_default=True,
+    help="How PDF paths are written (relative to the output file's folder).",
+)
+@click.argument("keys", nargs=-1)
+@pass_settings
+def export(
+    settings: Settings, fmt: str, output: str | None, attachments: str, keys: tuple[str, ...]
+) -> None:
+    """Export the library (or some KEYs) as RIS, CSL-JSON, BibTeX or BibLaTeX.
+
+    Without -o, writes exports/library.ris, library.json, library-bibtex.bib and
+    library-biblatex.bib beside the library. An entry a format cannot represent is
+    reported on stderr and left out (exit 1).
+
+    \b
+    Example:
+        dlbib export                          # all four into exports/
+        dlbib export --format ris -o refs.ris
+        dlbib export --format biblatex -o - vaswani2017attention
+    """
+    if output and fmt == "all":
+        raise click.UsageError("-o/--output needs a single --format")
+    formats = list(_EXPORT_FORMATS) if fmt == "all" else [fmt]
+    skipped = _write_exports(settings, formats, output, keys, attachments)
+    if skipped:
+        click.echo(f"export: {skipped} entr{'y' if skipped == 1 else 'ies'} left out", err=True)
         raise SystemExit(1)
 
 

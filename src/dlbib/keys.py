@@ -82,6 +82,8 @@ def family_name(name: str) -> str:
 
 def _depth0(text: str) -> str:
     """``text`` with everything inside braces masked, so commas there are not seen."""
+    if "{" not in text:
+        return text
     out = []
     depth = 0
     for ch in text:

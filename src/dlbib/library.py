@@ -234,10 +234,16 @@ def library_lock(path: Path) -> Iterator[None]:
     :raises LockedError: when another process holds it.
     """
     try:
-        with file_lock(path):
-            yield
+        lock = file_lock(path)
+        lock.__enter__()
     except LockHeldError as exc:
         raise LockedError(path, "another dlbib process is using this library; try again") from exc
+    except OSError as exc:
+        raise LibraryError(path, f"cannot be written: {exc.strerror or exc}") from exc
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def save_library(library: Library, path: Path | None = None) -> bool:

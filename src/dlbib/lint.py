@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from .errors import DuplicateKeyError, LibraryError
+from .keys import family_name
 from .library import Library, load_library
-from .model import ArxivId, Reference, is_valid_doi, normalize_doi
+from .model import ArxivId, Reference, is_valid_doi, is_valid_value, normalize_doi
 from .text import normalize_title
 
 REQUIRED_FIELDS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
@@ -42,8 +43,9 @@ class Finding:
     """One problem ``dlbib check`` reports."""
 
     code: str
-    """A stable identifier: ``parse``, ``duplicate-key``, ``duplicate-work``, ``missing-field``,
-    ``bad-doi``, ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``, ``altered-file``."""
+    """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-work``,
+    ``missing-field``, ``bad-doi``, ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``,
+    ``altered-file``."""
     message: str
     key: str | None = None
     line: int = 0
@@ -110,10 +112,9 @@ def _identities(ref: Reference) -> Iterator[tuple[str, str]]:
     if arxiv:
         yield ("arxiv", arxiv.id)
     title, year = ref.title, ref.year
-    if title and year and ref.authors:
-        from .keys import family_name
-
-        first = normalize_title(family_name(ref.authors[0]))
+    authors = ref.authors if title and year else []
+    if title and authors:
+        first = normalize_title(family_name(authors[0]))
         yield ("work", f"{normalize_title(title)} / {first} / {year}")
 
 
@@ -125,6 +126,9 @@ def _entry_checks(library: Library) -> Iterator[Finding]:
 
 
 def _problems(ref: Reference) -> Iterator[tuple[str, str]]:
+    for name, raw in ref.fields.items():
+        if not is_valid_value(raw):
+            yield (f"field {name} is not a valid BibTeX value (a missing comma?): {raw}", "syntax")
     for alternatives in REQUIRED_FIELDS.get(ref.entry_type, ()):
         if not any(ref.get(name) for name in alternatives):
             yield (f"@{ref.entry_type} needs {' or '.join(alternatives)}", "missing-field")

@@ -61,7 +61,7 @@ class ArxivId:
         if m.group("new"):
             yymm, num = m.group("yymm"), m.group("num")
             month = int(yymm[2:])
-            if not 1 <= month <= 12 or (len(num) == 5) != (yymm >= "1501"):
+            if not 1 <= month <= 12 or yymm < "0704" or (len(num) == 5) != (yymm >= "1501"):
                 raise InvalidArxivIdError(value)
             ident = m.group("new")
         else:
@@ -125,6 +125,8 @@ def unbrace(raw: str) -> str:
 
 def _encloses(raw: str) -> bool:
     """True when the opening brace of ``raw`` closes at its last character."""
+    if raw.find("}") == len(raw) - 1:
+        return True  # no closing brace before the last one
     depth = 0
     for i, ch in enumerate(raw):
         if ch == "{":
@@ -136,33 +138,58 @@ def _encloses(raw: str) -> bool:
     return False
 
 
+_SIMPLE_VALUE_RE = re.compile(r'\{(?:[^{}]|\{[^{}]*\})*\}|"[^"{}]*"|\d+|[A-Za-z_][\w\-.:+/]*')
+_PIECE_RE = re.compile(r'\s*(?:"[^"]*"|\d+|[A-Za-z_][\w\-.:+/]*|(?P<brace>\{))\s*')
+
+
+def is_valid_value(raw: str) -> bool:
+    """True when ``raw`` is a well-formed BibTeX value: ``{…}``, ``"…"``, a number or a macro,
+    or such pieces joined by ``#``. Catches a missing comma (``{x} year = 2000``)."""
+    if "=" not in raw and raw[:1] == "{" and raw[-1:] == "}":
+        return True  # the parser balanced it, and a swallowed field would bring its "="
+    if _SIMPLE_VALUE_RE.fullmatch(raw):
+        return True
+    pos = 0
+    while True:
+        m = _PIECE_RE.match(raw, pos)
+        if not m:
+            return False
+        pos = m.end()
+        if m.group("brace"):
+            depth = 1
+            while pos < len(raw) and depth:
+                depth += {"{": 1, "}": -1}.get(raw[pos], 0)
+                pos += 1
+            if depth:
+                return False
+            pos += len(raw[pos:]) - len(raw[pos:].lstrip())
+        if pos == len(raw):
+            return True
+        if raw[pos] != "#":
+            return False
+        pos += 1
+
+
 def brace(text: str) -> str:
     """The raw BibTeX value for plain ``text``: ``{text}``."""
     return "{" + text + "}"
 
 
+_AND_RE = re.compile(r"\s+and\s+", re.IGNORECASE)
+
+
 def split_names(value: str) -> list[str]:
     """Split an ``author``/``editor`` value on `` and `` at brace depth 0."""
+    if "{" not in value:
+        return [" ".join(n.split()) for n in _AND_RE.split(value.strip()) if n.strip()]
     names: list[str] = []
-    depth = 0
     start = 0
-    i = 0
-    lowered = value.lower()
-    while i < len(value):
-        ch = value[i]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif depth == 0 and ch.isspace() and re.match(r"\s+and\s", lowered[i:]):
-            names.append(value[start:i].strip())
-            m = re.match(r"\s+and\s+", value[i:])
-            assert m is not None
-            i += m.end()
-            start = i
-            continue
-        i += 1
-    names.append(value[start:].strip())
+    for m in _AND_RE.finditer(value):
+        before = value[: m.start()]
+        if before.count("{") == before.count("}") and m.start() >= start:
+            names.append(value[start : m.start()])
+            start = m.end()
+    names.append(value[start:])
     return [" ".join(n.split()) for n in names if n.strip()]
 
 

@@ -1,0 +1,132 @@
+"""Export library entries as RIS, CSL-JSON, BibTeX or BibLaTeX text (FORMATS.md).
+
+:data:`EXPORTERS` maps each format name to its :class:`Exporter`; :func:`export_references` is
+the one call a user needs. Output is deterministic: entries in library order, fixed field order,
+no timestamps. An entry a format cannot represent raises :class:`~dlbib.errors.ExportError`, or,
+with ``on_skip``, is reported there and left out. Writes no files (the CLI does, atomically).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from .._fs import atomic_write
+from ..errors import ExportError
+from ..model import Reference
+from . import bibtex, csl_json, ris
+from ._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
+from ._record import Record, build_record
+
+__all__ = [
+    "ATTACHMENT_MODES",
+    "EXPORTERS",
+    "AttachmentMode",
+    "ExportOptions",
+    "Exporter",
+    "export_references",
+    "write_export",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    """One output format."""
+
+    name: str
+    filename: str
+    """The default file name in the exports folder."""
+    render: Callable[[Record, ExportOptions], str]
+    """One record → its text in the file."""
+    assemble: Callable[[list[str]], str]
+    """The rendered records → the whole file."""
+    description: str
+
+
+EXPORTERS: Final[Mapping[str, Exporter]] = {
+    "ris": Exporter("ris", "library.ris", ris.render, ris.assemble, "RIS (Zotero, Mendeley)"),
+    "csljson": Exporter(
+        "csljson", "library.json", csl_json.render, csl_json.assemble, "CSL-JSON (Zotero, pandoc)"
+    ),
+    "bibtex": Exporter(
+        "bibtex",
+        "library-bibtex.bib",
+        bibtex.render_bibtex,
+        bibtex.assemble_bibtex,
+        "BibTeX, ASCII (natbib, Mendeley)",
+    ),
+    "biblatex": Exporter(
+        "biblatex",
+        "library-biblatex.bib",
+        bibtex.render_biblatex,
+        bibtex.assemble_biblatex,
+        "BibLaTeX, UTF-8 (biber)",
+    ),
+}
+"""Format name → exporter, for ``dlbib export --format``."""
+
+
+def export_references(
+    refs: Iterable[Reference],
+    format: str,
+    *,
+    strings: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+    attachments: AttachmentMode = "relative",
+    library_root: Path | None = None,
+    on_skip: Callable[[ExportError], None] | None = None,
+) -> str:
+    """The text of ``refs`` in ``format``.
+
+    :param refs: the entries, in the order to write them.
+    :param format: a key of :data:`EXPORTERS`.
+    :param strings: ``@string`` macros (lower-case name → raw value), e.g. ``library.strings``.
+    :param base_dir: the folder the export will be written to (default: current folder); relative
+        attachment paths start there.
+    :param attachments: ``relative`` (default), ``absolute`` or ``none``.
+    :param library_root: the folder of library.bib, against which its ``file`` paths are
+        relative (default: ``base_dir``).
+    :param on_skip: called with the error for each entry the format cannot represent, which is
+        then left out; when None, the first such error is raised.
+    :raises ExportError: for an unknown format or attachment mode, or (without ``on_skip``) an
+        entry the format cannot represent.
+    """
+    exporter = EXPORTERS.get(format)
+    if exporter is None:
+        known = ", ".join(sorted(EXPORTERS))
+        raise ExportError(f"unknown export format {format!r} (choose from {known})", format=format)
+    if attachments not in ATTACHMENT_MODES:
+        raise ExportError(f"unknown attachment mode {attachments!r}", format=format)
+    base = base_dir or Path(".")
+    options = ExportOptions(base, library_root or base, attachments)
+    entries: list[str] = []
+    for ref in refs:
+        try:
+            entries.append(exporter.render(build_record(ref, strings or {}), options))
+        except ExportError as exc:
+            if on_skip is None:
+                raise
+            on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, format))
+    return exporter.assemble(entries)
+
+
+def _reason(exc: ExportError) -> str:
+    text = str(exc)
+    prefix = f"{exc.key}: "
+    return text[len(prefix) :] if exc.key and text.startswith(prefix) else text
+
+
+def write_export(text: str, path: Path) -> None:
+    """Write an export atomically (readers see the old file or the new one, never a part).
+
+    The folder is created when missing.
+
+    :raises ExportError: when the folder or file cannot be written.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot be written: {exc.strerror or exc}") from exc

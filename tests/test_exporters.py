@@ -1,0 +1,295 @@
+"""Exporters: golden files, round trips through independent parsers, LaTeX validators."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dlbib.errors import ExportError
+from dlbib.exporters import EXPORTERS, export_references
+from dlbib.library import Library, load_library
+from dlbib.model import Reference
+from dlbib.names import Name, names_to_text
+from dlbib.text import latex_to_text
+
+from .conftest import DATA, require_tool
+
+CASES = ("sample", "export_cases")
+SUFFIX = {
+    "ris": ".ris",
+    "csljson": ".json",
+    "bibtex": "-bibtex.bib",
+    "biblatex": "-biblatex.bib",
+}
+ROOT = Path("/library")  # goldens: library.bib in /library, exports in /library/exports
+SKIPPED = {  # entries each format must leave out, with the reason it gives
+    "bibtex": {"graves2008supervised": "@phdthesis", "zhang2021chinese": "ASCII-only"},
+    "biblatex": {"graves2008supervised": "@phdthesis"},
+    "csljson": {"graves2008supervised": "@phdthesis"},
+    "ris": {"graves2008supervised": "@phdthesis"},
+}
+
+
+def _load(case: str) -> Library:
+    return load_library(DATA / f"{case}.bib")
+
+
+def _export(case: str, fmt: str, **kwargs: object) -> tuple[str, list[ExportError]]:
+    library = _load(case)
+    skipped: list[ExportError] = []
+    text = export_references(
+        library.references,
+        fmt,
+        strings=library.strings,
+        base_dir=ROOT / "exports",
+        library_root=ROOT,
+        on_skip=skipped.append,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return text, skipped
+
+
+def _exported_refs(case: str, fmt: str) -> list[Reference]:
+    skip = SKIPPED[fmt] if case == "export_cases" else {}
+    return [r for r in _load(case).references if r.key not in skip]
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str, fmt: str, golden: Callable[[str, str], None]) -> None:
+    text, _ = _export(case, fmt)
+    golden(f"export/{case}{SUFFIX[fmt]}", text)
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+def test_entries_a_format_cannot_represent_are_reported(fmt: str) -> None:
+    _, skipped = _export("export_cases", fmt)
+    assert {e.key: e.format for e in skipped} == dict.fromkeys(SKIPPED[fmt], fmt)
+    for error in skipped:
+        assert SKIPPED[fmt][error.key or ""] in str(error)
+
+
+def test_without_on_skip_the_first_problem_is_raised() -> None:
+    library = _load("export_cases")
+    with pytest.raises(ExportError, match=r"graves2008supervised: @phdthesis"):
+        export_references(library.references, "ris", strings=library.strings)
+
+
+def test_unknown_format_is_an_export_error() -> None:
+    with pytest.raises(ExportError, match=r"unknown export format 'endnote'"):
+        export_references([], "endnote")
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+def test_output_is_deterministic(fmt: str) -> None:
+    assert _export("export_cases", fmt)[0] == _export("export_cases", fmt)[0]
+
+
+def test_undefined_string_macro_is_reported() -> None:
+    ref = Reference("x2020", "article", {"title": "{T}", "journal": "nosuchmacro"})
+    with pytest.raises(ExportError, match=r"x2020: field 'journal' uses undefined @string"):
+        export_references([ref], "csljson")
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("relative", "L1  - ../papers/2017/vaswani2017attention.pdf"),
+        ("absolute", "L1  - /library/papers/2017/vaswani2017attention.pdf"),
+        ("none", None),
+    ],
+    ids=["relative", "absolute", "none"],
+)
+def test_attachment_modes(mode: str, expected: str | None) -> None:
+    text, _ = _export("sample", "ris", attachments=mode)
+    lines = [line for line in text.split("\r\n") if line.startswith(("L1", "L4"))]
+    assert lines == ([expected] if expected else [])
+
+
+# --- RIS through rispy, field by field -------------------------------------------------------
+
+
+def _plain(value: str | None) -> str:
+    return latex_to_text(value) if value else ""
+
+
+def _ris_name(name: Name) -> str:
+    if name.literal:
+        return name.literal
+    return ", ".join(p for p in (name.family, name.given, name.suffix) if p)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_ris_round_trip_with_rispy(case: str, tmp_path: Path) -> None:
+    rispy = pytest.importorskip("rispy")
+    text, _ = _export(case, "ris")
+    path = tmp_path / "library.ris"
+    path.write_bytes(text.encode("utf-8"))
+    assert not text.startswith("\ufeff")
+    assert "\n" not in text.replace("\r\n", "")
+    records = rispy.load(path, encoding="utf-8-sig")
+    refs = _exported_refs(case, "ris")
+    assert [r["id"] for r in records] == [r.key for r in refs]
+    for record, ref in zip(records, refs, strict=True):
+        title = ref.get("title")
+        assert record.get("title") == _plain(title)
+        authors = ref.get("author")
+        expected = [_ris_name(n) for n in names_to_text(authors)] if authors else []
+        assert record.get("authors", []) == expected
+        assert record.get("year") == ref.year
+        keywords = [k.strip() for k in (ref.get("keywords") or "").split(",") if k.strip()]
+        assert record.get("keywords", []) == keywords
+        if ref.arxiv_id:
+            assert f"arXiv:{ref.arxiv_id.id}" in " ".join(record.get("notes", []))
+        if ref.pdf_path:
+            assert record["file_attachments1"] == "../" + ref.pdf_path
+
+
+# --- CSL-JSON against the schema, field by field ----------------------------------------------
+
+
+def _csl_name(name: Name) -> dict[str, str]:
+    if name.literal:
+        return {"literal": name.literal}
+    parts = (("family", name.family), ("given", name.given), ("suffix", name.suffix))
+    return {k: v for k, v in parts if v}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_csl_json_is_schema_valid_and_faithful(case: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((DATA / "csl-data.json").read_text(encoding="utf-8"))
+    text, _ = _export(case, "csljson")
+    items = json.loads(text)
+    errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(items)]
+    assert errors == []
+    refs = _exported_refs(case, "csljson")
+    assert [i["id"] for i in items] == [r.key for r in refs]
+    for item, ref in zip(items, refs, strict=True):
+        assert item["citation-key"] == item["id"]
+        assert item["title"] == _plain(ref.get("title"))
+        names = names_to_text(ref.get("author") or "") if ref.get("author") else []
+        expected = [_csl_name(n) for n in names]
+        assert item.get("author", []) == expected
+        year = ref.year
+        assert (item["issued"]["date-parts"][0][0] if "issued" in item else None) == (
+            int(year) if year else None
+        )
+        if ref.arxiv_id and item["type"] == "article":
+            assert item["number"] == f"arXiv:{ref.arxiv_id.id}"
+            assert item["publisher"] == "arXiv"
+
+
+# --- both .bib flavours through bibtexparser ----------------------------------------------------
+
+
+def _bibtexparser_names(value: str) -> list[tuple[str, str]]:
+    from bibtexparser.middlewares.names import (
+        parse_single_name_into_parts,
+        split_multiple_persons_names,
+    )
+
+    out = []
+    for person in split_multiple_persons_names(value):
+        parts = parse_single_name_into_parts(person)
+        family = latex_to_text(" ".join(parts.von + parts.last))
+        out.append((family, latex_to_text(" ".join(parts.first))))
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+@pytest.mark.parametrize("case", CASES)
+def test_bib_round_trip_with_bibtexparser(case: str, fmt: str) -> None:
+    from bibtexparser.entrypoint import parse_string
+
+    text, _ = _export(case, fmt)
+    if fmt == "bibtex":
+        assert text.isascii()
+    parsed = parse_string(text)
+    assert parsed.failed_blocks == []
+    refs = _exported_refs(case, fmt)
+    assert [e.key for e in parsed.entries] == [r.key for r in refs]
+    for entry, ref in zip(parsed.entries, refs, strict=True):
+        fields = {f.key: f.value for f in entry.fields}
+        assert latex_to_text(fields["title"]) == _plain(ref.get("title"))
+        if ref.get("author"):
+            assert _bibtexparser_names(fields["author"]) == _bibtexparser_names(
+                ref.get("author") or ""
+            )
+        if ref.year:
+            assert (fields.get("year") or fields["date"][:4]) == ref.year
+        for name in ("url", "doi"):
+            if ref.get(name):
+                assert "\\_" not in fields[name]
+        if ref.arxiv_id:
+            assert fields["eprint"] == ref.arxiv_id.id
+            prefix = fields.get("archivePrefix") or fields.get("eprinttype")
+            assert (prefix or "").lower() == "arxiv"
+            assert not ("archivePrefix" in fields and "eprinttype" in fields)
+
+
+# --- pandoc reads all four ---------------------------------------------------------------------
+
+PANDOC_READER = {"ris": "ris", "csljson": "csljson", "bibtex": "bibtex", "biblatex": "biblatex"}
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORTERS))
+@pytest.mark.parametrize("case", CASES)
+def test_pandoc_reads_the_export(case: str, fmt: str) -> None:
+    pypandoc = pytest.importorskip("pypandoc")
+    text, _ = _export(case, fmt)
+    out = pypandoc.convert_text(text, "csljson", format=PANDOC_READER[fmt])
+    items = json.loads(out)
+    assert sorted(i["id"] for i in items) == sorted(r.key for r in _exported_refs(case, fmt))
+
+
+# --- LaTeX tools: biber's data model and BibTeX with plainnat ----------------------------------
+
+
+def _undated(case: str, fmt: str) -> set[str]:
+    return {r.key for r in _exported_refs(case, fmt) if not r.year}
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("case", CASES)
+def test_biblatex_flavour_passes_biber_validation(case: str, tmp_path: Path) -> None:
+    biber = require_tool("biber")
+    text, _ = _export(case, "biblatex")
+    (tmp_path / "lib.bib").write_text(text, encoding="utf-8")
+    result = subprocess.run(
+        [biber, "--tool", "--validate-datamodel", "--output-file=out.bib", "lib.bib"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    warnings = re.findall(r"^WARN - (.*)$", result.stdout, re.MULTILINE)
+    # The only warnings allowed: entries the *library* gives no date (no year to export).
+    undated = {re.search(r"Entry '([^']+)'", w).group(1) for w in warnings if "date, year" in w}  # type: ignore[union-attr]
+    assert undated == _undated(case, "biblatex")
+    assert [w for w in warnings if "date, year" not in w] == []
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("case", CASES)
+def test_bibtex_flavour_runs_through_plainnat(case: str, tmp_path: Path) -> None:
+    bibtex = require_tool("bibtex")
+    text, _ = _export(case, "bibtex")
+    (tmp_path / "lib.bib").write_text(text, encoding="ascii")
+    (tmp_path / "t.aux").write_text(
+        "\\relax\n\\citation{*}\n\\bibstyle{plainnat}\n\\bibdata{lib}\n", encoding="ascii"
+    )
+    result = subprocess.run(
+        [bibtex, "t"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert result.returncode in (0, 1), result.stdout  # 1 = warnings only
+    warnings = re.findall(r"^Warning--(.*)$", result.stdout, re.MULTILINE)
+    assert sorted(warnings) == sorted(f"empty year in {k}" for k in _undated(case, "bibtex"))
+    bbl = (tmp_path / "t.bbl").read_text(encoding="ascii")
+    assert bbl.count("\\bibitem") == len(_exported_refs(case, "bibtex"))

@@ -1,0 +1,38 @@
+"""The sync sidecar: deterministic, atomic, tolerant of absence, strict about garbage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dlbib.errors import LibraryError
+from dlbib.state import load_state, save_state
+
+
+def test_missing_state_is_empty_and_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "library.dlbib.json"
+    state = load_state(path)
+    assert state.entries == {}
+    state.section("b", "arxiv")["version"] = 3
+    state.section("a", "pdf").update({"sha256": "ab", "size": 2})
+    assert save_state(state) is True
+    assert save_state(load_state(path)) is False  # same bytes: not rewritten
+    text = path.read_text()
+    assert text.index('"a"') < text.index('"b"')  # sorted, so diffs stay small
+    assert text.endswith("}\n")
+    assert load_state(path).get("b", "arxiv") == {"version": 3}
+    state.drop("b", "arxiv")
+    assert "b" not in state.entries
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("{", "not valid JSON"), ("[]", "not a dlbib sync state"), ('{"format": 99}', "newer")],
+    ids=["syntax", "shape", "future"],
+)
+def test_bad_state_files(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "library.dlbib.json"
+    path.write_text(text)
+    with pytest.raises(LibraryError, match=message):
+        load_state(path)
