@@ -50,8 +50,10 @@ def test_only_cited_entries_in_citation_order(tmp_path: Path, library: Path) -> 
 def test_crossref_parent_and_strings_come_along(tmp_path: Path, library: Path) -> None:
     doc = write_doc(tmp_path, r"\cite{icml2015, child2015a, lecun2015deep}")
     bib = build(doc, library)
-    # the parent goes after its child even when cited first: BibTeX needs that order
-    assert [r.key for r in bib.references] == ["child2015a", "lecun2015deep", "icml2015"]
+    # linked entries are written as the library has them, the parent after its child even when
+    # cited first (BibTeX needs that order)
+    assert [r.key for r in bib.references] == ["lecun2015deep", "child2015a", "icml2015"]
+    assert "crossref = {icml2015}" in bib.text
     assert "@string{icml = " in bib.text
     assert "@string{pmlr = " in bib.text
     assert "unused" not in bib.text
@@ -62,6 +64,24 @@ def test_xdata_parent_comes_along(tmp_path: Path, library: Path) -> None:
     bib = build(write_doc(tmp_path, r"\autocite{xchild2015b}"), library, "biblatex")
     assert [r.key for r in bib.references] == ["xchild2015b", "pmlrdata"]
     assert "pmlrdata" not in bib.uncited
+
+
+@pytest.mark.parametrize(
+    ("flavour", "header", "lecun_date"),
+    [
+        ("bibtex", "% dlbib BibTeX export", "month     = may"),
+        ("biblatex", "% dlbib BibLaTeX export", "date         = {2015-05}"),
+    ],
+)
+def test_flavour_comes_from_the_exporters(
+    tmp_path: Path, library: Path, flavour: str, header: str, lecun_date: str
+) -> None:
+    bib = build(write_doc(tmp_path, r"\cite{lecun2015deep,doe2019thesis}"), library, flavour)
+    assert bib.text.startswith(header)
+    assert lecun_date in bib.text
+    # an entry type the exporters do not cover is still written, as the library has it
+    assert "@phdthesis{doe2019thesis,\n  author = {Doe, Jane}," in bib.text
+    assert [r.key for r in bib.references] == ["lecun2015deep", "doe2019thesis"]
 
 
 def test_nocite_star_writes_the_whole_library(tmp_path: Path, library: Path) -> None:
@@ -176,7 +196,7 @@ def test_cli_writes_and_reports(tmp_path: Path, library: Path, runner: CliRunner
     assert result.exit_code == 0, result.output
     out = tmp_path / "paper.bib"
     assert result.stdout == (
-        f"{out}: 3 entries (bibtex; 2 cited)\n11 library entries not cited (--json lists them)\n"
+        f"{out}: 3 entries (bibtex; 2 cited)\n12 library entries not cited (--json lists them)\n"
     )
     assert result.stderr == ""
     assert load_library(out).keys() == ["lecun2015deep", "child2015a", "icml2015"]

@@ -22,10 +22,7 @@ from dlbib.model import Reference
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-# The committed library; until it lands on this branch, a snapshot of the work in progress.
 LIBRARY = REPO / "library.bib"
-if not LIBRARY.is_file():
-    LIBRARY = Path(__file__).parent / "data" / "cite" / "reading_list.bib"
 TOOLS = ("pdflatex", "bibtex", "biber", "pdftotext")
 
 pytestmark = pytest.mark.latex

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -43,7 +43,8 @@ class DocumentBib:
     cited: CitedKeys
     flavour: str
     references: tuple[Reference, ...]
-    """The entries written: cited ones in citation order, then their crossref/xdata parents."""
+    """The entries written, in file order: cited ones in citation order, crossref/xdata-linked
+    ones (children before parents) last."""
     text: str
     """The .bib file's content."""
     missing: tuple[Missing, ...]
@@ -113,11 +114,12 @@ def build_document_bib(cited: CitedKeys, library: Library, flavour: str = "bibte
         missing = [c for c in cited.citations if c.key not in by_key]
     selected = _with_parents(chosen, library)
     taken = {r.key for r in selected}
+    written, text = render_bibliography(selected, library, flavour)
     return DocumentBib(
         cited=cited,
         flavour=flavour,
-        references=tuple(selected),
-        text=render_bibliography(_blocks(selected, library), flavour),
+        references=tuple(written),
+        text=text,
         missing=_with_suggestions(missing, library),
         uncited=tuple(k for k in by_key if k not in taken),
     )
@@ -138,14 +140,49 @@ def write_document_bib(bib: DocumentBib, output: Path, library_path: Path) -> No
         raise CitationError(output, f"cannot be written: {exc.strerror or exc}") from exc
 
 
-def render_bibliography(blocks: Iterable[Block], flavour: str) -> str:
-    """The .bib text of ``blocks`` in ``flavour``.
+def render_bibliography(
+    refs: list[Reference], library: Library, flavour: str
+) -> tuple[list[Reference], str]:
+    """The .bib text of ``refs`` in ``flavour``; the one place the flavour is chosen.
 
-    The one place the flavour is chosen. Until the BibTeX/BibLaTeX exporters exist, both
-    flavours are the library's canonical form (which BibTeX and biber both read).
+    Entries go through the exporter of that flavour (:data:`dlbib.exporters.EXPORTERS`), which
+    writes stand-alone entries: macros resolved, no ``file`` field (a paper's .bib does not carry
+    local PDF paths). Entries linked by ``crossref``/``xdata``, and entries the exporter cannot
+    represent (``@phdthesis``, ``@proceedings``…), are written as the library has them, after
+    the others, with the ``@string`` macros they use, so the links and every cited entry survive.
+
+    :returns: the entries in file order, and the text.
     """
-    del flavour
-    return "\n\n".join(render_block(b) for b in blocks) + "\n"
+    from .errors import ExportError
+    from .exporters import export_references
+
+    linked = _linked_keys(refs)
+    exportable = [r for r in refs if r.key not in linked]
+    skipped: list[ExportError] = []
+    text = export_references(
+        exportable, flavour, strings=library.strings, attachments="none", on_skip=skipped.append
+    )
+    rejected = {e.key for e in skipped}
+    kept = [r for r in refs if r.key in linked or r.key in rejected]
+    if not kept:
+        return exportable, text
+    written = [r for r in exportable if r.key not in rejected]
+    if rejected:
+        text = export_references(written, flavour, strings=library.strings, attachments="none")
+    blocks = _blocks(kept, library)
+    return [*written, *kept], text + "\n" + "\n\n".join(render_block(b) for b in blocks) + "\n"
+
+
+def _linked_keys(refs: list[Reference]) -> set[str]:
+    """Keys of entries with a crossref/xdata parent among ``refs``, and of those parents."""
+    keys = {r.key.lower(): r.key for r in refs}
+    linked: set[str] = set()
+    for ref in refs:
+        parents = [keys[k.lower()] for k in _parents(ref) if k.lower() in keys]
+        if parents:
+            linked.add(ref.key)
+            linked.update(parents)
+    return linked
 
 
 # --------------------------------------------------------------------------- selection
