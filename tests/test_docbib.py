@@ -10,9 +10,10 @@ from click.testing import CliRunner
 
 from dlbib.citations import extract_citations
 from dlbib.cli import cli
-from dlbib.docbib import build_document_bib, cite_document, default_output, suggest_keys
+from dlbib.docbib import build_document_bib, cite_document, default_output
 from dlbib.errors import CitationError
 from dlbib.library import load_library, parse_library
+from dlbib.suggest import suggest_keys
 
 DATA = Path(__file__).parent / "data"
 
@@ -122,13 +123,13 @@ SUGGESTIONS = [
     ("key", "best"), [s[1:] for s in SUGGESTIONS], ids=[s[0] for s in SUGGESTIONS]
 )
 def test_suggestion_ranking(library: Path, key: str, best: str) -> None:
-    suggestions = suggest_keys(key, load_library(library))
+    suggestions = suggest_keys(key, load_library(library).references)
     assert suggestions[0] == best
     assert len(suggestions) <= 3
 
 
 def test_no_suggestion_for_an_unrelated_key(library: Path) -> None:
-    assert suggest_keys("krizhevsky2012imagenet", load_library(library)) == []
+    assert suggest_keys("krizhevsky2012imagenet", load_library(library).references) == []
 
 
 def test_non_ascii_key_rejected_for_bibtex_only(tmp_path: Path, library: Path) -> None:
@@ -214,7 +215,7 @@ def test_cli_missing_key_still_writes_and_exits_1(
         f"{doc}:2: sutskever2014seq: not in the library; did you mean "
         "sutskever2014sequence, sutskever2014sequencea, zaremba2014recurrent?\n"
     )
-    assert result.stdout.startswith(f"{out}: 1 entries (biblatex; 2 cited)\n")
+    assert result.stdout.startswith(f"{out}: 1 entry (biblatex; 2 cited)\n")
     assert load_library(out).keys() == ["lecun2015deep"]
 
 

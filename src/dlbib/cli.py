@@ -300,7 +300,9 @@ def _cite_text(bib: DocumentBib) -> None:
         click.echo(f"{c.path}:{c.line}: {c.key}: not in the library{hint}", err=True)
     n_cited = "every entry" if bib.cited.cite_all else f"{len(bib.cited.citations)} cited"
     if bib.output:
-        click.echo(f"{bib.output}: {len(bib.references)} entries ({bib.flavour}; {n_cited})")
+        count = len(bib.references)
+        noun = "entry" if count == 1 else "entries"
+        click.echo(f"{bib.output}: {count} {noun} ({bib.flavour}; {n_cited})")
     else:
         click.echo(f"{bib.cited.source}: {n_cited}, {len(bib.missing)} missing; nothing written")
     if bib.uncited:

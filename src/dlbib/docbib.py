@@ -9,8 +9,6 @@ It does not parse LaTeX and never changes the library.
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,8 +18,8 @@ from ._fs import atomic_write
 from .citations import Citation, CitedKeys, check_key
 from .errors import CitationError
 from .library import Block, Library, RawBlock, render_block
-from .model import Reference, split_names
-from .text import fold_ascii
+from .model import Reference
+from .suggest import KeyIndex
 
 FLAVOURS: Final = ("bibtex", "biblatex")
 """The .bib flavours ``dlbib cite --format`` writes: BibTeX (natbib) or biblatex (biber)."""
@@ -270,70 +268,8 @@ def _blocks(selected: list[Reference], library: Library) -> list[Block]:
     return [*head, *selected]
 
 
-# --------------------------------------------------------------------------- suggestions
-
-_ACCENT_RE: Final = re.compile(r"\\[`'^\"~=.uvHckrbd]\s*\{?\s*([A-Za-z])\}?")
-_WORD_RE: Final = re.compile(r"[a-z]+|[0-9]+")
-
-
-def _plain_words(raw: str) -> list[str]:
-    text = _ACCENT_RE.sub(r"\1", raw)
-    text = re.sub(r"\\[A-Za-z]+", " ", text)
-    return _WORD_RE.findall(fold_ascii(text).lower())
-
-
-def _entry_words(ref: Reference) -> set[str]:
-    words = set(_plain_words(ref.title or ""))
-    for name in split_names(ref.get("author") or ref.get("editor") or ""):
-        family = name.split(",")[0] if "," in name else name.rsplit(" ", 1)[-1]
-        words.update(_plain_words(family))
-    if ref.year:
-        words.add(ref.year)
-    return words
-
-
-def _word_score(tokens: list[str], words: set[str]) -> float:
-    if not tokens:
-        return 0.0
-    score = 0.0
-    for token in tokens:
-        if token in words:
-            score += 1.0
-        elif len(token) >= 3 and any(w.startswith(token) for w in words):
-            score += 0.8
-    return score / len(tokens)
-
-
 def _with_suggestions(missing: list[Citation], library: Library) -> tuple[Missing, ...]:
     if not missing:
         return ()
-    index = [(ref.key, _entry_words(ref)) for ref in library.references]
-    return tuple(Missing(c, tuple(_suggest(c.key, index))) for c in missing)
-
-
-def suggest_keys(key: str, library: Library, limit: int = 3) -> list[str]:
-    """Library keys close to ``key``, best first: by spelling of the key, and by the author,
-    year and title words the key is made of (``sutskever2014seq`` → ``sutskever2014sequence``).
-
-    A key that differs only in case comes first: biber matches keys case-sensitively.
-    """
-    return _suggest(key, [(r.key, _entry_words(r)) for r in library.references], limit)
-
-
-def _suggest(key: str, index: list[tuple[str, set[str]]], limit: int = 3) -> list[str]:
-    folded = key.lower()
-    tokens = _WORD_RE.findall(fold_ascii(folded))
-    matcher = difflib.SequenceMatcher(a="", b=folded, autojunk=False)
-    scored: list[tuple[float, float, str]] = []
-    for ref_key, entry_words in index:
-        candidate = ref_key.lower()
-        if candidate == folded:
-            scored.append((2.0, 1.0, ref_key))
-            continue
-        matcher.set_seq1(candidate)
-        ratio = matcher.ratio() if matcher.real_quick_ratio() >= 0.5 else 0.0
-        words = _word_score(tokens, entry_words)
-        if max(ratio, words) >= 0.6:  # close in spelling or in what the key says
-            scored.append(((ratio + words) / 2, ratio, ref_key))
-    scored.sort(key=lambda s: (-s[0], -s[1], s[2]))
-    return [k for _, _, k in scored[:limit]]
+    index = KeyIndex(library.references)
+    return tuple(Missing(c, tuple(index.suggest(c.key))) for c in missing)
