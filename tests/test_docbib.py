@@ -176,6 +176,8 @@ def test_refuses_to_overwrite_the_library(tmp_path: Path, library: Path) -> None
     doc = write_doc(tmp_path, "\\cite{lecun2015deep}\\bibliography{library}")
     with pytest.raises(CitationError, match="is the library itself"):
         cite_document(doc, library)
+    with pytest.raises(CitationError, match="is the library itself"):
+        cite_document(write_doc(tmp_path, "\\cite{lecun2015deep}"), library, output=library)
     assert library.read_bytes() == before
 
 
@@ -278,3 +280,21 @@ def test_cli_bad_input(
     assert message in result.stderr
     assert "Traceback" not in result.output
     assert not (tmp_path / "paper.bib").exists()  # no partial .bib
+
+
+def test_default_output_never_overwrites_a_hand_written_bib(
+    tmp_path: Path, library: Path, runner: CliRunner
+) -> None:
+    doc = write_doc(tmp_path, "\\cite{lecun2015deep}\\bibliography{mine}")
+    mine = tmp_path / "mine.bib"
+    mine.write_text("@misc{handmade, title = {Mine}}\n")
+    result = invoke(runner, library, str(doc))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {mine}: exists and was not written by dlbib; "
+        "pass -o to overwrite it or to write elsewhere\n"
+    )
+    assert mine.read_text() == "@misc{handmade, title = {Mine}}\n"
+    assert invoke(runner, library, str(doc), "-o", str(mine)).exit_code == 0
+    assert load_library(mine).keys() == ["lecun2015deep"]
+    assert invoke(runner, library, str(doc)).exit_code == 0  # now dlbib's own: rewritten

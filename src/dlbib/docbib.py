@@ -22,6 +22,8 @@ from .model import Reference
 from .suggest import KeyIndex
 
 FLAVOURS: Final = ("bibtex", "biblatex")
+DLBIB_HEADER: Final = b"% dlbib "
+"""How every .bib dlbib writes begins (the exporters' header comment)."""
 """The .bib flavours ``dlbib cite --format`` writes: BibTeX (natbib) or biblatex (biber)."""
 
 
@@ -66,6 +68,9 @@ def cite_document(
     :param output: the .bib to write; default :func:`default_output`.
     :param flavour: ``bibtex`` or ``biblatex``; default: biblatex when the document uses it.
     :param write: False checks only (``--check``): nothing is written.
+
+    The default output is never a hand-written file: an existing one is overwritten only when
+    dlbib wrote it (its first line says so) or when ``output`` names it explicitly.
     :raises CitationError: the document cannot be read, or a key cannot be used (nothing written).
     :raises LibraryError: the library cannot be loaded.
     """
@@ -80,8 +85,32 @@ def cite_document(
     if not write:
         return bib
     target = output or default_output(cited)
+    _refuse_library(target, library_path)
+    if output is None and not _written_by_dlbib(target):
+        raise CitationError(
+            target,
+            "exists and was not written by dlbib; pass -o to overwrite it or to write elsewhere",
+        )
     write_document_bib(bib, target, library_path)
     return replace(bib, output=target)
+
+
+def _refuse_library(output: Path, library_path: Path) -> None:
+    if output.resolve() == library_path.resolve():
+        raise CitationError(
+            output, "is the library itself; pass -o OUT.bib to write the document's .bib elsewhere"
+        )
+
+
+def _written_by_dlbib(path: Path) -> bool:
+    """True when ``path`` is absent or starts with the header dlbib's .bib files carry."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(DLBIB_HEADER)) == DLBIB_HEADER
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise CitationError(path, f"cannot be read: {exc.strerror}") from exc
 
 
 def default_output(cited: CitedKeys) -> Path:
@@ -128,10 +157,7 @@ def write_document_bib(bib: DocumentBib, output: Path, library_path: Path) -> No
 
     :raises CitationError: when ``output`` is the library, or cannot be written.
     """
-    if output.resolve() == library_path.resolve():
-        raise CitationError(
-            output, "is the library itself; pass -o OUT.bib to write the document's .bib elsewhere"
-        )
+    _refuse_library(output, library_path)
     try:
         atomic_write(output, bib.text.encode("utf-8"))
     except OSError as exc:
