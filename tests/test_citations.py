@@ -16,6 +16,8 @@ from dlbib.citations import (
 )
 from dlbib.errors import CitationError, DlbibError
 
+from .conftest import require_tool
+
 LATEX = Path(__file__).parent / "data" / "latex"
 
 
@@ -128,9 +130,15 @@ def test_include_without_extension_and_document_without_suffix(tmp_path: Path) -
     assert extract_citations(tmp_path / "paper").keys == ["a"]
 
 
+def test_input_of_a_not_yet_generated_bbl_is_skipped(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.tex"
+    doc.write_text("\\cite{a}\n\\input{doc.bbl}\n")
+    assert extract_citations(doc).keys == ["a"]
+
+
+@pytest.mark.latex
 def test_input_of_a_tex_distribution_file_is_skipped(tmp_path: Path) -> None:
-    if not __import__("shutil").which("kpsewhich"):
-        pytest.skip("kpsewhich (TeX Live) is not installed")
+    require_tool("kpsewhich")
     doc = tmp_path / "doc.tex"
     doc.write_text("\\input{glyphtounicode}\n\\cite{a}\n")
     assert extract_citations(doc).keys == ["a"]

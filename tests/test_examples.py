@@ -7,7 +7,6 @@ is unset (CI sets it, so there they fail instead).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,6 +19,8 @@ from dlbib.cli import cli
 from dlbib.library import load_library
 from dlbib.model import Reference
 
+from .conftest import require_tool
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 LIBRARY = REPO / "library.bib"
@@ -28,14 +29,11 @@ TOOLS = ("pdflatex", "bibtex", "biber", "pdftotext")
 pytestmark = pytest.mark.latex
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(autouse=True)
 def latex_tools() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        reason = f"TeX Live tools not installed: {', '.join(missing)}"
-        if os.environ.get("DLBIB_REQUIRE_LATEX"):
-            pytest.fail(reason + " (DLBIB_REQUIRE_LATEX is set)")
-        pytest.skip(reason)
+    """Skip when TeX Live is absent, fail instead when DLBIB_REQUIRE_LATEX is set (CI)."""
+    for tool in TOOLS:
+        require_tool(tool)
 
 
 def run(cmd: list[str], cwd: Path) -> str:

@@ -54,6 +54,8 @@ VERBATIM_ENVS: Final = (
     "verbatim", "verbatim*", "Verbatim", "Verbatim*", "BVerbatim", "LVerbatim", "lstlisting",
     "minted", "comment", "filecontents", "filecontents*",
 )  # fmt: skip
+GENERATED_SUFFIXES: Final = frozenset({".bbl", ".aux", ".toc", ".ind", ".gls", ".lof", ".lot"})
+"""Files a LaTeX run writes: an ``\\input`` of one that does not exist yet is not an error."""
 BIBTEX_REJECTED: Final = frozenset(',{}%#~\\"')
 """Characters BibTeX cannot have in a citation key (whitespace too)."""
 
@@ -382,7 +384,7 @@ def _include(
         return
     found = _resolve(file, (base, path.parent))
     if found is None:
-        if "/" not in file and _on_tex_path(file):
+        if Path(file).suffix in GENERATED_SUFFIXES or ("/" not in file and _on_tex_path(file)):
             return
         tried = " or ".join(
             n for n in (file + ".tex", file) if not file.endswith(".tex") or n == file
