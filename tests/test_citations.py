@@ -124,6 +124,12 @@ def test_includes_follow_document_order(tmp_path: Path) -> None:
     assert len(cited.files) == 8
 
 
+def test_include_in_a_macro_definition_is_not_followed(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.tex"
+    doc.write_text("\\newcommand{\\chap}[1]{\\include{#1}}\\input{\\jobname.tmp}\\cite{a}")
+    assert extract_citations(doc).keys == ["a"]
+
+
 def test_include_without_extension_and_document_without_suffix(tmp_path: Path) -> None:
     (tmp_path / "paper.tex").write_text("\\include{part}")
     (tmp_path / "part.tex").write_text("\\cite{a}")
@@ -153,8 +159,9 @@ def test_input_of_a_tex_distribution_file_is_skipped(tmp_path: Path) -> None:
         (r"\addbibresource[location=remote]{http://example.org/x.bib}", [], True),
         (r"\addbibresource[label=main]{y.bib}", ["y.bib"], True),
         (r"\usepackage{natbib}", [], False),
+        (r"\bibliography{\jobname}", [], False),
     ],
-    ids=["bibliography", "two", "addbibresource", "remote", "options", "none"],
+    ids=["bibliography", "two", "addbibresource", "remote", "options", "none", "macro"],
 )
 def test_bib_resources(tmp_path: Path, body: str, resources: list[str], biblatex: bool) -> None:
     doc = tmp_path / "doc.tex"

@@ -31,6 +31,7 @@ _EXPORTS = {
     "extract_citations": "citations",
     "cite_document": "docbib",
     "build_document_bib": "docbib",
+    "suggest_keys": "suggest",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -368,8 +368,8 @@ def _bib_command(scanner: _Args, name: str, line: int, out: _Collector) -> None:
     opts = scanner.optional(name, line) if name != "bibliography" else None
     arg = scanner.mandatory(name, line)
     out.biblatex = out.biblatex or name != "bibliography"
-    if arg is None or "#" in arg or (opts and "remote" in opts):
-        return
+    if arg is None or "#" in arg or "\\" in arg or (opts and "remote" in opts):
+        return  # a macro parameter, \jobname, or a remote resource: no local file to name
     if name == "bibliography":
         out.resources.extend(_bib_paths(arg, out.root))
     else:
