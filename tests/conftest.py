@@ -11,7 +11,15 @@ from click.testing import CliRunner
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# /work/shared from /work/main/tests and from a worktree /work/wt/<name>/tests alike.
+SHARED = next(
+    (
+        p / "shared"
+        for p in Path(__file__).resolve().parents
+        if (p / "shared" / "STYLE.md").is_file()
+    ),
+    Path(__file__).resolve().parents[2] / "shared",
+)
 REPO = Path(__file__).resolve().parents[1]
 
 

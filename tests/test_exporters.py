@@ -293,3 +293,105 @@ def test_bibtex_flavour_runs_through_plainnat(case: str, tmp_path: Path) -> None
     assert sorted(warnings) == sorted(f"empty year in {k}" for k in _undated(case, "bibtex"))
     bbl = (tmp_path / "t.bbl").read_text(encoding="ascii")
     assert bbl.count("\\bibitem") == len(_exported_refs(case, "bibtex"))
+
+
+# --- the pieces: case protection, escaping, values, kinds --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("ImageNet Classification", "{ImageNet} Classification"),
+        ("Mask R-CNN and t-SNE", "Mask {R-CNN} and {t-SNE}"),
+        ("CS231n: LSTMs on GPUs", "{CS231n}: {LSTMs} on {GPUs}"),
+        ("Random Search for Hyper-Parameter Optimization",
+         "Random Search for Hyper-Parameter Optimization"),
+        ("Already {ImageNet} and $\\mathcal{O}(N)$ and \\LaTeX",
+         "Already {ImageNet} and $\\mathcal{O}(N)$ and \\LaTeX"),
+    ],
+    ids=["camel", "hyphenated", "digits", "title-case-compound", "braces-math-macros"],
+)  # fmt: skip
+def test_protect_case(title: str, expected: str) -> None:
+    from dlbib.exporters.bibtex import protect_case
+
+    assert protect_case(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("R&D 50% #1 my_var", "R\\&D 50\\% \\#1 my\\_var"),
+        ("already \\& escaped \\_", "already \\& escaped \\_"),
+        ("math $x_1$ stays", "math $x_1$ stays"),
+    ],
+    ids=["bare", "escaped", "math"],
+)
+def test_escape_specials(value: str, expected: str) -> None:
+    from dlbib.exporters.bibtex import escape_specials
+
+    assert escape_specials(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("{Deep learning}", "Deep learning"),
+        ('"quoted {B}"', "quoted {B}"),
+        ("2015", "2015"),
+        ("jmlr", "Journal of Machine Learning Research"),
+        ('jmlr # ", " # {vol. 9}', "Journal of Machine Learning Research, vol. 9"),
+        ("jun", "June"),
+    ],
+    ids=["braced", "quoted", "number", "macro", "concatenation", "month-macro"],
+)
+def test_resolve_value(raw: str, expected: str) -> None:
+    from dlbib.exporters._record import resolve_value
+
+    strings = {"jmlr": "{Journal of Machine Learning Research}"}
+    assert resolve_value(raw, strings) == expected
+
+
+@pytest.mark.parametrize(
+    ("entry_type", "fields", "kind"),
+    [
+        ("misc", {"eprint": "{1706.03762}", "archiveprefix": "{arXiv}"}, ("arxiv", "")),
+        ("article", {"journal": "{arXiv preprint arXiv:1706.03762}"}, ("arxiv", "")),
+        ("article", {"journal": "{CoRR}", "eprint": "{1706.03762}"}, ("arxiv", "")),
+        ("article", {"journal": "{Nature}", "eprint": "{1706.03762}"}, ("article", "")),
+        ("inproceedings", {"booktitle": "{ICML}"}, ("inproceedings", "")),
+        ("inbook", {"booktitle": "{Tricks}"}, ("chapter", "")),
+        ("book", {}, ("book", "")),
+        ("misc", {"type": "{Blog post}"}, ("web", "blog")),
+        ("online", {"type": "{Online course}"}, ("web", "course")),
+        ("misc", {"type": "{Video lecture}"}, ("web", "webpage")),
+        ("misc", {}, ("web", "webpage")),
+    ],
+    ids=["misc-eprint", "arxiv-journal", "corr", "published", "proceedings", "inbook", "book",
+         "blog", "course", "video", "bare-misc"],
+)  # fmt: skip
+def test_kinds(entry_type: str, fields: dict[str, str], kind: tuple[str, str]) -> None:
+    from dlbib.exporters._record import build_record
+
+    record = build_record(Reference("k", entry_type, {"title": "{T}", **fields}), {})
+    assert (record.kind, record.subkind) == kind
+
+
+@pytest.mark.parametrize(
+    ("fields", "issued", "accessed"),
+    [
+        ({"year": "{2017}", "month": "jun"}, [2017, 6], None),
+        ({"year": "{2017}", "month": "{June}", "day": "{12}"}, [2017, 6, 12], None),
+        ({"date": "{2015-05-28}"}, [2015, 5, 28], None),
+        ({"year": "2020", "urldate": "{2024-05-01}"}, [2020], [2024, 5, 1]),
+        ({}, None, None),
+    ],
+    ids=["month-macro", "month-name-day", "iso-date", "urldate", "no-date"],
+)
+def test_dates(
+    fields: dict[str, str], issued: list[int] | None, accessed: list[int] | None
+) -> None:
+    from dlbib.exporters._record import build_record
+
+    record = build_record(Reference("k", "misc", {"title": "{T}", **fields}), {})
+    assert (record.issued.parts() if record.issued else None) == issued
+    assert (record.accessed.parts() if record.accessed else None) == accessed

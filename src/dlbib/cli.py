@@ -213,8 +213,8 @@ def _write_exports(
             library_root=settings.library.parent,
             on_skip=report,
         )
-        if to_stdout:
-            click.echo(text, nl=False)
+        if to_stdout:  # bytes: UTF-8 whatever the locale, and RIS keeps its CRLF
+            click.get_binary_stream("stdout").write(text.encode("utf-8"))
         else:
             write_export(text, target)
             click.echo(f"{target}: {name}")

@@ -1,0 +1,178 @@
+"""`dlbib export` and the export step of `dlbib update`, through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dlbib.cli import cli
+from dlbib.exporters import EXPORTERS, export_references
+from dlbib.library import load_library
+
+from .conftest import DATA
+
+FILES = sorted(e.filename for e in EXPORTERS.values())
+
+CLEAN = """@article{lecun2015deep,
+  author = {LeCun, Yann and Bengio, Yoshua and Hinton, Geoffrey},
+  title = {Deep learning},
+  journal = {Nature},
+  volume = {521},
+  pages = {436--444},
+  year = {2015},
+  doi = {10.1038/nature14539},
+}
+"""
+
+
+@pytest.fixture
+def cases_bib(tmp_path: Path) -> Path:
+    target = tmp_path / "library.bib"
+    target.write_bytes((DATA / "export_cases.bib").read_bytes())
+    return target
+
+
+def test_default_writes_the_four_exports_beside_the_library(
+    sample_bib: Path, runner: CliRunner
+) -> None:
+    result = runner.invoke(cli, ["--library", str(sample_bib), "export"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    exports = sample_bib.parent / "exports"
+    assert sorted(p.name for p in exports.iterdir()) == FILES
+    assert result.stdout.splitlines() == [
+        f"{exports / EXPORTERS[f].filename}: {f}" for f in ("bibtex", "biblatex", "csljson", "ris")
+    ]
+    library = load_library(sample_bib)
+    ris = export_references(
+        library.references,
+        "ris",
+        strings=library.strings,
+        base_dir=exports,
+        library_root=sample_bib.parent,
+    )
+    assert (exports / "library.ris").read_bytes() == ris.encode("utf-8")
+    assert "L1  - ../papers/2017/vaswani2017attention.pdf\r\n" in ris
+
+
+def test_export_twice_gives_the_same_bytes(sample_bib: Path, runner: CliRunner) -> None:
+    exports = sample_bib.parent / "exports"
+    runner.invoke(cli, ["--library", str(sample_bib), "export"], catch_exceptions=False)
+    first = {p.name: p.read_bytes() for p in exports.iterdir()}
+    runner.invoke(cli, ["--library", str(sample_bib), "export"], catch_exceptions=False)
+    assert {p.name: p.read_bytes() for p in exports.iterdir()} == first
+
+
+def test_stdout_with_keys(sample_bib: Path, runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli,
+        ["--library", str(sample_bib), "export", "--format", "ris", "-o", "-", "he2017mask"],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0
+    assert result.stdout_bytes.startswith(b"TY  - CONF\r\nID  - he2017mask\r\n")
+    assert result.stdout.count("TY  - ") == 1
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("mode", "line"),
+    [
+        ("relative", "L1  - ../library/papers/2017/vaswani2017attention.pdf"),
+        ("none", None),
+    ],
+    ids=["relative", "none"],
+)
+def test_output_file_and_attachment_paths(
+    sample_bib: Path, runner: CliRunner, tmp_path: Path, mode: str, line: str | None
+) -> None:
+    library = tmp_path / "library" / "library.bib"
+    library.parent.mkdir()
+    sample_bib.rename(library)
+    out = tmp_path / "out" / "refs.ris"
+    out.parent.mkdir()
+    args = ["--library", str(library), "export", "--format", "ris", "-o", str(out)]
+    result = runner.invoke(cli, [*args, "--attachments", mode], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout == f"{out}: ris\n"
+    l1 = [x for x in out.read_bytes().decode().split("\r\n") if x.startswith("L1")]
+    assert l1 == ([line] if line else [])
+
+
+def test_unknown_format_is_a_usage_error(sample_bib: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--library", str(sample_bib), "export", "--format", "endnote"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--format': 'endnote' is not one of" in result.stderr
+    assert not (sample_bib.parent / "exports").exists()
+
+
+def test_output_needs_a_single_format(sample_bib: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--library", str(sample_bib), "export", "-o", "x.ris"])
+    assert result.exit_code == 2
+    assert "Error: -o/--output needs a single --format" in result.stderr
+
+
+def test_unknown_key(sample_bib: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--library", str(sample_bib), "export", "he2017mas"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: no entry with key 'he2017mas' in the library (did you mean he2017mask?)\n"
+    )
+    assert not (sample_bib.parent / "exports").exists()
+
+
+def test_unparsable_library_writes_nothing(tmp_path: Path, runner: CliRunner) -> None:
+    library = tmp_path / "library.bib"
+    library.write_text("@article{broken,\n  title = {Unclosed\n", encoding="utf-8")
+    result = runner.invoke(cli, ["--library", str(library), "export"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {library}: 1 block failed to parse (line 1")
+    assert not (tmp_path / "exports").exists()
+
+
+def test_unwritable_exports_folder(sample_bib: Path, runner: CliRunner) -> None:
+    (sample_bib.parent / "exports").write_text("a file, not a folder", encoding="utf-8")
+    result = runner.invoke(cli, ["--library", str(sample_bib), "export", "--format", "ris"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {sample_bib.parent / 'exports' / 'library.ris'}: ")
+    assert "cannot be written" in result.stderr
+
+
+def test_failed_write_leaves_no_partial_file(sample_bib: Path, runner: CliRunner) -> None:
+    target = sample_bib.parent / "taken"
+    target.mkdir()  # a folder where the file should go: the final rename fails
+    args = ["--library", str(sample_bib), "export", "--format", "csljson", "-o", str(target)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {target}: cannot be written")
+    assert sorted(p.name for p in sample_bib.parent.iterdir()) == ["library.bib", "taken"]
+
+
+def test_entries_a_format_cannot_represent(cases_bib: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--library", str(cases_bib), "export", "--format", "bibtex"])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("bibtex: graves2008supervised: @phdthesis entries cannot be")
+    assert lines[1].startswith("bibtex: zhang2021chinese: title: character '深' (U+6DF1)")
+    assert lines[2] == "export: 2 entries left out"
+    written = (cases_bib.parent / "exports" / "library-bibtex.bib").read_text(encoding="ascii")
+    assert "@inproceedings{ioffe2015batch," in written
+    assert "zhang2021chinese" not in written
+
+
+def test_update_checks_then_exports(tmp_path: Path, runner: CliRunner) -> None:
+    library = tmp_path / "library.bib"
+    library.write_text(CLEAN, encoding="utf-8")
+    result = runner.invoke(cli, ["--library", str(library), "update"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == "check: library is clean"
+    assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == FILES
+
+
+def test_update_exports_even_when_check_finds_problems(cases_bib: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--library", str(cases_bib), "update"])
+    assert result.exit_code == 1
+    assert "missing-file" not in result.stdout
+    assert "file 'papers/2015/lipton2015critical.pdf' does not exist" in result.stderr
+    assert sorted(p.name for p in (cases_bib.parent / "exports").iterdir()) == FILES
