@@ -37,6 +37,11 @@ _EXPORTS = {
     "sync_pdfs": "pdfsync",
     "sync_library_pdfs": "pdfsync",
     "PdfReport": "pdfsync",
+    "CitedKeys": "citations",
+    "extract_citations": "citations",
+    "cite_document": "docbib",
+    "build_document_bib": "docbib",
+    "suggest_keys": "suggest",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
