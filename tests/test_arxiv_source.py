@@ -11,7 +11,8 @@ import pytest
 import requests
 from werkzeug import Request, Response
 
-from dlbib.arxiv_source import USER_AGENT, ArxivSource, Throttle
+from dlbib._http import Throttle
+from dlbib.arxiv_source import USER_AGENT, ArxivSource
 from dlbib.errors import ArxivLookupError, ArxivUnreachableError, DlbibError, SourceError
 from dlbib.model import ArxivId
 from tests.arxiv_server import FakeArxiv, error_feed, werkzeug_handler

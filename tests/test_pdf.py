@@ -12,14 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from dlbib._http import Throttle, parse_retry_after
 from dlbib.errors import DlbibError, PdfDownloadError, SourceError
-from dlbib.pdf import (
-    PdfFetcher,
-    Throttle,
-    _parse_retry_after,
-    default_user_agent,
-    looks_like_pdf,
-)
+from dlbib.pdf import PdfFetcher, default_user_agent, looks_like_pdf
 
 from .pdfserver import PdfServer, Reply, make_pdf
 
@@ -299,11 +294,11 @@ def test_throttle_spaces_calls():
     assert sleeps == [2.5]
 
 
-def test_parse_retry_after():
+def testparse_retry_after():
     soon = datetime.now(timezone.utc) + timedelta(seconds=60)
-    assert _parse_retry_after("12") == 12.0
-    assert 50 < (_parse_retry_after(format_datetime(soon, usegmt=True)) or 0) <= 60
-    assert _parse_retry_after("soon") is None
+    assert parse_retry_after("12") == 12.0
+    assert 50 < (parse_retry_after(format_datetime(soon, usegmt=True)) or 0) <= 60
+    assert parse_retry_after("soon") is None
 
 
 def test_every_wrapped_error_is_a_dlbib_error():

@@ -29,21 +29,19 @@ The source knows nothing of library files; :mod:`dlbib.sync` decides what to loo
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import re
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 import arxiv
 import requests
 
-from . import __version__
+from ._http import RETRY_STATUSES, Throttle, parse_retry_after, user_agent
 from .arxiv_record import ArxivRecord, FetchResult, record_fields, unfold
 from .errors import ArxivLookupError, ArxivUnreachableError, InvalidArxivIdError
 from .model import ArxivId, normalize_doi
@@ -56,18 +54,16 @@ __all__ = [
     "ArxivRecord",
     "ArxivSource",
     "FetchResult",
-    "Throttle",
     "record_fields",
 ]
 
 log = logging.getLogger(__name__)
 
 ARXIV_API_URL: Final = "https://export.arxiv.org/api/query"
-USER_AGENT: Final = f"dlbib/{__version__} (+https://github.com/dlbib/dlbib)"
+USER_AGENT: Final = user_agent()
 BATCH_SIZE: Final = 100
 """Ids per ``id_list`` request (the arXiv API's page size for one polite request)."""
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
-RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 
 EMPTY_PAGE_RETRIES: Final = 2
 """Retries of an empty page that announced results, before taking it as really empty."""
@@ -75,29 +71,6 @@ EMPTY_PAGE_RETRIES: Final = 2
 _EMPTY_PAGE: Final = "an empty page although results were announced (a known arXiv API glitch)"
 _ATOM: Final = "{http://www.w3.org/2005/Atom}"
 _OPENSEARCH: Final = "{http://a9.com/-/spec/opensearch/1.1/}"
-
-
-class Throttle:
-    """Spaces calls at least ``min_interval`` seconds apart, with an injected clock and sleep."""
-
-    def __init__(
-        self,
-        min_interval: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.min_interval = min_interval
-        self.clock = clock
-        self.sleep = sleep
-        self._last: float | None = None
-
-    def wait(self) -> None:
-        """Sleep until ``min_interval`` has passed since the previous call, then mark now."""
-        if self._last is not None:
-            remaining = self.min_interval - (self.clock() - self._last)
-            if remaining > 0:
-                self.sleep(remaining)
-        self._last = self.clock()
 
 
 class _BeyondIdList(Exception):
@@ -367,20 +340,8 @@ def _status_of(problem: str) -> int | None:
 
 
 def _retry_after(resp: requests.Response) -> float | None:
-    """``Retry-After`` in seconds (delta-seconds or an HTTP date), when present and valid."""
-    value = resp.headers.get("Retry-After")
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    """``Retry-After`` in seconds, when present and valid."""
+    return parse_retry_after(resp.headers.get("Retry-After"))
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -18,7 +18,6 @@ This module does not decide file names, parse BibTeX or record anything; see ``p
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import hashlib
 import os
 import re
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urljoin, urlsplit
 
+from ._http import RETRY_STATUSES, Throttle, parse_retry_after, user_agent
 from .errors import PdfDownloadError, PdfUnreachableError
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ DEFAULT_TIMEOUT: Final = (5.0, 60.0)
 DEFAULT_MAX_BYTES: Final = 200 * 1024 * 1024
 CHUNK_SIZE: Final = 256 * 1024
 """Read size: larger chunks mean fewer Python-level steps per MB (hashing, checks, writes)."""
-RETRY_STATUSES: Final = frozenset({429, 500, 502, 503, 504})
 ALLOWED_SCHEMES: Final = ("http", "https")
 EOF_WINDOW: Final = 1024
 """``%%EOF`` must appear in the last this many bytes (what PDF readers tolerate)."""
@@ -49,36 +48,7 @@ MAX_REDIRECTS: Final = 10
 
 def default_user_agent() -> str:
     """``dlbib/<version> (+https://github.com/dlbib/dlbib)``."""
-    from . import __version__
-
-    return f"dlbib/{__version__} (+https://github.com/dlbib/dlbib)"
-
-
-class Throttle:
-    """Space calls at least ``min_interval`` seconds apart (measured from the previous call)."""
-
-    def __init__(
-        self,
-        min_interval: float,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.min_interval = min_interval
-        self._clock = clock
-        self._sleep = sleep
-        self._last: float | None = None
-
-    def wait(self) -> float:
-        """Sleep until the interval has passed since the last call; returns the time slept."""
-        slept = 0.0
-        if self._last is not None:
-            slept = self._last + self.min_interval - self._clock()
-            if slept > 0:
-                self._sleep(slept)
-            else:
-                slept = 0.0
-        self._last = self._clock()
-        return slept
+    return user_agent()
 
 
 @dataclass(frozen=True)
@@ -268,7 +238,7 @@ class PdfFetcher:
     def _retry_wait(self, response: requests.Response, attempt: int, url: str) -> float:
         """Seconds to wait before retrying: ``Retry-After`` when given, else backoff."""
         header = response.headers.get("Retry-After")
-        wait = _parse_retry_after(header) if header else None
+        wait = parse_retry_after(header)
         if wait is None:
             return self.backoff * 2.0**attempt
         if wait > self.max_retry_after:
@@ -371,17 +341,6 @@ def _content_length(response: requests.Response) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def _parse_retry_after(value: str) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date; None when unparsable."""
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    with contextlib.suppress(TypeError, ValueError):
-        when = email.utils.parsedate_to_datetime(text)
-        return max(0.0, float(when.timestamp() - time.time()))
-    return None
 
 
 def _not_pdf(head: bytes, content_type: str | None) -> str:
