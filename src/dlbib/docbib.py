@@ -18,7 +18,7 @@ from ._fs import atomic_write
 from .citations import Citation, CitedKeys, check_key
 from .errors import CitationError
 from .library import Block, Library, RawBlock, render_block
-from .model import Reference
+from .model import Reference, split_concatenation
 from .suggest import KeyIndex
 
 FLAVOURS: Final = ("bibtex", "biblatex")
@@ -252,27 +252,11 @@ def _with_parents(chosen: list[Reference], library: Library) -> list[Reference]:
 def _macros(raw: str) -> set[str]:
     """Macro names a raw value uses: bare words in a ``#`` concatenation (``jmlr # 2012``)."""
     names = set()
-    for part in _split_concat(raw):
+    for part in split_concatenation(raw):
         part = part.strip()
         if part and part[0] not in '{"' and not part.isdigit():
             names.add(part.lower())
     return names
-
-
-def _split_concat(raw: str) -> list[str]:
-    parts, depth, start, quoted = [], 0, 0, False
-    for i, ch in enumerate(raw):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == '"' and depth == 0:
-            quoted = not quoted
-        elif ch == "#" and depth == 0 and not quoted:
-            parts.append(raw[start:i])
-            start = i + 1
-    parts.append(raw[start:])
-    return parts
 
 
 def _blocks(selected: list[Reference], library: Library) -> list[Block]:

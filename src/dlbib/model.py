@@ -170,6 +170,27 @@ def is_valid_value(raw: str) -> bool:
         pos += 1
 
 
+def split_concatenation(raw: str) -> list[str]:
+    """The pieces of a raw value joined by ``#`` at depth 0: ``jmlr # { 2012}`` → 2 pieces."""
+    text = raw.strip()
+    if text[:1] == "{" and "#" not in text:  # the common case: one braced value
+        return [text]
+    pieces: list[str] = []
+    depth, quoted, start = 0, False, 0
+    for i, ch in enumerate(text):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            pieces.append(text[start:i].strip())
+            start = i + 1
+    pieces.append(text[start:].strip())
+    return [p for p in pieces if p]
+
+
 def brace(text: str) -> str:
     """The raw BibTeX value for plain ``text``: ``{text}``."""
     return "{" + text + "}"

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from ..errors import ExportError
-from ..model import ArxivId, FileRecord, Reference, arxiv_id_of, normalize_doi, parse_file_field
+from ..model import (
+    ArxivId,
+    FileRecord,
+    Reference,
+    arxiv_id_of,
+    normalize_doi,
+    parse_file_field,
+    split_concatenation,
+)
 from ..names import Name, NameSplitError, split_names
 from ..text import latex_to_text
 
@@ -106,7 +114,7 @@ def resolve_value(raw: str, strings: Mapping[str, str], _depth: int = 0) -> str:
     if _depth > 20:
         raise KeyError("(recursive @string)")
     parts = []
-    for piece in _split_concat(raw):
+    for piece in split_concatenation(raw):
         if piece[:1] in ("{", '"'):
             parts.append(piece[1:-1])
         elif piece.isdigit():
@@ -118,26 +126,6 @@ def resolve_value(raw: str, strings: Mapping[str, str], _depth: int = 0) -> str:
         else:
             raise KeyError(piece)
     return "".join(parts)
-
-
-def _split_concat(raw: str) -> list[str]:
-    text = raw.strip()
-    if text[:1] == "{" and "#" not in text:  # the common case: one braced value
-        return [text]
-    pieces: list[str] = []
-    depth, quoted, start = 0, False, 0
-    for i, ch in enumerate(text):
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == '"' and depth == 0:
-            quoted = not quoted
-        elif ch == "#" and depth == 0 and not quoted:
-            pieces.append(text[start:i].strip())
-            start = i + 1
-    pieces.append(text[start:].strip())
-    return [p for p in pieces if p]
 
 
 def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
