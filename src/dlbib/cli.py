@@ -171,24 +171,37 @@ def update(settings: Settings) -> None:
     Example:
         dlbib update
     """
-    from .lint import check_library, pdf_files_check
-    from .state import load_state
+    from .update import run_update
 
-    state = load_state(settings.config().state_path)
-    findings = check_library(settings.library, extra=[pdf_files_check(state)])
-    for finding in findings:
-        click.echo(finding.format(settings.library), err=True)
-    click.echo(f"check: {len(findings)} problem(s)" if findings else "check: library is clean")
-    synced = _update_sync(settings)
-    pdfs = _run_pdfs(settings.config(), ())
-    _render_pdfs(pdfs, offline_ok=True)
-    if pdfs.unreachable_hosts:
-        skipped = len(pdfs.failed) - len(pdfs.failed_reachable)
-        hosts = ", ".join(pdfs.unreachable_hosts)
-        click.echo(f"pdf: {skipped} file(s) not fetched, could not reach {hosts}")
-    left_out = _write_exports(settings, list(_EXPORT_FORMATS), None, (), "relative")
-    if findings or not synced or pdfs.failed_reachable or left_out:
+    sync_bar, pdf_bar = _ProgressBar("arXiv"), _PdfBar()
+    try:
+        report = run_update(settings.config(), sync_progress=sync_bar, pdf_progress=pdf_bar)
+    finally:
+        sync_bar.close()
+        pdf_bar.close()
+    _render_update(settings, report)
+    if not report.ok:
         raise SystemExit(1)
+
+
+def _render_update(settings: Settings, report: Any) -> None:
+    """Each step's lines; services that could not be reached get one line each."""
+    for finding in report.findings:
+        click.echo(finding.format(settings.library), err=True)
+    count = len(report.findings)
+    click.echo(f"check: {count} problem(s)" if count else "check: library is clean")
+    if report.sync_skipped:
+        click.echo(f"sync: skipped, {report.sync_skipped}")
+    else:
+        _render_sync(report.sync, False)
+    _render_pdfs(report.pdfs, offline_ok=True)
+    if report.pdfs.unreachable_hosts:
+        skipped = len(report.pdfs.failed) - len(report.pdfs.failed_reachable)
+        hosts = ", ".join(report.pdfs.unreachable_hosts)
+        click.echo(f"pdf: {skipped} file(s) not fetched, could not reach {hosts}")
+    _render_export_skips(report.export_skipped)
+    for exported in report.exports:
+        click.echo(f"{exported.path}: {exported.format}")
 
 
 def _check_pdf_pattern(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -365,19 +378,6 @@ def sync(
     _render_sync_and_pdfs(report, pdfs, as_json, dry_run)
     if (report and report.failed) or (pdfs and pdfs.failed):
         raise SystemExit(1)
-
-
-def _update_sync(settings: Settings) -> bool:
-    """The sync step of ``update``: False when entries failed; unreachable arXiv is one line."""
-    from .errors import ArxivUnreachableError
-
-    try:
-        report = _run_sync(settings, (), None)
-    except ArxivUnreachableError as exc:
-        click.echo(f"sync: skipped, {exc}")
-        return True
-    _render_sync(report, False)
-    return not report.failed
 
 
 # --- dlbib import (issue 7) -------------------------------------------------------------------
@@ -583,43 +583,33 @@ _EXPORT_FORMATS = ("bibtex", "biblatex", "csljson", "ris")
 def _write_exports(
     settings: Settings, formats: list[str], output: str | None, keys: tuple[str, ...], mode: str
 ) -> int:
-    """Export to files (or stdout for ``-o -``); returns how many entries were left out.
+    """Export to files (or stdout for ``-o -``); returns how many entries were left out."""
+    from .exporters import AttachmentMode, export_library, write_exports
 
-    Every text is made before any file is written, and each file is replaced atomically.
-    """
-    from .errors import ExportError
-    from .exporters import EXPORTERS, AttachmentMode, export_references, write_export
-    from .library import load_library
-
-    library = load_library(settings.library)
-    refs = [library.get(key) for key in keys] if keys else library.references
-    skipped: list[ExportError] = []
-    exports_root = settings.config().exports_root
     to_stdout = output == "-"
-    texts: list[tuple[str, Path, str]] = []
-    for name in formats:
-        target = (
-            Path(output) if output and not to_stdout else exports_root / EXPORTERS[name].filename
-        )
-        text = export_references(
-            refs,
-            name,
-            strings=library.strings,
-            base_dir=Path.cwd() if to_stdout else target.parent,
-            attachments=cast("AttachmentMode", mode),
-            library_root=settings.library.parent,
-            on_skip=skipped.append,
-        )
-        texts.append((name, target, text))
+    files, skipped = export_library(
+        settings.library,
+        formats,
+        exports_root=settings.config().exports_root,
+        output=Path(output) if output and not to_stdout else None,
+        keys=keys,
+        attachments=cast("AttachmentMode", mode),
+        to_stdout=to_stdout,
+    )
+    _render_export_skips(skipped)
+    if to_stdout:  # bytes: UTF-8 whatever the locale, and RIS keeps its CRLF
+        for exported in files:
+            click.get_binary_stream("stdout").write(exported.text.encode("utf-8"))
+    else:
+        write_exports(files)
+        for exported in files:
+            click.echo(f"{exported.path}: {exported.format}")
+    return len(skipped)
+
+
+def _render_export_skips(skipped: list[Any]) -> None:
     for error in skipped:
         click.echo(f"{error.format}: {error}", err=True)
-    for name, target, text in texts:
-        if to_stdout:  # bytes: UTF-8 whatever the locale, and RIS keeps its CRLF
-            click.get_binary_stream("stdout").write(text.encode("utf-8"))
-        else:
-            write_export(text, target)
-            click.echo(f"{target}: {name}")
-    return len(skipped)
 
 
 @cli.command()

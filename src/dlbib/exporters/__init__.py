@@ -25,9 +25,12 @@ __all__ = [
     "EXPORTERS",
     "AttachmentMode",
     "ExportOptions",
+    "ExportedFile",
     "Exporter",
+    "export_library",
     "export_references",
     "write_export",
+    "write_exports",
 ]
 
 
@@ -130,3 +133,66 @@ def write_export(text: str, path: Path) -> None:
         atomic_write(path, text.encode("utf-8"))
     except OSError as exc:
         raise ExportError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One export made by :func:`export_library`: its format, target (None: stdout), text."""
+
+    format: str
+    path: Path | None
+    text: str
+
+
+def export_library(
+    library_path: Path,
+    formats: Iterable[str],
+    *,
+    exports_root: Path,
+    output: Path | None = None,
+    keys: Iterable[str] = (),
+    attachments: AttachmentMode = "relative",
+    to_stdout: bool = False,
+) -> tuple[list[ExportedFile], list[ExportError]]:
+    """Export a library file to each format; nothing is written yet (see :func:`write_exports`).
+
+    Every text is made before any file is written, so a failure leaves no file half-updated.
+
+    :param exports_root: where default-named files go (``exports/`` beside the library).
+    :param output: one file instead of the default names (with a single format).
+    :param keys: only these entries (default: all, in library order).
+    :param to_stdout: relative attachment paths start at the current folder.
+    :returns: the exports, and the entries each format had to leave out (with why).
+    :raises LibraryError: when the library cannot be loaded.
+    :raises ReferenceNotFoundError: for an unknown key.
+    """
+    from ..library import load_library
+
+    library = load_library(library_path)
+    wanted = list(keys)
+    refs = [library.get(key) for key in wanted] if wanted else library.references
+    skipped: list[ExportError] = []
+    files: list[ExportedFile] = []
+    for name in formats:
+        target = None if to_stdout else (output or exports_root / EXPORTERS[name].filename)
+        text = export_references(
+            refs,
+            name,
+            strings=library.strings,
+            base_dir=Path.cwd() if target is None else target.parent,
+            attachments=attachments,
+            library_root=library_path.parent,
+            on_skip=skipped.append,
+        )
+        files.append(ExportedFile(name, target, text))
+    return files, skipped
+
+
+def write_exports(files: Iterable[ExportedFile]) -> None:
+    """Write each export with a path, atomically.
+
+    :raises ExportError: when a file cannot be written.
+    """
+    for exported in files:
+        if exported.path is not None:
+            write_export(exported.text, exported.path)

@@ -1,0 +1,78 @@
+"""The main job, ``dlbib update``: check the library, sync it from arXiv, fetch PDFs, export.
+
+It composes the steps and collects their reports; it decides nothing about printing. A source
+that cannot be reached at all (no network) does not fail the job: sync is skipped and its reason
+recorded, PDF hosts that do not answer are listed, and the rest is done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from .errors import ArxivUnreachableError, ExportError
+from .exporters import ExportedFile, export_library, write_exports
+from .lint import Finding, check_library, pdf_files_check
+from .pdfsync import PdfReport, sync_library_pdfs
+from .state import load_state
+from .sync import SyncReport, sync_library
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .pdfsync import PdfProgress
+    from .sync import Progress
+
+
+UPDATE_FORMATS: Final = ("bibtex", "biblatex", "csljson", "ris")
+"""The exports the main job writes, in this order."""
+
+
+@dataclass
+class UpdateReport:
+    """What each step of :func:`run_update` did."""
+
+    findings: list[Finding] = field(default_factory=list)
+    """``dlbib check``'s findings (the job goes on; they make it fail at the end)."""
+    sync: SyncReport | None = None
+    sync_skipped: str | None = None
+    """Why sync did not run (arXiv could not be reached), or None."""
+    pdfs: PdfReport | None = None
+    exports: list[ExportedFile] = field(default_factory=list)
+    export_skipped: list[ExportError] = field(default_factory=list)
+    """Entries a format could not represent (left out of that file)."""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed (unreachable services do not count as failures)."""
+        return not (
+            self.findings
+            or (self.sync is not None and self.sync.failed)
+            or (self.pdfs is not None and self.pdfs.failed_reachable)
+            or self.export_skipped
+        )
+
+
+def run_update(
+    config: Config,
+    *,
+    sync_progress: Progress | None = None,
+    pdf_progress: PdfProgress | None = None,
+) -> UpdateReport:
+    """Check, sync, fetch PDFs and write every export of the library ``config`` names.
+
+    :raises LibraryError: when the library cannot be read or written (nothing is changed).
+    :raises LockedError: when another dlbib process holds the library.
+    """
+    report = UpdateReport()
+    state = load_state(config.state_path)
+    report.findings = check_library(config.library, extra=[pdf_files_check(state)])
+    try:
+        report.sync = sync_library(config, progress=sync_progress)
+    except ArxivUnreachableError as exc:
+        report.sync_skipped = str(exc)
+    report.pdfs = sync_library_pdfs(config, progress=pdf_progress)
+    report.exports, report.export_skipped = export_library(
+        config.library, UPDATE_FORMATS, exports_root=config.exports_root
+    )
+    write_exports(report.exports)
+    return report

@@ -1,0 +1,39 @@
+"""The main job as a library call: every step runs, unreachable services are not failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlbib.config import load_config
+from dlbib.library import load_library, save_library
+from dlbib.update import run_update
+
+from .conftest import DATA
+
+
+def test_run_update_offline_does_the_rest(tmp_path: Path, unused_port: int) -> None:
+    library = tmp_path / "library.bib"
+    library.write_bytes((DATA / "sample.bib").read_bytes())
+    dead = f"http://127.0.0.1:{unused_port}"
+    env = {
+        "DLBIB_ARXIV_API_URL": f"{dead}/api/query",
+        "DLBIB_ARXIV_PDF_URL": f"{dead}/pdf",
+        "DLBIB_ARXIV_DELAY": "0",
+        "DLBIB_PDF_DELAY": "0",
+    }
+    save_library(load_library(library))  # canonical form, as dlbib keeps it
+    before = library.read_bytes()
+    report = run_update(load_config(library, environ=env))
+    assert report.sync is None
+    assert report.sync_skipped is not None
+    assert "could not be reached" in report.sync_skipped
+    assert report.pdfs is not None
+    assert report.pdfs.unreachable_hosts == ["127.0.0.1"]
+    assert report.pdfs.failed_reachable == []
+    assert [f.format for f in report.exports] == ["bibtex", "biblatex", "csljson", "ris"]
+    assert all(f.path is not None and f.path.is_file() for f in report.exports)
+    # the sample's PDF does not exist: check says so, and that (only) makes the job fail
+    assert [f.code for f in report.findings] == ["missing-file"]
+    assert not report.ok
+    assert library.read_bytes() == before
+    assert len(load_library(library).references) == 6
