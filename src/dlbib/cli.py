@@ -555,10 +555,11 @@ def _render_pdfs(report: Any, offline_ok: bool = False) -> None:
     for o in report.failed_reachable if offline_ok else report.failed:
         click.echo(f"{o.key}: PDF: {o.reason}", err=True)
     c = report.counts
+    failed = len(report.failed_reachable) if offline_ok else c["failed"]
     click.echo(
         f"pdf: {c['downloaded']} downloaded, {c['moved']} moved, {c['skipped']} skipped "
         f"({reasons.count(UP_TO_DATE)} up to date, {reasons.count(NO_SOURCE)} without a PDF "
-        f"source), {c['failed']} failed; {_human_bytes(report.bytes_downloaded)} transferred"
+        f"source), {failed} failed; {_human_bytes(report.bytes_downloaded)} transferred"
     )
 
 
