@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -237,9 +238,7 @@ class _ProgressBar:
         if not self.enabled or total <= 1:
             return
         if self.bar is None:
-            self.bar = click.progressbar(
-                length=total, label=self.label, file=click.get_text_stream("stderr")
-            )
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
         self.bar.update(done - self.bar.pos)
 
@@ -487,7 +486,7 @@ class _PdfBar:
                 label="PDFs",
                 show_pos=True,
                 item_show_func=self._show,
-                file=click.get_text_stream("stderr"),
+                file=sys.stderr,
             )
             self.bar.__enter__()
         self.key = key
@@ -600,7 +599,7 @@ def _write_exports(
     _render_export_skips(skipped)
     if to_stdout:  # bytes: UTF-8 whatever the locale, and RIS keeps its CRLF
         for exported in files:
-            click.get_binary_stream("stdout").write(exported.text.encode("utf-8"))
+            sys.stdout.buffer.write(exported.text.encode("utf-8"))
     else:
         write_exports(files)
         for exported in files:
