@@ -56,6 +56,9 @@ CASES = [
     ("comment line", "% \\cite{x}\n\\cite{a}", ["a"]),
     ("trailing comment", r"\cite{a} % \cite{x}", ["a"]),
     ("escaped percent", r"50\% of \cite{a} % \cite{x}", ["a"]),
+    ("cite before an escaped percent", r"\cite{a} gives 50\% more. \cite{b}", ["a", "b"]),
+    ("table rows with linebreaks", "\\cite{a} \\\\\n\\cite{b} \\\\\n", ["a", "b"]),
+    ("cite, linebreak, comment", "\\cite{a}\\\\% \\cite{x}\n\\cite{b,%\n c}", ["a", "b", "c"]),
     ("linebreak then comment", "a\\\\% \\cite{x}\n\\cite{a}", ["a"]),
     ("comment inside keys", "\\cite{a,% \\cite{x}\n b}", ["a", "b"]),
     ("verbatim", "\\begin{verbatim}\n\\cite{x}\n\\end{verbatim}\n\\cite{a}", ["a"]),
@@ -78,6 +81,12 @@ CASES = [
 @pytest.mark.parametrize(("body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_extraction_table(tmp_path: Path, body: str, expected: list[str]) -> None:
     assert keys_of(tmp_path, body) == expected
+
+
+def test_lines_stay_right_after_escapes(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.tex"
+    doc.write_text("We use \\cite{a} and get 50\\% better.\\\\\n\\cite{b}\n", encoding="utf-8")
+    assert [(c.key, c.line) for c in extract_citations(doc).citations] == [("a", 1), ("b", 2)]
 
 
 def test_lines_and_files_of_each_key(tmp_path: Path) -> None:

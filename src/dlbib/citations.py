@@ -427,7 +427,8 @@ def mask_tex(text: str) -> str:
     """``text`` with comments, ``\\verb`` arguments, verbatim-like environments and everything
     after ``\\end{document}`` blanked out; newlines and offsets are kept, so lines still match."""
     pieces: list[str] = []
-    pos = 0
+    pos = 0  # where the search goes on
+    kept = 0  # the start of the text not yet copied to ``pieces``
     while (m := _MASK_RE.search(text, pos)) is not None:
         start = m.start()
         if m.group("pct"):
@@ -442,13 +443,13 @@ def mask_tex(text: str) -> str:
             start, stop = m.end(), (found.start() if found else len(text))
         elif m.group("end"):
             start, stop = m.end(), len(text)
-        else:  # an escaped \ or %
+        else:  # an escaped \ or %: kept as it is, the search goes on after it
             pos = m.end()
             continue
-        pieces.append(text[pos:start])
+        pieces.append(text[kept:start])
         pieces.append(_blank(text[start:stop]))
-        pos = stop
-    pieces.append(text[pos:])
+        pos = kept = stop
+    pieces.append(text[kept:])
     return "".join(pieces)
 
 
