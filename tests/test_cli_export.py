@@ -203,3 +203,20 @@ def test_update_exports_even_when_check_finds_problems(
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == FILES
     ris = (tmp_path / "exports" / "library.ris").read_bytes()
     assert b"L1  - ../papers/gone.pdf\r\n" in ris
+
+
+@pytest.mark.parametrize("name", ["library.bib", "library.dlbib.json", "link.bib"])
+def test_export_never_overwrites_the_library(tmp_path: Path, runner: CliRunner, name: str) -> None:
+    library = tmp_path / "library.bib"
+    library.write_text(CLEAN, encoding="utf-8")
+    (tmp_path / "link.bib").symlink_to(library)
+    before = library.read_bytes()
+    target = tmp_path / name
+    result = runner.invoke(
+        cli, ["--library", str(library), "export", "--format", "bibtex", "-o", str(target)]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {target}: refusing to overwrite the library or its sync state with an export\n"
+    )
+    assert library.read_bytes() == before

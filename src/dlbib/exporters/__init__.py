@@ -168,6 +168,10 @@ def export_library(
     """
     from ..library import load_library
 
+    if output is not None and _is_kept_file(output, library_path):
+        raise ExportError(
+            f"{output}: refusing to overwrite the library or its sync state with an export"
+        )
     library = load_library(library_path)
     wanted = list(keys)
     refs = [library.get(key) for key in wanted] if wanted else library.references
@@ -186,6 +190,17 @@ def export_library(
         )
         files.append(ExportedFile(name, target, text))
     return files, skipped
+
+
+def _is_kept_file(output: Path, library_path: Path) -> bool:
+    """True when ``output`` is library.bib, its sidecar or its dlbib.toml (symlinks followed)."""
+    kept = [
+        library_path,
+        library_path.with_name(library_path.stem + ".dlbib.json"),
+        library_path.with_name("dlbib.toml"),
+    ]
+    target = output.resolve()
+    return any(target == path.resolve() for path in kept)
 
 
 def write_exports(files: Iterable[ExportedFile]) -> None:
