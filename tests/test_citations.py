@@ -346,3 +346,17 @@ def test_document_is_a_folder(tmp_path: Path) -> None:
     folder = tmp_path / "dir.tex"
     folder.mkdir()
     assert "is a folder" in str(error_of(folder))
+
+
+def test_aux_key_with_white_space_is_an_error(tmp_path: Path) -> None:
+    """What natbib writes for `\\citep{a , b}`; BibTeX would stop on it."""
+    aux = tmp_path / "paper.aux"
+    aux.write_text(
+        "\\relax\n\\citation{bergstra2012random ,zaremba2014recurrent }\n"
+        "\\gdef \\@abspage@last{1}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CitationError) as info:
+        extract_citations(aux)
+    assert info.value.line == 2
+    assert "'bergstra2012random ' has white space, which BibTeX rejects" in str(info.value)

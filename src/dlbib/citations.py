@@ -224,6 +224,13 @@ def _read_aux(path: Path, out: _Collector, stack: list[Path], *, main: bool) -> 
         arg = _last_group(rest)
         if cmd == "citation" and arg is not None:
             for key in arg.split(","):
+                if key.strip() and key != key.strip():  # natbib writes `\citep{a , b}` so
+                    raise CitationError(  # and BibTeX then stops: "White space in argument"
+                        path,
+                        f"citation key {key!r} has white space, which BibTeX rejects "
+                        "(write the \\cite without spaces around the commas)",
+                        line,
+                    )
                 out.add(key, path, line)
         elif cmd == "abx@aux@cite" and arg is not None:
             out.biblatex = True
