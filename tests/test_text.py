@@ -24,9 +24,12 @@ from dlbib.text import (
         ("two\n  lines", "two lines"),
         ("the ``Deep Learning review'' --- 1--2", "the “Deep Learning review” — 1–2"),
         ("100% sure, 5\\% more {x}", "100% sure, 5% more x"),
+        ("Typesetting in {\\LaTeX} and \\TeX{} with {\\BibTeX}",
+         "Typesetting in LaTeX and TeX with BibTeX"),
     ],
     ids=["math-subscript", "math-superscript", "escaped-underscore", "braces-dashes",
-         "accents-both-ways", "whitespace", "ligatures-without-macros", "bare-percent"],
+         "accents-both-ways", "whitespace", "ligatures-without-macros", "bare-percent",
+         "tex-logos"],
 )  # fmt: skip
 def test_latex_to_text(latex: str, text: str) -> None:
     assert latex_to_text(latex) == text

@@ -58,9 +58,19 @@ def latex_to_text(value: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _converter() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text
+    from pylatexenc.latex2text import (
+        LatexNodes2Text,
+        MacroTextSpec,
+        get_default_latex_context_db,
+    )
 
-    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+    # pylatexenc drops the TeX logos; titles such as "Typesetting with \LaTeX" need them.
+    logos = {"LaTeX": "LaTeX", "TeX": "TeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX"}
+    context = get_default_latex_context_db()
+    context.add_context_category(
+        "dlbib-logos", macros=[MacroTextSpec(m, t) for m, t in logos.items()], prepend=True
+    )
+    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=True)
 
 
 def fold_ascii(text: str) -> str:
