@@ -111,6 +111,20 @@ def test_attachment_modes(mode: str, expected: str | None) -> None:
     assert lines == ([expected] if expected else [])
 
 
+@pytest.mark.parametrize(
+    ("file_field", "expected"),
+    [
+        ("{:/srv/pdfs/x.pdf:PDF}", "L1  - /srv/pdfs/x.pdf"),
+        ("{:https\\://example.org/x.pdf:PDF}", "L4  - https://example.org/x.pdf"),
+    ],
+    ids=["absolute-in-library-stays-absolute", "url-is-a-link-not-a-file"],
+)
+def test_attachment_paths_the_library_chose(file_field: str, expected: str) -> None:
+    ref = Reference("k2020", "misc", {"title": "{T}", "year": "{2020}", "file": file_field})
+    text = export_references([ref], "ris", base_dir=Path("/lib/exports"), library_root=Path("/lib"))
+    assert [line for line in text.split("\r\n") if line.startswith(("L1", "L4"))] == [expected]
+
+
 # --- RIS through rispy, field by field -------------------------------------------------------
 
 

@@ -46,6 +46,8 @@ class ExportOptions:
         path = record.path
         if path.startswith(("http://", "https://")):
             return path
+        if os.path.isabs(path) and self.attachments == "relative":
+            return Path(path).as_posix()  # the library chose an absolute path: keep it
         target = Path(path) if os.path.isabs(path) else self.library_root / path
         if self.attachments == "absolute":
             return Path(os.path.abspath(target)).as_posix()

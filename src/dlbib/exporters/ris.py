@@ -97,7 +97,8 @@ def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]
     for file in record.files:
         path = options.file_path(file)
         if path:
-            lines.append(("L1" if is_pdf(file) else "L4", _uri_safe(path)))
+            local = not path.startswith(("http://", "https://"))  # a URL is a link: L4
+            lines.append(("L1" if is_pdf(file) and local else "L4", _uri_safe(path)))
     pdfurl = record.fields.get("pdfurl", "")
     if pdfurl and options.attachments != "none":
         lines.append(("L4", unescape_verbatim(pdfurl)))
