@@ -72,3 +72,10 @@ def test_a_name_bibtex_cannot_split_raises() -> None:
 def test_formatting(name: Name, bibtex: str, ris: str) -> None:
     assert format_bibtex_name(name) == bibtex
     assert format_ris_name(name) == ris
+
+
+def test_ris_organisation_name_has_no_comma() -> None:
+    from dlbib.names import format_ris_name, split_name
+
+    assert format_ris_name(split_name("{Google Brain, Inc.}")) == "Google Brain Inc."
+    assert format_ris_name(split_name("Smith, Jr., John")) == "Smith, John, Jr."

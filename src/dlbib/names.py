@@ -131,5 +131,7 @@ def format_bibtex_name(name: Name) -> str:
 def format_ris_name(name: Name) -> str:
     """RIS ``AU`` value: ``Family, Given[, Suffix]``; an organisation has no comma at all."""
     if name.literal:
-        return name.literal
+        # Zotero splits an AU value at its first comma: "Google Brain, Inc." would become
+        # family "Google Brain", given "Inc." (FORMATS.md §2.3), so the comma goes.
+        return " ".join(name.literal.replace(",", " ").split())
     return ", ".join(part for part in (name.family, name.given, name.suffix) if part)
