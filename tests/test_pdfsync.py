@@ -527,3 +527,31 @@ def test_public_api():
                  "PdfReport"):  # fmt: skip
         assert name in dlbib.__all__
         assert getattr(dlbib, name) is not None
+
+
+@pytest.mark.parametrize("kind", ["not-a-pdf", "matching-pdf"])
+def test_sidecar_path_outside_papers_is_never_touched(
+    lib: Library, fetcher: PdfFetcher, kind: str
+) -> None:
+    """The sidecar is committed and hand-editable: a record naming ../x must not make sync
+    delete or move a file outside the PDF folder, nor check read it."""
+    from dlbib.state import save_state
+
+    lib.sync(fetcher)
+    victim = lib.root.parent / f"victim-{kind}.pdf"
+    body = b"precious notes" if kind == "not-a-pdf" else ARXIV_V1
+    victim.write_bytes(body)
+    state = load_state(lib.config.state_path)
+    record = state.section("vaswani2017attention", "pdf")
+    record["path"] = f"../{victim.name}"
+    record["sha256"] = hashlib.sha256(body).hexdigest()
+    record["version"] = 0  # pretend a new arXiv version is due
+    save_state(state)
+
+    findings = check_library(lib.path, [pdf_files_check(load_state(lib.config.state_path))])
+    assert [(f.code, f.key) for f in findings] == [("bad-record", "vaswani2017attention")]
+
+    lib.sync(fetcher, keys=["vaswani2017attention"])
+    assert victim.read_bytes() == body
+    assert lib.state("vaswani2017attention") is None  # the bad record is forgotten
+    assert (lib.root / ATTENTION_PATH).read_bytes() == ARXIV_V1

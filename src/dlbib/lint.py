@@ -175,15 +175,20 @@ def pdf_files_check(state: SyncState) -> Check:
 
     def check(library: Library) -> Iterator[Finding]:
         from .pdf import looks_like_pdf, sha256_file
+        from .pdfpaths import recorded_file
 
         root = library.path.parent
         for ref in library.references:
             record = state.get(ref.key, "pdf")
-            if not record or not isinstance(record.get("path"), str):
+            if not record:
                 continue
-            rel = record["path"]
+            rel = record.get("path")
             line = library.lines.get(ref.key, 0)
-            path = root / rel
+            path = recorded_file(root, rel, root)
+            if path is None or not isinstance(rel, str):
+                message = f"the sync record's PDF path {rel!r} leaves the library's folder; ignored"
+                yield Finding("bad-record", message, ref.key, line)
+                continue
             try:
                 size = path.stat().st_size
                 digest = sha256_file(path) if size == record.get("size") else ""

@@ -26,10 +26,11 @@ outside the PDF folder. This module computes names only; it never touches the di
 
 from __future__ import annotations
 
+import os
 import re
 import string
 import unicodedata
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Final
 
 from .errors import ConfigError
@@ -148,3 +149,18 @@ def clean_component(text: str, max_bytes: int = MAX_COMPONENT_BYTES) -> str:
 def _plain(value: str) -> str:
     """Plain text of a LaTeX value, with stray braces gone."""
     return latex_to_text(value).replace("{", "").replace("}", "").strip()
+
+
+def recorded_file(root: Path, rel: object, inside: Path) -> Path | None:
+    """The file a sync record names (``rel``, relative to ``root``), or None when the record is
+    not a relative path that stays inside the folder ``inside``.
+
+    The sidecar is committed and hand-editable; a path such as ``../x`` or ``/etc/passwd`` in it
+    must never make dlbib move, delete or even read a file elsewhere.
+    """
+    if not isinstance(rel, str) or not rel or os.path.isabs(rel) or "\x00" in rel:
+        return None
+    path = root / rel
+    if not path.resolve().is_relative_to(inside.resolve()):
+        return None
+    return path

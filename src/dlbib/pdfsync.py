@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 from .errors import PdfDownloadError, PdfUnreachableError
 from .model import FileRecord, Reference, brace, format_file_field
 from .pdf import PdfFetcher, PdfFile, looks_like_pdf, sha256_file
-from .pdfpaths import check_pattern, pdf_path
+from .pdfpaths import check_pattern, pdf_path, recorded_file
 from .state import SyncState, load_state, save_state
 
 if TYPE_CHECKING:
@@ -267,6 +267,9 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     """Bring one entry's PDF up to date; returns its outcome and the (maybe changed) entry."""
     source = pdf_source(ref, run.state, run.arxiv_pdf_url)
     record = run.state.get(ref.key, "pdf")
+    if record is not None and recorded_file(run.root, record.get("path"), run.pdf_root) is None:
+        run.state.drop(ref.key, "pdf")  # a record pointing outside the PDF folder: forgotten
+        record = None
     if source is None:
         return PdfOutcome(ref.key, "skipped", NO_SOURCE), ref
     target = run.target(ref)
