@@ -73,7 +73,9 @@ BAD_INPUT = {
     "not-utf8": (b"@misc{a, title={caf\xe9}}\n",
                  "Error: {path}: is not UTF-8 (line 1: byte 0xe9 is not UTF-8)\n"),
     "unbalanced": (b"@misc{a, title={x}\n\n@misc{b, title={y}}\n",
-                   "Error: {path}: 1 block failed to parse (line 1: "),
+                   "Error: {path}: 1 block failed to parse (line 1: Unexpected block start: "),
+    "extra-brace": (b"@misc{a,\n  title = {x}},\n  year = {2020},\n}\n",
+                    "Error: {path}: 1 block failed to parse (line 2: unbalanced braces: "),
     "duplicate-key": (b"@misc{a, title={x}}\n@misc{A, title={y}}\n",
                       "Error: {path}: duplicate citation key 'A' (line 1, line 2)\n"),
 }  # fmt: skip

@@ -103,6 +103,11 @@ BROKEN = {
     "unclosed-entry": ("@article{a, title = {x}, year = 2000\n\n@misc{b, title={y}}\n", 1),
     "duplicate-key": ("@misc{a, title={x}}\n@misc{a, title={y}}\n", 2),
     "duplicate-field": ("@misc{a, title={x}, title={y}}\n", 1),
+    "extra-closing-brace": (
+        "@article{a,\n  title = {Good}},\n  journal = {J},\n  year = 2020,\n}\n",
+        2,
+    ),
+    "missing-comma-after-key": ("@article{a1\n  title = {x}}\n", 1),
 }
 
 

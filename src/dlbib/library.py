@@ -8,6 +8,8 @@ It does not fetch metadata, generate keys or lint; those live in their own modul
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +125,14 @@ def parse_library(text: str, path: Path) -> Library:
     from bibtexparser.entrypoint import parse_string
 
     # An empty parse stack keeps raw values: braces, quotes, @string references untouched.
-    parsed = parse_string(text, parse_stack=[])
+    # bibtexparser also logs each failure (with 0-based lines); the LibraryError says it once.
+    quiet = logging.getLogger("bibtexparser")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        parsed = parse_string(text, parse_stack=[])
+    finally:
+        quiet.setLevel(level)
     if parsed.failed_blocks:
         problems = [_problem(b) for b in parsed.failed_blocks]
         noun = "block" if len(problems) == 1 else "blocks"
@@ -147,8 +156,29 @@ def parse_library(text: str, path: Path) -> Library:
         elif isinstance(block, bm.ExplicitComment):
             lib.blocks.append(RawBlock("comment", (block.raw or "").strip()))
         elif (block.raw or "").strip():
-            lib.blocks.append(RawBlock("text", (block.raw or "").strip()))
+            text = (block.raw or "").strip()
+            stray = _stray_entry_text(text)
+            if stray:
+                raise LibraryError(path, "1 block failed to parse", [Problem(line, stray)])
+            lib.blocks.append(RawBlock("text", text))
     return lib
+
+
+_LOST_FIELD = re.compile(r"^\s*,?\s*[A-Za-z][\w\-:.]*\s*=\s*[{\"\w]", re.MULTILINE)
+
+
+def _stray_entry_text(text: str) -> str | None:
+    """Why text between entries is really a torn entry (a ``}`` too many closed it early).
+
+    bibtexparser keeps such leftovers as a comment; saving would then move the fields out of
+    their entry, so they count as a parse failure. ``%`` comment lines are not looked at.
+    """
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%"))
+    if body.count("}") > body.count("{"):
+        return "unbalanced braces: a '}' closes an entry early (fields left outside it)"
+    if _LOST_FIELD.search(body):
+        return "a field outside any entry (a '}' too many, or a missing '@type{key,')"
+    return None
 
 
 def _problem(block: object) -> Problem:
@@ -162,10 +192,9 @@ def _problem(block: object) -> Problem:
     elif isinstance(block, bm.DuplicateFieldKeyBlock):
         reason = f"field repeated in one entry: {', '.join(sorted(block.duplicate_keys))}"
     else:
-        detail = " ".join(str(error).split()) if str(error) else ""
-        if "aborted" in detail.lower() or not detail:
-            detail = f"{type(error).__name__}: entry is not closed (unbalanced braces?)"
-        reason = detail
+        abort = getattr(error, "abort_reason", None)  # bibtexparser's own words, when it has them
+        detail = " ".join(str(abort or error).split())
+        reason = detail or f"{type(error).__name__}: entry is not closed (unbalanced braces?)"
     return Problem(line, reason)
 
 
