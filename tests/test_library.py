@@ -232,3 +232,20 @@ def test_atomic_write_of_a_new_file_honours_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert ((tmp_path / "new.json").stat().st_mode & 0o777) == 0o644
+
+
+def test_an_edit_made_meanwhile_is_never_overwritten(sample_bib: Path) -> None:
+    """An editor saves library.bib while a dlbib command works on its copy: dlbib refuses."""
+    library = load_library(sample_bib)
+    library.add(Reference("dlbib2020new", "misc", {"title": "{From dlbib}"}))
+    edited = sample_bib.read_text(encoding="utf-8") + "\n@misc{mine2020,\n  title = {Mine},\n}\n"
+    sample_bib.write_text(edited, encoding="utf-8")
+    with pytest.raises(LibraryError, match="changed on disk since dlbib read it"):
+        save_library(library)
+    assert sample_bib.read_text(encoding="utf-8") == edited
+    # a library saved once may be saved again (its digest follows its own writes)
+    fresh = load_library(sample_bib)
+    fresh.add(Reference("b2020", "misc", {"title": "{B}"}))
+    assert save_library(fresh) is True
+    fresh.add(Reference("c2020", "misc", {"title": "{C}"}))
+    assert save_library(fresh) is True

@@ -8,6 +8,7 @@ It does not fetch metadata, generate keys or lint; those live in their own modul
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import re
 from collections.abc import Iterable, Iterator
@@ -54,6 +55,9 @@ class Library:
     blocks: list[Block] = field(default_factory=list)
     lines: dict[str, int] = field(default_factory=dict)
     """Citation key → 1-based line of its entry in the file it was loaded from."""
+    digest: str = ""
+    """SHA-256 of the file's bytes when loaded (empty for a library built in memory): a save
+    refuses to replace a file that changed on disk since, e.g. in an editor."""
 
     @property
     def references(self) -> list[Reference]:
@@ -225,7 +229,14 @@ def load_library(path: Path) -> Library:
 
     :raises LibraryError: when the file is missing, not UTF-8, or any block fails to parse.
     """
-    return parse_library(read_library_text(path), path)
+    text = read_library_text(path)
+    library = parse_library(text, path)
+    library.digest = _digest(text.encode("utf-8"))
+    return library
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _field_sort_key(item: tuple[int, str]) -> tuple[int, int]:
@@ -285,13 +296,25 @@ def save_library(library: Library, path: Path | None = None) -> bool:
     target = path or library.path
     text = render_library(library.blocks).encode("utf-8")
     with library_lock(target):
-        with contextlib.suppress(OSError):
-            if target.read_bytes() == text:
-                return False
+        try:
+            on_disk: bytes | None = target.read_bytes()
+        except OSError:
+            on_disk = None
+        if on_disk == text:
+            library.digest = _digest(text)
+            return False
+        edited = on_disk is not None and _digest(on_disk) != library.digest
+        if library.digest and target == library.path and edited:
+            raise LibraryError(
+                target,
+                "changed on disk since dlbib read it (edited meanwhile?); nothing was "
+                "written, run the command again",
+            )
         try:
             atomic_write(target, text)
         except OSError as exc:
             raise LibraryError(target, f"cannot be written: {exc.strerror or exc}") from exc
+    library.digest = _digest(text)
     return True
 
 
