@@ -249,3 +249,13 @@ def test_an_edit_made_meanwhile_is_never_overwritten(sample_bib: Path) -> None:
     assert save_library(fresh) is True
     fresh.add(Reference("c2020", "misc", {"title": "{C}"}))
     assert save_library(fresh) is True
+
+
+def test_a_symlinked_library_stays_a_symlink(sample_bib: Path) -> None:
+    link = sample_bib.parent / "link.bib"
+    link.symlink_to(sample_bib.name)
+    library = load_library(link)
+    library.add(Reference("new2020x", "misc", {"title": "{X}"}))
+    save_library(library)
+    assert link.is_symlink()
+    assert load_library(sample_bib).find("new2020x") is not None

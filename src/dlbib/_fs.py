@@ -16,11 +16,13 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     Readers see the old bytes or the new bytes, never a mix; on any error the temporary file is
-    removed and ``path`` is untouched. An existing file's permission bits are kept.
+    removed and ``path`` is untouched. An existing file's permission bits are kept;
+    a symlink stays a symlink (its target is replaced).
 
     :raises OSError: when the folder is not writable or the disk is full.
     """
-    folder = path.parent if str(path.parent) else Path(".")
+    path = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
+    folder = path.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
