@@ -371,6 +371,8 @@ def sync(
         try:
             report = _run_sync(settings, keys, options)
         except ArxivUnreachableError as exc:
+            if as_json:
+                _emit_json({"error": str(exc), "unreachable": True, "outcomes": []})
             click.echo(f"sync: {exc}; nothing changed", err=True)
             raise SystemExit(EXIT_UNREACHABLE) from exc
     pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
