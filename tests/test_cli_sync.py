@@ -104,7 +104,7 @@ def test_dry_run_prints_diff_and_writes_nothing(fake_arxiv, runner, lib, env) ->
     assert lib.read_bytes() == before
     assert not state_of(lib).exists()
     result = invoke(runner, lib, env, "sync", "--json")
-    assert result.exit_code == 3
+    assert result.exit_code == 3, (result.stdout, result.stderr)
     data = json.loads(result.stdout)
     assert data["unreachable"] is True
     assert data["error"].startswith("arXiv could not be reached")
