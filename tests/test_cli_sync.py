@@ -103,11 +103,6 @@ def test_dry_run_prints_diff_and_writes_nothing(fake_arxiv, runner, lib, env) ->
     assert result.stdout.rstrip().endswith("(dry run: nothing written)")
     assert lib.read_bytes() == before
     assert not state_of(lib).exists()
-    result = invoke(runner, lib, env, "sync", "--json")
-    assert result.exit_code == 3, (result.stdout, result.stderr)
-    data = json.loads(result.stdout)
-    assert data["unreachable"] is True
-    assert data["error"].startswith("arXiv could not be reached")
 
 
 def test_overwrite_settles_a_conflict(fake_arxiv, runner, lib, env) -> None:
@@ -147,6 +142,11 @@ def test_unreachable_is_one_line_and_exit_3(runner, lib, unused_port, pdf_env) -
     )
     assert lib.read_bytes() == before
     assert not state_of(lib).exists()
+    result = invoke(runner, lib, env, "sync", "--json")
+    assert result.exit_code == 3, (result.stdout, result.stderr)
+    data = json.loads(result.stdout)
+    assert data["unreachable"] is True
+    assert data["error"].startswith("arXiv could not be reached")
 
 
 @pytest.mark.parametrize(
