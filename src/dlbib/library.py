@@ -8,6 +8,7 @@ It does not fetch metadata, generate keys or lint; those live in their own modul
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import re
@@ -125,6 +126,24 @@ def parse_library(text: str, path: Path) -> Library:
     :raises LibraryError: listing every block that failed to parse, with line and reason.
     :raises DuplicateKeyError: when two keys are equal ignoring case.
     """
+    # Parsing makes hundreds of thousands of small objects and no reference cycles; the cyclic
+    # GC would rescan the growing heap again and again (about 8% of a 10,000-entry load).
+    with _gc_paused():
+        return _parse_library(text, path)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_library(text: str, path: Path) -> Library:
     from bibtexparser import model as bm
     from bibtexparser.entrypoint import parse_string
 

@@ -127,12 +127,18 @@ def _entry_checks(library: Library) -> Iterator[Finding]:
             yield Finding(code, message, ref.key, line)
 
 
+def _present(raw: str | None) -> bool:
+    return bool(raw and raw.strip('{}" \t\n'))
+
+
 def _problems(ref: Reference) -> Iterator[tuple[str, str]]:
     for name, raw in ref.fields.items():
         if not is_valid_value(raw):
             yield (f"field {name} is not a valid BibTeX value (a missing comma?): {raw}", "syntax")
+    fields = ref.fields
     for alternatives in REQUIRED_FIELDS.get(ref.entry_type, ()):
-        if not any(ref.get(name) for name in alternatives):
+        # the raw value is enough to see presence; only a near-empty one needs unbracing
+        if not any(_present(fields.get(name)) for name in alternatives):
             yield (f"@{ref.entry_type} needs {' or '.join(alternatives)}", "missing-field")
     raw_doi = ref.get("doi")
     if raw_doi and not is_valid_doi(normalize_doi(raw_doi).replace("\\_", "_")):
