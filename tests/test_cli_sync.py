@@ -266,3 +266,11 @@ def test_update_offline_says_one_line_per_service_and_exits_0(runner, lib, unuse
     assert "sync: skipped, arXiv could not be reached" in result.stdout
     assert "PDF:" not in result.stderr  # no per-file noise for an unreachable host
     assert lib.read_bytes() == before
+
+
+def test_overwrite_of_a_field_sync_never_writes_is_a_usage_error(runner, lib) -> None:
+    before = lib.read_bytes()
+    result = invoke(runner, lib, {}, "sync", "--overwrite", "abstarct")
+    assert result.exit_code == 2
+    assert "sync does not write abstarct" in result.stderr
+    assert lib.read_bytes() == before

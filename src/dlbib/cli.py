@@ -205,6 +205,20 @@ def _render_update(settings: Settings, report: Any) -> None:
         click.echo(f"{exported.path}: {exported.format}")
 
 
+def _check_overwrite(fields: tuple[str, ...]) -> tuple[str, ...]:
+    """``--overwrite``: a field sync never writes is a usage error (a typo does nothing)."""
+    from .sync import SYNCED_FIELDS
+
+    unknown = [f for f in fields if f.lower() not in SYNCED_FIELDS]
+    if unknown:
+        known = ", ".join(SYNCED_FIELDS)
+        raise click.BadParameter(
+            f"sync does not write {', '.join(unknown)} (it writes {known})",
+            param_hint="--overwrite",
+        )
+    return fields
+
+
 def _check_pdf_pattern(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``--pdf-pattern``: a bad pattern is a usage error (exit 2) before any work."""
     from .errors import ConfigError
@@ -313,6 +327,7 @@ def _render_sync(report: Any, dry_run: bool) -> None:
     "--overwrite",
     multiple=True,
     metavar="FIELD",
+    callback=lambda ctx, param, value: _check_overwrite(value),
     help="Take arXiv's value for FIELD even where you edited it (repeatable).",
 )
 @click.option(

@@ -75,6 +75,13 @@ Progress = Callable[[int, int], None]
 """Called with (steps done, steps in total) after each API request."""
 
 
+SYNCED_FIELDS: Final = (
+    "abstract", "archiveprefix", "arxivversion", "author", "doi", "eprint", "journal-ref",
+    "month", "primaryclass", "title", "url", "year",
+)  # fmt: skip
+"""The fields sync writes, so the ones ``--overwrite`` can settle."""
+
+
 @dataclass(frozen=True)
 class SyncOptions:
     """How to sync: see :func:`sync_metadata`."""
