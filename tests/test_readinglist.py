@@ -411,6 +411,10 @@ OTHER_FORMS = [
     pytest.param("- [Adam(https://arxiv.org/abs/1412.6980)",
                  [{"kind": "arxiv", "arxiv": "1412.6980",
                    "url": "https://arxiv.org/abs/1412.6980"}], id="unclosed-link-bracket"),
+    pytest.param("- [Attention](https://doi.org/10.48550/arXiv.1706.03762)",
+                 [{"kind": "arxiv", "arxiv": "1706.03762", "doi": "10.48550/arXiv.1706.03762",
+                   "title": "Attention", "url": "https://doi.org/10.48550/arXiv.1706.03762"}],
+                 id="arxiv-doi-link"),
 ]  # fmt: skip
 
 

@@ -98,8 +98,11 @@ def host_of(url: str) -> str:
 
 
 def arxiv_id_in_url(url: str) -> ArxivId | None:
-    """The arXiv id of an abs/pdf URL on an arXiv host, or None."""
+    """The arXiv id of an abs/pdf URL on an arXiv host, or of an arXiv DOI link, or None."""
     host = host_of(url)
+    if host in ("doi.org", "dx.doi.org"):  # arXiv's DataCite DOI: 10.48550/arXiv.<id>
+        doi = unquote(urlsplit(url).path).lstrip("/")
+        return ArxivId.find(doi) if doi.lower().startswith("10.48550/arxiv.") else None
     if host not in ARXIV_HOSTS:
         return None
     m = _ARXIV_PATH.match(unquote(urlsplit(url).path))
