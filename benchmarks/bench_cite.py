@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmarks._timing import best_of
 from benchmarks.generate import WORDS, generate_library
 
 CHAPTERS = 20
@@ -23,15 +24,6 @@ PAGES = 200
 CHARS_PER_PAGE = 3_000  # a page of 11pt article text
 COMMANDS = ["\\cite{%s}", "\\citep[see][p.~3]{%s}", "\\citet{%s}", "\\parencite{%s}",
             "\\textcite[ch.~2]{%s}", "\\autocite{%s}", "\\citeauthor*{%s}"]  # fmt: skip
-
-
-def best_of(runs: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def interleaved(runs: int, commands: dict[str, Callable[[], object]]) -> dict[str, float]:

@@ -242,8 +242,6 @@ class _ProgressBar:
     """A progress callback drawing a bar on stderr, only when stderr is a terminal."""
 
     def __init__(self, label: str) -> None:
-        import sys
-
         self.label = label
         self.enabled = sys.stderr.isatty()
         self.bar: Any = None
@@ -484,8 +482,6 @@ class _PdfBar:
     """Draws files done and bytes received on stderr, only when stderr is a terminal."""
 
     def __init__(self) -> None:
-        import sys
-
         self.enabled = sys.stderr.isatty()
         self.bar: Any = None
         self.bytes = 0
