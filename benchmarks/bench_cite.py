@@ -75,9 +75,9 @@ def generate_document(folder: Path, n_entries: int, missing: int = 0, seed: int 
 
 
 def main(n: int = 10_000) -> None:
-    from dlbib.citations import extract_citations
-    from dlbib.docbib import build_document_bib
-    from dlbib.library import load_library, save_library
+    from dlbib.latex.citations import extract_citations
+    from dlbib.latex.docbib import build_document_bib
+    from dlbib.library.bibfile import load_library, save_library
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

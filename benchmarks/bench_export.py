@@ -26,8 +26,8 @@ _CHILD = """
 import json, sys, time, tracemalloc
 from pathlib import Path
 from bibtexparser.entrypoint import parse_file
-from dlbib.exporters import export_references
-from dlbib.library import load_library
+from dlbib.exports import export_references
+from dlbib.library.bibfile import load_library
 
 path, fmt = Path(sys.argv[1]), sys.argv[2]
 best = {"bare": 1e9, "total": 1e9, "export": 1e9}

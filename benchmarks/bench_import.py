@@ -67,10 +67,10 @@ def generate(ids: int, titles: int) -> tuple[str, FakeArxiv]:
 
 
 def main(ids: int = 1000, titles: int = 200) -> None:
-    from dlbib.arxiv_source import ArxivSource
-    from dlbib.importer import finish, plan_import, resolve_plan
-    from dlbib.library import library_lock, load_library, save_library
-    from dlbib.readinglist import read_reading_list
+    from dlbib.library.bibfile import library_lock, load_library, save_library
+    from dlbib.readinglist.importer import finish, plan_import, resolve_plan
+    from dlbib.readinglist.read import read_reading_list
+    from dlbib.sources.arxiv import ArxivSource
 
     text, api = generate(ids, titles)
     server = make_server(api)

@@ -19,8 +19,8 @@ from benchmarks.generate import generate_library
 def main(n: int = 10_000) -> None:
     from bibtexparser.entrypoint import parse_file
 
-    from dlbib.library import load_library, save_library
-    from dlbib.lint import check_library
+    from dlbib.check import check_library
+    from dlbib.library.bibfile import load_library, save_library
 
     with tempfile.TemporaryDirectory() as tmp:
         path = generate_library(Path(tmp) / "library.bib", n)

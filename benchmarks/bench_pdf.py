@@ -25,8 +25,8 @@ import requests
 from tests.pdfserver import PdfServer, make_pdf
 
 from dlbib.config import load_config
-from dlbib.pdf import PdfFetcher
-from dlbib.pdfsync import sync_library_pdfs
+from dlbib.pdfs.fetch import PdfFetcher
+from dlbib.pdfs.sync import sync_library_pdfs
 
 
 def write_library(path: Path, server: PdfServer, n: int, size: int) -> None:

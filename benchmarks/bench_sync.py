@@ -31,9 +31,10 @@ def write_library(path: Path, n: int) -> None:
 
 def run_both(url: str, n: int, traced: bool) -> list[tuple[int, float, float, str]]:
     """First sync then re-sync of a fresh library: (requests, seconds, peak MB, outcome)."""
-    from dlbib.arxiv_source import ArxivSource
     from dlbib.config import Config
-    from dlbib.sync import SyncOptions, sync_library
+    from dlbib.sources.arxiv import ArxivSource
+    from dlbib.sync.arxiv import sync_library
+    from dlbib.sync.merge import SyncOptions
 
     figures = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from dlbib.pdf import PdfFetcher
+from dlbib.pdfs.fetch import PdfFetcher
 
 from .pdfserver import PdfServer
 
@@ -111,7 +111,7 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def make_source(arxiv_url: str, sleeps: list[float]):
     """ArxivSource factory on the local server, recording sleeps, no jitter, fake clock."""
-    from dlbib.arxiv_source import ArxivSource
+    from dlbib.sources.arxiv import ArxivSource
 
     def make(**options):
         clock = [0.0]

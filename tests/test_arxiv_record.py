@@ -7,8 +7,14 @@ import json
 
 import pytest
 
-from dlbib.arxiv_record import ArxivRecord, bibtex_name, latex_safe, raw_value, record_fields
-from dlbib.model import ArxivId
+from dlbib.library.model import ArxivId
+from dlbib.sources.arxiv_record import (
+    ArxivRecord,
+    bibtex_name,
+    latex_safe,
+    raw_value,
+    record_fields,
+)
 
 
 def test_six_recorded_papers_map_to_golden_fields(fake_arxiv, make_source, golden) -> None:

@@ -11,10 +11,10 @@ import pytest
 import requests
 from werkzeug import Request, Response
 
-from dlbib._http import Throttle
-from dlbib.arxiv_source import USER_AGENT, ArxivSource
 from dlbib.errors import ArxivLookupError, ArxivUnreachableError, DlbibError, SourceError
-from dlbib.model import ArxivId
+from dlbib.library.model import ArxivId
+from dlbib.sources.arxiv import USER_AGENT, ArxivSource
+from dlbib.sources.http import Throttle
 from tests.arxiv_server import FakeArxiv, error_feed, werkzeug_handler
 
 DATA = Path(__file__).parent / "data" / "arxiv"

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from dlbib.citations import (
+from dlbib.errors import CitationError, DlbibError
+from dlbib.latex.citations import (
     CITE_COMMANDS,
     MULTICITE_COMMANDS,
     Citation,
     extract_citations,
-    mask_tex,
 )
-from dlbib.errors import CitationError, DlbibError
+from dlbib.latex.texscan import mask_tex
 
 from .conftest import require_tool
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from dlbib.cli import cli
-from dlbib.exporters import EXPORTERS, export_references
-from dlbib.library import load_library
+from dlbib.exports import EXPORTERS, export_references
+from dlbib.library.bibfile import load_library
 
 from .conftest import DATA
 

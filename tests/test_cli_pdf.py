@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from dlbib.cli import cli
-from dlbib.library import load_library
-from dlbib.state import load_state
+from dlbib.library.bibfile import load_library
+from dlbib.library.state import load_state
 
 from .conftest import REPO
 from .pdfserver import PdfServer, Reply, make_pdf

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dlbib.cli import EXIT_UNREACHABLE, cli
-from dlbib.library import load_library
+from dlbib.cli import cli
+from dlbib.cli._app import EXIT_UNREACHABLE
+from dlbib.library.bibfile import load_library
 from tests.pdfserver import PdfServer, Reply, make_pdf
 from tests.test_sync import DERIVED, LIBRARY
 

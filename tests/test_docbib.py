@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dlbib.citations import extract_citations
 from dlbib.cli import cli
-from dlbib.docbib import build_document_bib, cite_document, default_output
 from dlbib.errors import CitationError
-from dlbib.library import load_library, parse_library
-from dlbib.suggest import suggest_keys
+from dlbib.latex.citations import extract_citations
+from dlbib.latex.docbib import build_document_bib, cite_document, default_output
+from dlbib.latex.suggest import suggest_keys
+from dlbib.library.bibfile import load_library, parse_library
 
 DATA = Path(__file__).parent / "data"
 

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from dlbib.cli import cli
-from dlbib.library import load_library
-from dlbib.model import Reference
+from dlbib.library.bibfile import load_library
+from dlbib.library.model import Reference
 
 from .conftest import require_tool
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from dlbib.errors import ExportError
-from dlbib.exporters import EXPORTERS, export_references
-from dlbib.library import Library, load_library
-from dlbib.model import Reference
-from dlbib.names import Name, names_to_text
-from dlbib.text import latex_to_text
+from dlbib.exports import EXPORTERS, export_references
+from dlbib.library.bibfile import Library, load_library
+from dlbib.library.model import Reference
+from dlbib.library.names import Name, names_to_text
+from dlbib.library.text import latex_to_text
 
 from .conftest import DATA, require_tool
 
@@ -326,7 +326,7 @@ def test_bibtex_flavour_runs_through_plainnat(case: str, tmp_path: Path) -> None
     ids=["camel", "hyphenated", "digits", "title-case-compound", "braces-math-macros"],
 )  # fmt: skip
 def test_protect_case(title: str, expected: str) -> None:
-    from dlbib.exporters.bibtex import protect_case
+    from dlbib.exports.bibtex import protect_case
 
     assert protect_case(title) == expected
 
@@ -341,7 +341,7 @@ def test_protect_case(title: str, expected: str) -> None:
     ids=["bare", "escaped", "math"],
 )
 def test_escape_specials(value: str, expected: str) -> None:
-    from dlbib.exporters.bibtex import escape_specials
+    from dlbib.exports.bibtex import escape_specials
 
     assert escape_specials(value) == expected
 
@@ -359,7 +359,7 @@ def test_escape_specials(value: str, expected: str) -> None:
     ids=["braced", "quoted", "number", "macro", "concatenation", "month-macro"],
 )
 def test_resolve_value(raw: str, expected: str) -> None:
-    from dlbib.exporters._record import resolve_value
+    from dlbib.exports._record import resolve_value
 
     strings = {"jmlr": "{Journal of Machine Learning Research}"}
     assert resolve_value(raw, strings) == expected
@@ -384,7 +384,7 @@ def test_resolve_value(raw: str, expected: str) -> None:
          "blog", "course", "video", "bare-misc"],
 )  # fmt: skip
 def test_kinds(entry_type: str, fields: dict[str, str], kind: tuple[str, str]) -> None:
-    from dlbib.exporters._record import build_record
+    from dlbib.exports._record import build_record
 
     record = build_record(Reference("k", entry_type, {"title": "{T}", **fields}), {})
     assert (record.kind, record.subkind) == kind
@@ -404,7 +404,7 @@ def test_kinds(entry_type: str, fields: dict[str, str], kind: tuple[str, str]) -
 def test_dates(
     fields: dict[str, str], issued: list[int] | None, accessed: list[int] | None
 ) -> None:
-    from dlbib.exporters._record import build_record
+    from dlbib.exports._record import build_record
 
     record = build_record(Reference("k", "misc", {"title": "{T}", **fields}), {})
     assert (record.issued.parts() if record.issued else None) == issued

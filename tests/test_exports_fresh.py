@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dlbib.exporters import EXPORTERS, export_references
-from dlbib.library import load_library
+from dlbib.exports import EXPORTERS, export_references
+from dlbib.library.bibfile import load_library
 
 from .conftest import REPO, require_tool
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from dlbib._identity import library_index, reference_tokens
-from dlbib.arxiv_source import ArxivSource
 from dlbib.cli import cli
-from dlbib.importer import import_reading_list, plan_import
-from dlbib.library import load_library
-from dlbib.readinglist import parse_reading_list
+from dlbib.library.bibfile import load_library
+from dlbib.readinglist.identity import library_index, reference_tokens
+from dlbib.readinglist.importer import import_reading_list, plan_import
+from dlbib.readinglist.read import parse_reading_list
+from dlbib.sources.arxiv import ArxivSource
 
 from .arxiv_server import FakeArxiv, error_feed, werkzeug_handler
 from .conftest import REPO, SHARED

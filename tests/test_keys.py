@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dlbib.keys import base_key, family_name, generate_key
-from dlbib.model import Reference
+from dlbib.library.keys import base_key, family_name, generate_key
+from dlbib.library.model import Reference
 
 
 def ref(**fields: str) -> Reference:
@@ -74,7 +74,7 @@ def test_family_name(name: str, family: str) -> None:
 
 def test_committed_library_keys_are_never_regenerated() -> None:
     """Keys in library.bib stay as written, even where the rule would now give another."""
-    from dlbib.library import load_library
+    from dlbib.library.bibfile import load_library
 
     from .conftest import REPO
 

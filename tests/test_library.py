@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dlbib._fs import atomic_write
 from dlbib.errors import DuplicateKeyError, LibraryError, LockedError, ReferenceNotFoundError
-from dlbib.library import (
+from dlbib.library.bibfile import (
     RawBlock,
     edit_library,
     library_lock,
@@ -18,7 +17,8 @@ from dlbib.library import (
     render_library,
     save_library,
 )
-from dlbib.model import Reference
+from dlbib.library.files import atomic_write
+from dlbib.library.model import Reference
 
 from .conftest import SHARED
 

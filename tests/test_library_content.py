@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from dlbib.library import Library, load_library
-from dlbib.model import ArxivId
+from dlbib.library.bibfile import Library, load_library
+from dlbib.library.model import ArxivId
 
 from .conftest import REPO, SHARED
 

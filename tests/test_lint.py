@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from dlbib.check import check_library
 from dlbib.errors import LibraryError
-from dlbib.lint import check_library
 
 from .conftest import REPO
 

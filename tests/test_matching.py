@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from dlbib.arxiv_record import ArxivRecord
-from dlbib.matching import accept_match, author_overlap, family_name, title_similarity
-from dlbib.model import ArxivId
+from dlbib.library.model import ArxivId
+from dlbib.sources.arxiv_record import ArxivRecord
+from dlbib.sources.match import accept_match, author_overlap, family_name, title_similarity
 
 
 def cand(ident: str, title: str, authors: tuple[str, ...], year: int) -> ArxivRecord:

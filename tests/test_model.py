@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dlbib.errors import DlbibError, InvalidArxivIdError
-from dlbib.model import (
+from dlbib.library.model import (
     ArxivId,
     FileRecord,
     Reference,

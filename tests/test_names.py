@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlbib.names import (
+from dlbib.library.names import (
     Name,
     NameSplitError,
     format_bibtex_name,
@@ -75,7 +75,7 @@ def test_formatting(name: Name, bibtex: str, ris: str) -> None:
 
 
 def test_ris_organisation_name_has_no_comma() -> None:
-    from dlbib.names import format_ris_name, split_name
+    from dlbib.library.names import format_ris_name, split_name
 
     assert format_ris_name(split_name("{Google Brain, Inc.}")) == "Google Brain Inc."
     assert format_ris_name(split_name("Smith, Jr., John")) == "Smith, John, Jr."

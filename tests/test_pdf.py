@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from dlbib._http import Throttle, parse_retry_after
 from dlbib.errors import DlbibError, PdfDownloadError, SourceError
-from dlbib.pdf import PdfFetcher, default_user_agent, looks_like_pdf
+from dlbib.pdfs.fetch import PdfFetcher, default_user_agent, looks_like_pdf
+from dlbib.sources.http import Throttle, parse_retry_after
 
 from .pdfserver import PdfServer, Reply, make_pdf
 

@@ -9,8 +9,8 @@ import pytest
 
 from dlbib.config import DEFAULT_PDF_PATTERN
 from dlbib.errors import ConfigError
-from dlbib.model import Reference
-from dlbib.pdfpaths import (
+from dlbib.library.model import Reference
+from dlbib.pdfs.paths import (
     MAX_COMPONENT_BYTES,
     MAX_PATH_BYTES,
     check_pattern,

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 
+from dlbib.check import check_library, pdf_files_check
 from dlbib.config import Config, load_config
 from dlbib.errors import ConfigError, ReferenceNotFoundError
-from dlbib.library import load_library
-from dlbib.lint import check_library, pdf_files_check
-from dlbib.model import Reference
-from dlbib.pdf import PdfFetcher
-from dlbib.pdfsync import (
+from dlbib.library.bibfile import load_library
+from dlbib.library.model import Reference
+from dlbib.library.state import SyncState, load_state
+from dlbib.pdfs.fetch import PdfFetcher
+from dlbib.pdfs.sync import (
     PdfOutcome,
     PdfReport,
     pdf_source,
@@ -23,7 +24,6 @@ from dlbib.pdfsync import (
     sync_pdfs,
     with_pdf_file,
 )
-from dlbib.state import SyncState, load_state
 
 from .pdfserver import PdfServer, Reply, make_pdf
 
@@ -535,7 +535,7 @@ def test_sidecar_path_outside_papers_is_never_touched(
 ) -> None:
     """The sidecar is committed and hand-editable: a record naming ../x must not make sync
     delete or move a file outside the PDF folder, nor check read it."""
-    from dlbib.state import save_state
+    from dlbib.library.state import save_state
 
     lib.sync(fetcher)
     victim = lib.root.parent / f"victim-{kind}.pdf"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dlbib.errors import ReadingListError
-from dlbib.readinglist import (
+from dlbib.readinglist.read import (
     MENTION,
     Candidate,
     detect_format,
@@ -609,7 +609,7 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     ],
 )  # fmt: skip
 def test_url_key(url: str, key: str) -> None:
-    from dlbib._urls import url_key
+    from dlbib.readinglist.urls import url_key
 
     assert url_key(url) == key
 
@@ -628,6 +628,6 @@ def test_url_key(url: str, key: str) -> None:
     ],
 )
 def test_web_type(url: str, kind: str) -> None:
-    from dlbib._urls import web_type
+    from dlbib.readinglist.urls import web_type
 
     assert web_type(url) == kind

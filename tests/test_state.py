@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dlbib.errors import LibraryError
-from dlbib.state import load_state, save_state
+from dlbib.library.state import load_state, save_state
 
 
 def test_missing_state_is_empty_and_round_trips(tmp_path: Path) -> None:

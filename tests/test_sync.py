@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from dlbib.arxiv_source import ArxivSource
 from dlbib.config import Config
 from dlbib.errors import ArxivUnreachableError, ReferenceNotFoundError
-from dlbib.library import load_library
-from dlbib.model import Reference
-from dlbib.state import load_state
-from dlbib.sync import EntryOutcome, SyncOptions, SyncReport, sync_library
+from dlbib.library.bibfile import load_library
+from dlbib.library.model import Reference
+from dlbib.library.state import load_state
+from dlbib.sources.arxiv import ArxivSource
+from dlbib.sync.arxiv import SyncReport, sync_library
+from dlbib.sync.merge import EntryOutcome, SyncOptions
 from tests.arxiv_server import FakeArxiv
 
 DERIVED = Path(__file__).parent / "data" / "arxiv" / "derived"
@@ -419,7 +420,7 @@ def test_deferred_interrupts_hold_ctrl_c_until_both_writes_end() -> None:
     import os
     import signal
 
-    from dlbib.sync import deferred_interrupts
+    from dlbib.library.files import deferred_interrupts
 
     done: list[str] = []
 
@@ -452,7 +453,7 @@ def test_deferred_interrupts_hold_ctrl_c_until_both_writes_end() -> None:
          "old-style-prefix", "other-eprint", "other-url"],
 )  # fmt: skip
 def test_entry_arxiv_id(fields: dict[str, str], expected: str | None) -> None:
-    from dlbib.sync import entry_arxiv_id
+    from dlbib.sync.arxiv import entry_arxiv_id
 
     found = entry_arxiv_id(Reference("k", "misc", fields))
     assert (str(found) if found else None) == expected

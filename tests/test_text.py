@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dlbib.text import (
+from dlbib.library.text import (
     UnencodableError,
     latex_letters_to_unicode,
     latex_to_text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlbib.config import load_config
-from dlbib.library import load_library, save_library
+from dlbib.library.bibfile import load_library, save_library
 from dlbib.update import run_update
 
 from .conftest import DATA

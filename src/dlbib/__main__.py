@@ -1,5 +1,5 @@
 """``python -m dlbib``: the same as the ``dlbib`` command."""
 
-from .cli import cli
+from dlbib.cli import cli
 
 cli()

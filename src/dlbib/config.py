@@ -32,7 +32,7 @@ from typing import Any, Final
 
 import tomllib
 
-from .errors import ConfigError
+from dlbib.errors import ConfigError
 
 ARXIV_API_URL: Final = "https://export.arxiv.org/api/query"
 ARXIV_PDF_URL: Final = "https://arxiv.org/pdf"

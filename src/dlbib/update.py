@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from .errors import ArxivUnreachableError, ExportError
-from .exporters import ExportedFile, export_library, write_exports
-from .lint import Finding, check_library, pdf_files_check
-from .pdfsync import PdfReport, sync_library_pdfs
-from .state import load_state
-from .sync import SyncReport, sync_library
+from dlbib.check import Finding, check_library, pdf_files_check
+from dlbib.errors import ArxivUnreachableError, ExportError
+from dlbib.exports import ExportedFile, export_library, write_exports
+from dlbib.library.state import load_state
+from dlbib.pdfs.sync import PdfReport, sync_library_pdfs
+from dlbib.sync.arxiv import SyncReport, sync_library
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .pdfsync import PdfProgress
-    from .sync import Progress
+    from dlbib.config import Config
+    from dlbib.pdfs.sync import PdfProgress
+    from dlbib.sync.arxiv import Progress
 
 
 UPDATE_FORMATS: Final = ("bibtex", "biblatex", "csljson", "ris")

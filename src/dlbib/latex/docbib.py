@@ -1,0 +1,285 @@
+"""A document's own .bib: the library entries it cites, and a report of what is missing.
+
+Takes the cited keys (:mod:`dlbib.citations`) and the library, selects the cited entries plus
+their ``crossref``/``xdata`` parents and the ``@string`` macros they use, renders them in the
+flavour asked for (``bibtex`` or ``biblatex``), and writes the file atomically. It also says which
+cited keys the library lacks, with the closest keys as suggestions, and which entries go uncited.
+It does not parse LaTeX and never changes the library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final
+
+from dlbib.errors import CitationError
+from dlbib.latex.citations import Citation, CitedKeys, check_key
+from dlbib.latex.suggest import KeyIndex
+from dlbib.library.bibfile import Block, Library, RawBlock, render_block
+from dlbib.library.files import atomic_write
+from dlbib.library.model import Reference, split_concatenation
+
+FLAVOURS: Final = ("bibtex", "biblatex")
+DLBIB_HEADER: Final = b"% dlbib "
+"""How every .bib dlbib writes begins (the exporters' header comment)."""
+"""The .bib flavours ``dlbib cite --format`` writes: BibTeX (natbib) or biblatex (biber)."""
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A cited key the library does not have."""
+
+    citation: Citation
+    suggestions: tuple[str, ...]
+    """Library keys that look like what was meant, best first."""
+
+
+@dataclass(frozen=True)
+class DocumentBib:
+    """What ``dlbib cite`` makes of a document: the .bib text and the report."""
+
+    cited: CitedKeys
+    flavour: str
+    references: tuple[Reference, ...]
+    """The entries written, in file order: cited ones in citation order, crossref/xdata-linked
+    ones (children before parents) last."""
+    text: str
+    """The .bib file's content."""
+    missing: tuple[Missing, ...]
+    uncited: tuple[str, ...]
+    """Library keys the document does not cite (nor pulls in as a parent), in library order."""
+    output: Path | None = None
+    """Where the .bib was written (None when nothing was written)."""
+
+
+def cite_document(
+    document: Path,
+    library_path: Path,
+    *,
+    output: Path | None = None,
+    flavour: str | None = None,
+    write: bool = True,
+) -> DocumentBib:
+    """Read what ``document`` cites, build its .bib from the library and (``write``) write it.
+
+    :param document: a ``.tex`` (read before any run), ``.aux`` or ``.bcf``.
+    :param output: the .bib to write; default :func:`default_output`.
+    :param flavour: ``bibtex`` or ``biblatex``; default: biblatex when the document uses it.
+    :param write: False checks only (``--check``): nothing is written.
+
+    The default output is never a hand-written file: an existing one is overwritten only when
+    dlbib wrote it (its first line says so) or when ``output`` names it explicitly.
+    :raises CitationError: the document cannot be read, or a key cannot be used (nothing written).
+    :raises LibraryError: the library cannot be loaded.
+    """
+    from dlbib.latex.citations import extract_citations
+    from dlbib.library.bibfile import load_library
+
+    cited = extract_citations(document)
+    library = load_library(library_path)
+    bib = build_document_bib(
+        cited, library, flavour or ("biblatex" if cited.biblatex else "bibtex")
+    )
+    if not write:
+        return bib
+    target = output or default_output(cited)
+    _refuse_library(target, library_path)
+    if output is None and not _written_by_dlbib(target):
+        raise CitationError(
+            target,
+            "exists and was not written by dlbib; pass -o to overwrite it or to write elsewhere",
+        )
+    write_document_bib(bib, target, library_path)
+    return replace(bib, output=target)
+
+
+def _refuse_library(output: Path, library_path: Path) -> None:
+    if output.resolve() == library_path.resolve():
+        raise CitationError(
+            output, "is the library itself; pass -o OUT.bib to write the document's .bib elsewhere"
+        )
+
+
+def _written_by_dlbib(path: Path) -> bool:
+    """True when ``path`` is absent or starts with the header dlbib's .bib files carry."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(DLBIB_HEADER)) == DLBIB_HEADER
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise CitationError(path, f"cannot be read: {exc.strerror}") from exc
+
+
+def default_output(cited: CitedKeys) -> Path:
+    """Where the .bib goes: the one ``.bib`` the document names, else ``DOC.bib`` beside it."""
+    resources = [p for p in cited.bib_resources if p.suffix == ".bib"]
+    if len(resources) == 1:
+        return resources[0]
+    return cited.source.with_suffix(".bib")
+
+
+def build_document_bib(cited: CitedKeys, library: Library, flavour: str = "bibtex") -> DocumentBib:
+    """Select the cited entries and render them; nothing is written.
+
+    :raises CitationError: when a key cannot be used with the flavour (non-ASCII for BibTeX).
+    :raises ValueError: for an unknown flavour.
+    """
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown flavour {flavour!r} (expected one of {', '.join(FLAVOURS)})")
+    if flavour == "bibtex":
+        for c in cited.citations:
+            check_key(c.key, c.path, c.line, ascii_only=True)
+    by_key = {r.key: r for r in library.references}
+    if cited.cite_all is not None:
+        chosen = list(library.references)
+        missing = [c for c in cited.citations if c.key not in by_key]
+    else:
+        chosen = [by_key[c.key] for c in cited.citations if c.key in by_key]
+        missing = [c for c in cited.citations if c.key not in by_key]
+    selected = _with_parents(chosen, library)
+    taken = {r.key for r in selected}
+    written, text = render_bibliography(selected, library, flavour)
+    return DocumentBib(
+        cited=cited,
+        flavour=flavour,
+        references=tuple(written),
+        text=text,
+        missing=_with_suggestions(missing, library),
+        uncited=tuple(k for k in by_key if k not in taken),
+    )
+
+
+def write_document_bib(bib: DocumentBib, output: Path, library_path: Path) -> None:
+    """Write the .bib atomically; refuses to overwrite the library itself.
+
+    :raises CitationError: when ``output`` is the library, or cannot be written.
+    """
+    _refuse_library(output, library_path)
+    try:
+        atomic_write(output, bib.text.encode("utf-8"))
+    except OSError as exc:
+        raise CitationError(output, f"cannot be written: {exc.strerror or exc}") from exc
+
+
+def render_bibliography(
+    refs: list[Reference], library: Library, flavour: str
+) -> tuple[list[Reference], str]:
+    """The .bib text of ``refs`` in ``flavour``; the one place the flavour is chosen.
+
+    Entries go through the exporter of that flavour (:data:`dlbib.exporters.EXPORTERS`), which
+    writes stand-alone entries: macros resolved, no ``file`` field (a paper's .bib does not carry
+    local PDF paths). Entries linked by ``crossref``/``xdata``, and entries the exporter cannot
+    represent (``@phdthesis``, ``@proceedings``…), are written as the library has them, after
+    the others, with the ``@string`` macros they use, so the links and every cited entry survive.
+
+    :returns: the entries in file order, and the text.
+    """
+    from dlbib.errors import ExportError
+    from dlbib.exports import export_references
+
+    linked = _linked_keys(refs)
+    exportable = [r for r in refs if r.key not in linked]
+    skipped: list[ExportError] = []
+    text = export_references(
+        exportable, flavour, strings=library.strings, attachments="none", on_skip=skipped.append
+    )
+    rejected = {e.key for e in skipped}
+    kept = [r for r in refs if r.key in linked or r.key in rejected]
+    if not kept:
+        return exportable, text
+    written = [r for r in exportable if r.key not in rejected]
+    if rejected:
+        text = export_references(written, flavour, strings=library.strings, attachments="none")
+    blocks = _blocks(kept, library)
+    return [*written, *kept], text + "\n" + "\n\n".join(render_block(b) for b in blocks) + "\n"
+
+
+def _linked_keys(refs: list[Reference]) -> set[str]:
+    """Keys of entries with a crossref/xdata parent among ``refs``, and of those parents."""
+    keys = {r.key.lower(): r.key for r in refs}
+    linked: set[str] = set()
+    for ref in refs:
+        parents = [keys[k.lower()] for k in _parents(ref) if k.lower() in keys]
+        if parents:
+            linked.add(ref.key)
+            linked.update(parents)
+    return linked
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _parents(ref: Reference) -> Iterator[str]:
+    crossref = ref.get("crossref")
+    if crossref:
+        yield crossref.strip()
+    xdata = ref.get("xdata")
+    if xdata:
+        yield from (k.strip() for k in xdata.split(",") if k.strip())
+
+
+def _with_parents(chosen: list[Reference], library: Library) -> list[Reference]:
+    """``chosen`` followed by every ``crossref``/``xdata`` ancestor, each after its children.
+
+    BibTeX only resolves a crossref when the parent comes after the entries that use it.
+    """
+    level = chosen
+    seen = {r.key for r in chosen}
+    order: dict[str, Reference] = {r.key: r for r in chosen}
+    while level:
+        parents: list[Reference] = []
+        for ref in level:
+            for key in _parents(ref):
+                parent = library.find(key)
+                if parent is None:
+                    continue
+                if parent.key in seen:  # cited too: move it after its children
+                    order.pop(parent.key, None)
+                elif any(p.key == parent.key for p in parents):
+                    continue
+                seen.add(parent.key)
+                parents.append(parent)
+        for parent in parents:
+            order.pop(parent.key, None)
+            order[parent.key] = parent
+        level = parents
+    return list(order.values())
+
+
+def _macros(raw: str) -> set[str]:
+    """Macro names a raw value uses: bare words in a ``#`` concatenation (``jmlr # 2012``)."""
+    names = set()
+    for part in split_concatenation(raw):
+        part = part.strip()
+        if part and part[0] not in '{"' and not part.isdigit():
+            names.add(part.lower())
+    return names
+
+
+def _blocks(selected: list[Reference], library: Library) -> list[Block]:
+    """@preamble blocks, the @string macros the entries use (transitively), then the entries."""
+    strings = {b.name.lower(): b for b in library.blocks if isinstance(b, RawBlock) and b.name}
+    wanted: set[str] = set()
+    todo = [name for ref in selected for raw in ref.fields.values() for name in _macros(raw)]
+    while todo:
+        name = todo.pop()
+        if name in strings and name not in wanted:
+            wanted.add(name)
+            todo.extend(_macros(strings[name].text))
+    head: list[Block] = [
+        b
+        for b in library.blocks
+        if isinstance(b, RawBlock)
+        and (b.kind == "preamble" or (b.kind == "string" and b.name.lower() in wanted))
+    ]
+    return [*head, *selected]
+
+
+def _with_suggestions(missing: list[Citation], library: Library) -> tuple[Missing, ...]:
+    if not missing:
+        return ()
+    index = KeyIndex(library.references)
+    return tuple(Missing(c, tuple(index.suggest(c.key))) for c in missing)

@@ -1,0 +1,103 @@
+"""The sync sidecar: what dlbib knows beside library.bib (``<name>.dlbib.json``).
+
+It records, per citation key, what sync last fetched from arXiv (so user edits can be told
+from upstream changes), the arXiv version and fetch time, and each downloaded PDF's path,
+SHA-256 and size. It is small, deterministic (sorted keys, two-space indent, trailing newline)
+and meant to be committed with the library. It does not know how any of that is obtained.
+
+Layout::
+
+    {
+      "format": 1,
+      "entries": {
+        "<key>": {
+          "arxiv": {...},     # sync: id, version, fetched_at, ...
+          "fetched": {...},   # sync: field -> raw value as last fetched
+          "pdf": {...}        # PDFs: path, sha256, size, url, ...
+        }
+      }
+    }
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from dlbib.errors import LibraryError
+from dlbib.library.files import atomic_write
+
+STATE_FORMAT: Final = 1
+
+
+@dataclass
+class SyncState:
+    """The sidecar's content; ``entries`` maps citation keys to per-concern sections."""
+
+    path: Path
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def section(self, key: str, name: str) -> dict[str, Any]:
+        """The ``name`` section of ``key`` (created empty when missing), for updating in place."""
+        section: dict[str, Any] = self.entries.setdefault(key, {}).setdefault(name, {})
+        return section
+
+    def get(self, key: str, name: str) -> dict[str, Any] | None:
+        """The ``name`` section of ``key``, or None when there is none."""
+        section: dict[str, Any] | None = self.entries.get(key, {}).get(name)
+        return section
+
+    def drop(self, key: str, name: str) -> None:
+        """Remove one section (and the key when it is left empty)."""
+        entry = self.entries.get(key)
+        if entry is not None:
+            entry.pop(name, None)
+            if not entry:
+                del self.entries[key]
+
+    def render(self) -> str:
+        """The deterministic JSON text."""
+        data = {"format": STATE_FORMAT, "entries": self.entries}
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load_state(path: Path) -> SyncState:
+    """Read the sidecar; a missing file is an empty state.
+
+    :raises LibraryError: when it exists but is not valid JSON of the expected shape.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return SyncState(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LibraryError(path, f"cannot be read: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LibraryError(path, f"is not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("entries", {}), dict):
+        raise LibraryError(path, "is not a dlbib sync state file")
+    if data.get("format", STATE_FORMAT) > STATE_FORMAT:
+        raise LibraryError(path, "was written by a newer dlbib; upgrade dlbib")
+    return SyncState(path, data.get("entries", {}))
+
+
+def save_state(state: SyncState) -> bool:
+    """Write the sidecar atomically; returns False when its bytes were already the same.
+
+    :raises LibraryError: when it cannot be written.
+    """
+    data = state.render().encode("utf-8")
+    try:
+        if state.path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    try:
+        atomic_write(state.path, data)
+    except OSError as exc:
+        raise LibraryError(state.path, f"cannot be written: {exc.strerror or exc}") from exc
+    return True

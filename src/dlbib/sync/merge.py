@@ -1,0 +1,197 @@
+"""How one arXiv record merges into one entry: the three-way policy and the outcome types.
+
+See :mod:`dlbib.sync.arxiv` for the policy in full; this module holds the merge itself, so the
+published-versions step can reuse it. It never reads or writes files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Final, Literal
+
+from dlbib.library.model import ArxivId, Reference, unbrace
+from dlbib.library.text import normalize_title
+from dlbib.sources.arxiv_record import ArxivRecord, raw_value, record_fields
+
+if TYPE_CHECKING:
+    from dlbib.library.state import SyncState
+
+FINGERPRINT_OVER: Final = 160
+"""Fetched values longer than this are kept in the sidecar as a hash."""
+
+Status = Literal["updated", "unchanged", "fresh", "skipped", "unmatched", "missing", "failed"]
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """How to sync: see :func:`sync_metadata`."""
+
+    dry_run: bool = False
+    """Compute the report, write nothing."""
+    refresh: bool = False
+    """Look entries up even when their last fetch is fresh."""
+    overwrite: frozenset[str] = frozenset()
+    """Fields where arXiv's value replaces the user's (settles conflicts)."""
+    search: bool = True
+    """Title-search papers that have no arXiv id."""
+    versions: str | None = None
+    """``latest`` follows new arXiv versions; ``pinned`` only reports them (None: the
+    library's config, else ``latest``)."""
+    fresh_days: float | None = None
+    """Results younger than this (days) are not looked up again (None: config, else 7)."""
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    """The current time (UTC)."""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field sync changed (raw values; ``old`` None when the field was absent)."""
+
+    name: str
+    old: str | None
+    new: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field the user changed while arXiv's value changed too: the user's value was kept."""
+
+    name: str
+    current: str
+    upstream: str
+
+
+@dataclass
+class EntryOutcome:
+    """What sync did with one entry."""
+
+    key: str
+    status: Status
+    arxiv_id: str | None = None
+    changes: list[FieldChange] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    old_version: int | None = None
+    new_version: int | None = None
+    """Set when arXiv has a newer version than the one last recorded."""
+    pinned: bool = False
+    """True when a newer version was only reported because the entry is pinned."""
+    published: str | None = None
+    """``10.1109/ICCV.2015.123 (ICCV 2015)`` when arXiv newly reports the published version."""
+    found_by_search: bool = False
+    reason: str = ""
+    """Why it failed, was skipped or not matched."""
+    candidates: list[str] = field(default_factory=list)
+    """Title-search candidates (``id: title``) when none was accepted."""
+
+    @property
+    def failed(self) -> bool:
+        """True for failed look-ups and ids arXiv does not have."""
+        return self.status in ("failed", "missing")
+
+
+def utc_stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _version_of(text: str | None) -> int | None:
+    if text and text.lstrip("v").isdigit():
+        return int(text.lstrip("v"))
+    return None
+
+
+def fingerprint(raw: str) -> str:
+    """What the sidecar keeps of a fetched value: short values verbatim, long ones (abstracts)
+    as ``sha256:<16 hex>``, which is all the merge needs (it only compares for equality)."""
+    if len(raw) <= FINGERPRINT_OVER:
+        return raw
+    return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def _same(a: str, b: str) -> bool:
+    """Equal content, formatting aside (braces, LaTeX, case, punctuation, spacing)."""
+    return a == b or normalize_title(unbrace(a)) == normalize_title(unbrace(b))
+
+
+def merge_record(
+    ref: Reference,
+    record: ArxivRecord,
+    state: SyncState,
+    options: SyncOptions,
+    now: datetime,
+) -> tuple[EntryOutcome, Reference]:
+    """Merge one arXiv record into one entry (the three-way policy of the module docstring).
+
+    Updates ``state`` (sections ``arxiv`` and ``fetched``) and returns the outcome with the new
+    entry (``ref`` itself when nothing changed).
+    """
+    info = state.get(ref.key, "arxiv") or {}
+    same_paper = info.get("id") == record.arxiv_id.id
+    base: dict[str, str] = (state.get(ref.key, "fetched") or {}) if same_paper else {}
+    known = _version_of(ref.get("arxivversion")) or (info.get("version") if same_paper else None)
+    latest = record.version
+    cited = ArxivId.find(ref.get("eprint") or "")
+    entry_pin = cited.version if cited else None
+    pin = entry_pin or (known if options.versions == "pinned" else None)
+    outcome = EntryOutcome(ref.key, "unchanged", arxiv_id=record.arxiv_id.id)
+    if known and latest and latest > known:
+        outcome.old_version, outcome.new_version = known, latest
+    new_info = {"id": record.arxiv_id.id, "version": latest, "fetched_at": utc_stamp(now)}
+    if pin and latest and latest > pin:
+        outcome.old_version, outcome.new_version, outcome.pinned = pin, latest, True
+        state.section(ref.key, "arxiv").update(new_info)
+        return outcome, ref
+    upstream = {name: raw_value(name, v) for name, v in record_fields(record).items()}
+    if entry_pin:  # pinned by a versioned eprint: the user's eprint stays as written
+        upstream.pop("eprint", None)
+    published = {"doi": record.doi, "journal_ref": record.journal_ref}
+    if any(published.values()) and any(info.get(k) != v for k, v in published.items()):
+        outcome.published = record.doi or ""
+        if record.journal_ref:
+            outcome.published = f"{outcome.published} ({record.journal_ref})".strip()
+    fill_only: frozenset[str] = frozenset()
+    if ref.get("journal") or ref.get("booktitle") or ref.get("journaltitle"):
+        # A published entry: its date and landing page are the venue's, not the preprint's.
+        upstream.pop("year", None)
+        upstream.pop("month", None)
+        fill_only = frozenset({"url"})
+    updates = _merge_fields(ref, upstream, base, options.overwrite, record, outcome, fill_only)
+    section = state.section(ref.key, "arxiv")
+    section.clear()
+    section.update(new_info, **{k: v for k, v in published.items() if v})
+    fetched = state.section(ref.key, "fetched")
+    fetched.clear()
+    fetched.update({name: fingerprint(raw) for name, raw in upstream.items()})
+    if not updates:
+        return outcome, ref
+    outcome.status = "updated"
+    return outcome, ref.with_raw_fields(updates)
+
+
+def _merge_fields(
+    ref: Reference,
+    upstream: dict[str, str],
+    base: dict[str, str],
+    overwrite: frozenset[str],
+    record: ArxivRecord,
+    outcome: EntryOutcome,
+    fill_only: frozenset[str] = frozenset(),
+) -> dict[str, str | None]:
+    updates: dict[str, str | None] = {}
+    for name, new in upstream.items():
+        current = ref.fields.get(name)
+        if name == "doi" and current and _same(current, "{" + record.arxiv_id.doi + "}"):
+            current = None
+        old = base.get(name)
+        if current is not None and _same(current, new):
+            continue
+        empty = current is None or not unbrace(current).strip()
+        untouched = current is not None and fingerprint(current) == old
+        if empty or name in overwrite or (untouched and name not in fill_only):
+            updates[name] = new
+            outcome.changes.append(FieldChange(name, ref.fields.get(name), new))
+        elif current is not None and name not in fill_only and old != fingerprint(new):
+            outcome.conflicts.append(Conflict(name, current, new))
+    return updates
