@@ -16,12 +16,11 @@ from .pdfserver import PdfServer
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = Path(__file__).parent / "golden"
-# /work/shared: found upwards, so tests also run from a worktree such as /work/wt/<name>
-SHARED = next(
-    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
-    Path(__file__).resolve().parents[2] / "shared",
-)
 REPO = Path(__file__).resolve().parents[1]
+SEED_LIST = REPO / "examples" / "readinglist" / "readinglist.md"
+"""The seed reading list (also the README's example), committed with its provenance."""
+READINGLISTS = DATA / "readinglists"
+BIBS = DATA / "bibs"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,7 +56,7 @@ def sample_bib(tmp_path: Path) -> Path:
     return target
 
 
-# --- LaTeX tools (export issue; the cite helper reuses require_tool) ---------------------------
+# --- LaTeX tools (export and cite tests) ---------------------------------------------------------
 
 
 def require_tool(name: str) -> str:

@@ -18,9 +18,9 @@ from dlbib.readinglist.read import parse_reading_list
 from dlbib.sources.arxiv import ArxivSource
 
 from .arxiv_server import FakeArxiv, error_feed, werkzeug_handler
-from .conftest import REPO, SHARED
+from .conftest import REPO, SEED_LIST
 
-SEED = SHARED / "seed" / "readinglist.md"
+SEED = SEED_LIST
 COMMITTED = REPO / "library.bib"
 needs_committed_library = pytest.mark.skipif(
     not COMMITTED.exists(), reason="library.bib is not committed at the repository root yet"

@@ -20,7 +20,7 @@ from dlbib.library.bibfile import (
 from dlbib.library.files import atomic_write
 from dlbib.library.model import Reference
 
-from .conftest import SHARED
+from .conftest import BIBS
 
 
 def test_round_trip_keeps_everything(sample_bib: Path) -> None:
@@ -59,7 +59,7 @@ def test_canonical_field_order_keeps_unknown_fields_after_known(tmp_path: Path) 
 
 def test_round_trip_of_a_real_488_entry_file(tmp_path: Path) -> None:
     path = tmp_path / "d2l.bib"
-    path.write_bytes((SHARED / "bibs" / "d2l.bib").read_bytes())
+    path.write_bytes((BIBS / "d2l.bib").read_bytes())
     library = load_library(path)
     assert len(library.references) == 488
     save_library(library)

@@ -1,6 +1,6 @@
 """The committed library.bib covers every work of the seed reading list, with its identifiers.
 
-The table is written by hand from ../shared/seed/readinglist.md: each work the list recommends
+The table is written by hand from examples/readinglist/readinglist.md: each work the list recommends
 (its link as the list gives it) and the entry that must stand for it. Incidental links (a
 Google image search for "goldmine", people's home pages, Octave's site) are not works.
 """
@@ -14,7 +14,7 @@ import pytest
 from dlbib.library.bibfile import Library, load_library
 from dlbib.library.model import ArxivId
 
-from .conftest import REPO, SHARED
+from .conftest import REPO, SEED_LIST
 
 PAPERS = {
     # key: (type, arXiv id or None, DOI or None, year)
@@ -107,7 +107,7 @@ def library() -> Library:
 
 
 def test_every_link_of_the_list_is_accounted_for() -> None:
-    text = (SHARED / "seed" / "readinglist.md").read_text(encoding="utf-8")
+    text = SEED_LIST.read_text(encoding="utf-8")
     links = set(re.findall(r"https?://[^\s)>\]]+", text))
     links = {link for link in links if "google.fr/search" not in link}  # an image search
     links = {link for link in links if "nature.com" not in link and "rmki.kfki.hu" not in link}

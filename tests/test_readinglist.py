@@ -17,10 +17,10 @@ from dlbib.readinglist.read import (
     read_reading_list,
 )
 
-from .conftest import SHARED
+from .conftest import READINGLISTS, SEED_LIST
 
-SEED = SHARED / "seed" / "readinglist.md"
-AWESOME = SHARED / "readinglists" / "awesome-deep-learning-papers.md"
+SEED = SEED_LIST
+AWESOME = READINGLISTS / "awesome-deep-learning-papers.md"
 
 
 def summary(c: Candidate) -> dict[str, Any]:

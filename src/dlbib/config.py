@@ -25,12 +25,16 @@ under git. This module only reads settings; it does not create folders or touch 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, as the backport tomllib came from
+    import tomli as tomllib
 
 from dlbib.errors import ConfigError
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import urljoin, urlsplit
 
 from dlbib.errors import PdfDownloadError, PdfUnreachableError
+from dlbib.library.files import replace_file
 from dlbib.sources.http import RETRY_STATUSES, Throttle, parse_retry_after, user_agent
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ class PdfFetcher:
         try:
             created = _make_parents(dest.parent)
             digest, size = self._stream(response, url, part, progress)
-            os.replace(part, dest)
+            replace_file(part, dest)
         except OSError as exc:
             _cleanup(part, created)
             raise PdfDownloadError(

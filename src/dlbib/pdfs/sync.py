@@ -21,7 +21,6 @@ dlbib downloaded it (an annotated copy, say) is never overwritten or deleted.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from dlbib.errors import PdfDownloadError, PdfUnreachableError
+from dlbib.library.files import replace_file
 from dlbib.library.model import FileRecord, Reference, brace, format_file_field
 from dlbib.library.state import SyncState, load_state, save_state
 from dlbib.pdfs.fetch import PdfFetcher, PdfFile, looks_like_pdf, sha256_file
@@ -299,7 +299,7 @@ def _move(
 ) -> tuple[PdfOutcome, Reference]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(old, target)
+        replace_file(old, target)
     except OSError as exc:
         reason = f"cannot move {record['path']} to {run.rel(target)}: {exc.strerror or exc}"
         return PdfOutcome(ref.key, "failed", reason, record["path"], source.url), ref
