@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 def check(settings: Settings, as_json: bool) -> None:
     """Lint the library; exit 1 when anything is wrong.
 
-    Reports parse failures (with line numbers), duplicate keys, two entries for one work,
-    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs,
-    files that do not exist, and downloaded PDFs that changed since (SHA-256 in the sidecar).
+    Reports parse failures (with line numbers), repeated keys (all of them, and which one BibTeX
+    uses), two entries for one work, missing required fields (counting what a crossref parent
+    supplies), values BibTeX refuses, undefined @string macros, malformed DOIs and arXiv ids,
+    escaped underscores in URLs, files that do not exist, and downloaded PDFs that changed since
+    (SHA-256 in the sidecar). What BibTeX accepts silently (a repeated @string, a stray '}') is
+    printed as a note and does not fail the check.
 
     \b
     Example:
@@ -31,15 +34,18 @@ def check(settings: Settings, as_json: bool) -> None:
     from dlbib.library.state import load_state
 
     state = load_state(settings.config().state_path)
-    findings = check_library(settings.library, extra=[pdf_files_check(state)])
+    findings = check_library(settings.library, [pdf_files_check(state)], include_notes=True)
+    errors = [f for f in findings if f.severity != "note"]
     if as_json:
         emit_json([f.as_dict() for f in findings])
     else:
         for finding in findings:
             click.echo(finding.format(settings.library))
-        summary = f"{len(findings)} problem(s)" if findings else "no problems"
+        summary = f"{len(errors)} problem(s)" if errors else "no problems"
+        if len(findings) > len(errors):
+            summary += f", {len(findings) - len(errors)} note(s)"
         click.echo(f"{settings.library}: {summary}", err=True)
-    if findings:
+    if errors:
         raise SystemExit(1)
 
 
