@@ -21,7 +21,7 @@ import shutil
 import subprocess
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -45,7 +45,7 @@ _CITE_BASES: Final = (
     # biblatex
     "parencite", "textcite", "autocite", "footcite", "footcitetext", "smartcite", "supercite",
     "fullcite", "footfullcite", "citetitle", "citedate", "citeurl", "notecite", "pnotecite",
-    "fnotecite", "citefield", "citelist", "citename",
+    "fnotecite", "citefield", "citelist",
 )  # fmt: skip
 _MULTI_BASES: Final = (
     "cites", "parencites", "textcites", "autocites", "footcites", "footcitetexts", "smartcites",
@@ -190,8 +190,6 @@ def extract_citations(path: Path) -> CitedKeys:
 def _fresh_aux(cited: CitedKeys) -> CitedKeys | None:
     """The citations of the ``.aux`` beside the document when it is newer than every source
     file read (the last LaTeX run saw them all: it is the authority), else None."""
-    from dataclasses import replace
-
     aux = cited.source.with_suffix(".aux")
     try:
         newest = max(p.stat().st_mtime for p in cited.files)
@@ -409,10 +407,8 @@ def _scan_tex(
     stack.pop()
 
 
-NOT_CITING: Final = frozenset({
-    "citestyle", "citesetup", "citereset", "citeresetall", "AtEveryCitekey", "AtNextCitekey",
-    "AtEachCitekey", "AtEveryCite", "AtNextCite", "citeindextrue", "citeindexfalse",
-})  # fmt: skip
+_NOT_CITING = "citestyle citesetup citereset citeresetall AtEveryCitekey AtNextCitekey AtEveryCite"
+NOT_CITING: Final = frozenset([*_NOT_CITING.split(), "AtNextCite", "citename"])
 """Commands with ``cite`` in their name that take no keys (not reported as unknown)."""
 
 

@@ -28,8 +28,7 @@ ENCODING_ENV: Final = "DLBIB_ENCODING"
 _override: ContextVar[str | None] = ContextVar("dlbib_library_encoding", default=None)
 _HEADER_RE: Final = re.compile(rb"^[ \t]*%?[ \t]*Encoding:[ \t]*([A-Za-z0-9_.:\-]+)", re.MULTILINE)
 _HEADER_LINES: Final = 6
-_BOMS: Final = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                (codecs.BOM_UTF16_BE, "utf-16-be"))  # fmt: skip
+_BOMS: Final = ((codecs.BOM_UTF8, "utf-8"),)  # BibTeX and biber read no UTF-16
 # JabRef spells Java charset names; Python knows most of them, not these.
 _JAVA_NAMES: Final = {"iso8859_1": "latin-1", "cp1252": "cp1252", "macroman": "mac-roman",
                       "utf8": "utf-8", "iso8859_15": "iso8859-15"}  # fmt: skip
