@@ -9,10 +9,10 @@ import pytest
 
 from dlbib.errors import CitationError, DlbibError
 from dlbib.latex.citations import (
-    citations_from_tex,
     CITE_COMMANDS,
     MULTICITE_COMMANDS,
     Citation,
+    citations_from_tex,
     extract_citations,
 )
 from dlbib.latex.texscan import mask_tex

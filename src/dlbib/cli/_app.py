@@ -45,8 +45,14 @@ class DlbibGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from dlbib.library.encoding import encoding_override
 
+        def chosen() -> str | None:
+            from dlbib.config import load_config
+
+            given: str | None = ctx.params.get("encoding")
+            return given or load_config(ctx.params["library"]).encoding
+
         try:
-            with encoding_override(ctx.params.get("encoding")):
+            with encoding_override(chosen):
                 return super().invoke(ctx)
         except DlbibError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -68,8 +74,8 @@ def emit_json(data: Any) -> None:
 @click.option(
     "--encoding",
     envvar="DLBIB_ENCODING",
-    help="Encoding of a library without a BOM or JabRef 'Encoding:' header [default: utf-8]; "
-    "it is written back the same way. Env: DLBIB_ENCODING.",
+    help="Encoding of a library without a BOM or JabRef 'Encoding:' header [default: utf-8, or "
+    "dlbib.toml's [library] encoding]; it is written back the same way. Env: DLBIB_ENCODING.",
 )
 @click.option("-v", "--verbose", count=True, help="Log what happens (-vv for HTTP details).")
 @click.version_option(package_name="dlbib", prog_name="dlbib")

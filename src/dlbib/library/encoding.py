@@ -13,7 +13,7 @@ import codecs
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,9 @@ UTF8: Final = "utf-8"
 ENCODING_ENV: Final = "DLBIB_ENCODING"
 """Environment variable naming the encoding of libraries without a header or BOM."""
 
-_override: ContextVar[str | None] = ContextVar("dlbib_library_encoding", default=None)
+_override: ContextVar[Callable[[], str | None] | None] = ContextVar(
+    "dlbib_library_encoding", default=None
+)
 _HEADER_RE: Final = re.compile(rb"^[ \t]*%?[ \t]*Encoding:[ \t]*([A-Za-z0-9_.:\-]+)", re.MULTILINE)
 _HEADER_LINES: Final = 6
 _BOMS: Final = ((codecs.BOM_UTF8, "utf-8"),)  # BibTeX and biber read no UTF-16
@@ -55,12 +57,14 @@ class TextEncoding:
 
 
 @contextlib.contextmanager
-def encoding_override(name: str | None) -> Iterator[None]:
-    """Within the block, libraries without a BOM or header are read (and written) as ``name``.
-
-    The CLI's ``--encoding`` sets this; None leaves the default (``DLBIB_ENCODING``, else UTF-8).
+def encoding_override(choice: str | Callable[[], str | None] | None) -> Iterator[None]:
+    """Within the block, libraries without a BOM or header are read (and written) as ``choice``
+    (a codec name, or a function giving one, called only when a file needs it: the CLI passes
+    ``--encoding`` or else ``dlbib.toml``'s ``[library] encoding``). None: ``DLBIB_ENCODING``,
+    else UTF-8.
     """
-    token = _override.set(name)
+    resolver = (lambda: choice) if isinstance(choice, str) else choice
+    token = _override.set(resolver)
     try:
         yield
     finally:
@@ -99,7 +103,8 @@ def detect_encoding(data: bytes, path: Path, requested: str | None = None) -> Te
     header = _header_encoding(data)
     if header:
         return TextEncoding(header, b"", "header")
-    choice = requested or _override.get() or os.environ.get(ENCODING_ENV) or None
+    resolver = _override.get()
+    choice = requested or (resolver() if resolver else None) or os.environ.get(ENCODING_ENV)
     if choice:
         try:
             return TextEncoding(check_codec(choice), b"", "option")
