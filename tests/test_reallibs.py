@@ -164,9 +164,10 @@ def test_repeated_keys_read_only_works_writes_refuse_all_at_once(
     library = load_library(path)
     groups = library.duplicate_keys()
     assert len(groups) == 14
-    assert library.get("Schank:80") is library.references[
-        [r.key for r in library.references].index("Schank:80")
-    ]  # BibTeX's first
+    assert (
+        library.get("Schank:80")
+        is library.references[[r.key for r in library.references].index("Schank:80")]
+    )  # BibTeX's first
     with pytest.raises(DuplicateKeyError) as info:
         save_library(library)
     assert "14 citation keys are repeated" in str(info.value)

@@ -1,6 +1,7 @@
 """A document's own citation macros: ``\\newcommand{\\inlinecite}[1]{\\citen{#1}}`` and friends.
 
-Finds ``\\newcommand``, ``\\renewcommand``, ``\\providecommand``, ``\\def`` (``\\gdef``,
+Finds ``\\newcommand``, ``\\renewcommand``, ``\\providecommand``, ``\\DeclareRobustCommand``,
+``\\def`` (``\\gdef``,
 ``\\edef``, ``\\xdef``) and ``\\NewDocumentCommand`` (and its Renew/Provide/Declare forms)
 definitions whose body passes a parameter to a citation command, so calls of the macro can be
 read as citations; and names commands that look like citation commands (``cite`` in the name)
@@ -17,7 +18,8 @@ from typing import Final
 from dlbib.latex.texscan import Args
 
 _DEF_RE: Final = re.compile(
-    r"\\(?:(?P<nc>(?:re|provide)?newcommand)\*?\s*\{?\s*\\(?P<ncname>[A-Za-z@]+)\s*\}?"
+    r"\\(?:(?P<nc>(?:re)?newcommand|providecommand|DeclareRobustCommand)\*?"
+    r"\s*\{?\s*\\(?P<ncname>[A-Za-z@]+)\s*\}?"
     r"\s*(?:\[(?P<n>\d)\])?\s*(?P<opt>\[)?"
     r"|(?P<def>[gex]?def)\s*\\(?P<defname>[A-Za-z@]+)(?P<params>(?:\s*#\d)*)\s*(?=\{)"
     r"|(?P<ndc>(?:New|Renew|Provide|Declare)DocumentCommand)\s*\{?\s*\\(?P<ndcname>[A-Za-z@]+)"
