@@ -249,8 +249,8 @@ def test_jabref_file_directory_metadata(tmp_path: Path) -> None:
         (r':Users/Adriaan/Mendeley/B\"{u}chler - 2012.pdf:pdf',
          ["Users/Adriaan/Mendeley/Büchler - 2012.pdf"]),
         # zotero-bbt-erikbjare.bib (Better BibTeX: bare absolute paths joined by ";")
-        ("/home/erb/Zotero/storage/FEUEWUVV/a.pdf;/home/erb/Zotero/storage/LWYRCW3N/2002.html",
-         ["/home/erb/Zotero/storage/FEUEWUVV/a.pdf", "/home/erb/Zotero/storage/LWYRCW3N/2002.html"]),
+        ("/home/erb/Zotero/storage/FEUEWUVV/a.pdf;/home/erb/Zotero/storage/LWYRC/2002.html",
+         ["/home/erb/Zotero/storage/FEUEWUVV/a.pdf", "/home/erb/Zotero/storage/LWYRC/2002.html"]),
         # JabRef
         (":Hornborg2012.pdf:PDF", ["Hornborg2012.pdf"]),
         ("Full Text:files/12/x.pdf:application/pdf", ["files/12/x.pdf"]),

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from dlbib.errors import LibraryError
+from dlbib.errors import LibraryEncodingError, LibraryError
 from dlbib.library.attachments import attachment_paths, file_bases, is_url, resolve_attachment
 from dlbib.library.bibfile import Library, RawBlock, load_library
 from dlbib.library.keys import family_name
@@ -96,11 +96,10 @@ def check_library(
     :param include_notes: also return notes (what BibTeX accepts silently).
     :raises LibraryError: only when the file cannot be read at all (missing, wrong encoding).
     """
-    from dlbib.library.bibfile import read_library_text
-
-    read_library_text(path)  # unreadable or undecodable: raised, not a finding
     try:
         library = load_library(path)
+    except LibraryEncodingError:
+        raise  # unreadable as text: raised, not a finding
     except LibraryError as exc:
         if not exc.problems:
             raise

@@ -7,7 +7,8 @@ into one ``Error: ...`` line and exit code 1. Lower-level exceptions are wrapped
 
     DlbibError                      base
     ├── LibraryError                library.bib cannot be read/parsed/written; .path, .problems
-    │   ├── DuplicateKeyError       .key
+    │   ├── DuplicateKeyError       .key (.groups: every repeated key with its lines)
+    │   ├── LibraryEncodingError    the bytes are not valid in the file's encoding
     │   └── LockedError             another dlbib process holds the library's lock
     ├── ConfigError                 dlbib.toml or an environment setting is invalid; .path
     ├── ReferenceNotFoundError      .key
@@ -89,6 +90,10 @@ class DuplicateKeyError(LibraryError):
         )
         error.args = (str(error),)
         return error
+
+
+class LibraryEncodingError(LibraryError):
+    """The library's bytes are not valid in its encoding (or a save cannot encode a character)."""
 
 
 class LockedError(LibraryError):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from dlbib.errors import LibraryError, Problem
+from dlbib.errors import LibraryEncodingError, LibraryError, Problem
 
 UTF8: Final = "utf-8"
 ENCODING_ENV: Final = "DLBIB_ENCODING"
@@ -131,7 +131,7 @@ def decode_library(
             if enc.source == "default"
             else ""
         )
-        raise LibraryError(
+        raise LibraryEncodingError(
             path,
             f"is not {enc.label}{hint}",
             [Problem(line, f"byte 0x{body[exc.start]:02x} is not {enc.label}")],
@@ -149,7 +149,7 @@ def encode_library(text: str, enc: TextEncoding, path: Path) -> bytes:
     except UnicodeEncodeError as exc:
         line = text.count("\n", 0, exc.start) + 1
         char = text[exc.start]
-        raise LibraryError(
+        raise LibraryEncodingError(
             path,
             f"cannot be written in {enc.label}, the file's encoding; nothing was written "
             f"(write the character as LaTeX, or convert with `dlbib format --encoding utf-8`)",

@@ -54,6 +54,14 @@ class Layout:
     """What follows the last block (usually one newline)."""
     newline: str = "\n"
     """The file's line ending (``\\r\\n`` when its first line ends so)."""
+    _by_id: dict[int, Segment] = field(default_factory=dict, repr=False, compare=False)
+
+    def segment_of(self, block: object) -> Segment | None:
+        """The segment this very block object was loaded from, or None."""
+        if not self._by_id and self.segments:
+            self._by_id.update((id(s.block), s) for s in self.segments)
+        found = self._by_id.get(id(block))
+        return found if found is not None and found.block is block else None
 
     def original(self) -> str:
         """The file's text as loaded."""

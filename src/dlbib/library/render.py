@@ -118,9 +118,9 @@ def _identity(block: object) -> object:
 def block_source(layout: Layout | None, block: Block) -> str:
     """The block as the file has it (verbatim when unchanged since loading), else canonical."""
     if layout is not None:
-        for segment in layout.segments:
-            if segment.block is block:
-                return segment.text
+        segment = layout.segment_of(block)
+        if segment is not None:
+            return segment.text
         if isinstance(block, Reference):
             for segment in layout.segments:
                 if isinstance(segment.block, Reference) and segment.block.key == block.key:
