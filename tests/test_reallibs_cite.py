@@ -158,3 +158,20 @@ def test_bbl_from_the_document_bib_is_identical(
     aux = (folder / "paper.aux").read_text(encoding="utf-8", errors="replace")
     (folder / "cited.aux").write_text(re.sub(r"\\bibdata\{[^}]*\}", r"\\bibdata{cited}", aux))
     assert _bibtex(folder, "cited.aux") == original
+
+
+def test_cite_with_repeated_keys_uses_and_names_the_first(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    library = tmp_path / "ai.bib"
+    shutil.copyfile(BIBS / "crossref-theses-dupkeys-bbt873.bib", library)
+    doc = tmp_path / "doc.tex"
+    doc.write_text("\\cite{Schank:80}\n")
+    result = runner.invoke(cli, ["--library", str(library), "cite", str(doc), "-o",
+                                 str(tmp_path / "out.bib")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Schank:80: repeated in the library (lines 161, 866); the first (line 161)" in (
+        result.stderr
+    )
+    first = load_library(library).get("Schank:80")
+    assert load_library(tmp_path / "out.bib").get("Schank:80") == first

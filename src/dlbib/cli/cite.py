@@ -34,6 +34,7 @@ def _cite_json(bib: DocumentBib) -> dict[str, Any]:
         ],
         "uncited": list(bib.uncited),
         "encoding": bib.encoding,
+        "repeated": [{"key": k, "lines": list(v)} for k, v in bib.repeated],
         "authority": str(bib.cited.authority) if bib.cited.authority else None,
         "unknown_commands": [
             {"command": u.key, "file": str(u.path), "line": u.line}
@@ -47,6 +48,13 @@ def _cite_text(bib: DocumentBib) -> None:
         click.echo(
             f"{bib.cited.authority}: newer than every source file, so its citations (the last "
             "LaTeX run's) are used",
+            err=True,
+        )
+    for key, lines in bib.repeated:
+        where = ", ".join(map(str, lines))
+        click.echo(
+            f"{key}: repeated in the library (lines {where}); the first (line {lines[0]}) is "
+            "written, as BibTeX uses it",
             err=True,
         )
     aux = bib.cited.source.with_suffix(".aux").name

@@ -55,6 +55,9 @@ class DocumentBib:
     """Library keys the document does not cite (nor pulls in as a parent), in library order."""
     encoding: str = "utf-8"
     """The codec the file is written in (the library's, for a verbatim copy)."""
+    repeated: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    """Written keys the library has more than once, with the lines of every occurrence; the
+    first occurrence is the one written (as BibTeX uses it)."""
     output: Path | None = None
     """Where the .bib was written (None when nothing was written)."""
 
@@ -169,6 +172,11 @@ def build_document_bib(
             r.key for r in {id(r): r for r in by_key.values()}.values() if r.key not in taken
         ),
         encoding=encoding,
+        repeated=tuple(
+            (key, tuple(lines))
+            for key, lines in library.duplicate_keys()
+            if key.lower() in {r.key.lower() for r in written}
+        ),
     )
 
 
