@@ -175,3 +175,55 @@ def test_cite_with_repeated_keys_uses_and_names_the_first(
     )
     first = load_library(library).get("Schank:80")
     assert load_library(tmp_path / "out.bib").get("Schank:80") == first
+
+
+def _run(cmd: list[str], cwd: Path) -> None:
+    subprocess.run([require_tool(cmd[0]), *cmd[1:]], cwd=cwd, capture_output=True, check=False,
+                   timeout=180)  # fmt: skip
+
+
+def _biber_bbl(folder: Path, bib: str, keys: str) -> bytes:
+    folder.mkdir()
+    (folder / "doc.tex").write_text(
+        "\\documentclass{article}\n\\usepackage[backend=biber]{biblatex}\n"
+        f"\\addbibresource{{{bib}}}\n\\begin{{document}}\n\\cite{{{keys}}}\n"
+        "\\printbibliography\n\\end{document}\n"
+    )
+    _run(["pdflatex", "-interaction=nonstopmode", "doc"], folder)
+    _run(["biber", "doc"], folder)
+    return (folder / "doc.bbl").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name", ["biblatex-software-jabref-testbib.bib", "bibdesk-crossref-bbt3514.bib"]
+)
+def test_biber_bbl_from_the_document_bib_is_identical(
+    tmp_path: Path, runner: CliRunner, name: str
+) -> None:
+    library = tmp_path / name
+    shutil.copyfile(BIBS / name, library)
+    keys = ",".join(load_library(library).keys()[::2])  # some children, some parents
+    original = _biber_bbl(tmp_path / "original", str(library), keys)
+    doc = tmp_path / "cited" / "doc.tex"
+    _biber_bbl(tmp_path / "cited", "cited.bib", keys)  # the first run writes doc.aux/.bcf
+    result = runner.invoke(cli, ["--library", str(library), "cite", str(doc), "-o",
+                                 str(tmp_path / "cited" / "cited.bib")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    _run(["biber", "doc"], tmp_path / "cited")
+    assert (tmp_path / "cited" / "doc.bbl").read_bytes() == original
+
+
+def test_bibtex_bbl_identical_for_an_iso8859_library(tmp_path: Path, runner: CliRunner) -> None:
+    library = tmp_path / "jabref.bib"
+    shutil.copyfile(BIBS / "jabref-2.2-iso8859-1-UserManual_de.bib", library)
+    keys = ",".join(load_library(library).keys())
+    for stem, bib in (("original", "jabref"), ("cited", "cited")):
+        (tmp_path / f"{stem}.aux").write_text(
+            f"\\citation{{{keys}}}\n\\bibstyle{{plain}}\n\\bibdata{{{bib}}}\n"
+            "\\gdef \\@abspage@last{1}\n"  # what a finished LaTeX run ends with
+        )
+    args = ["cite", str(tmp_path / "original.aux"), "-o", str(tmp_path / "cited.bib")]
+    result = runner.invoke(cli, ["--library", str(library), *args])
+    assert result.exit_code == 0, result.output
+    assert b"(encoding: ISO-8859-1)" in (tmp_path / "cited.bib").read_bytes()
+    assert _bibtex(tmp_path, "cited.aux") == _bibtex(tmp_path, "original.aux")
