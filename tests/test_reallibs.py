@@ -388,3 +388,48 @@ def test_check_reports_what_bibtex_warns_about(tmp_path: Path, source: Path) -> 
                 continue
             unexplained.add((key, detail))
         assert unexplained == set(), code
+
+
+# --------------------------------------------------------------------------- sync on a real file
+
+JABREF_ENTRY = """@Misc{ioffe2015batch,
+  author        = {Ioffe, Sergey and Szegedy, Christian},
+  title         = {Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate Shift},
+  year          = {2015},
+  archiveprefix = {arXiv},
+  eprint        = {1502.03167},
+}
+
+"""  # noqa: E501  (JabRef's own alignment, as in jabref-5.1-groups-bbt1641.bib)
+
+
+def test_sync_changes_only_the_synced_entry_of_a_jabref_file(
+    fake_arxiv, arxiv_url: str, tmp_path: Path, runner: CliRunner
+) -> None:
+    source = (BIBS / "jabref-5.1-groups-bbt1641.bib").read_text(encoding="utf-8")
+    at = source.index("@Comment{jabref-meta")
+    path = tmp_path / "library.bib"
+    path.write_text(source[:at] + JABREF_ENTRY + source[at:], encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    env = {"DLBIB_ARXIV_API_URL": arxiv_url, "DLBIB_ARXIV_DELAY": "0", "DLBIB_PDF_DELAY": "0"}
+    result = runner.invoke(cli, ["--library", str(path), "sync", "ioffe2015batch"], env=env)
+    assert "ioffe2015batch: updated" in result.stdout, result.output
+    after = path.read_text(encoding="utf-8")
+    first = before[:at].count("\n") + 1
+    last = first + JABREF_ENTRY.count("\n")
+    assert _changed_lines(before, after) <= set(range(first, last + 1))
+    entry = after[at : after.index("\n}\n", at) + 3]
+    assert "\n  month         = feb,\n" in entry  # in JabRef's alignment
+    assert after[:at] == before[:at]
+    assert after.endswith(before[at + len(JABREF_ENTRY) :])
+
+
+def test_a_new_field_in_a_canonical_entry_is_canonical(tmp_path: Path) -> None:
+    path = tmp_path / "library.bib"
+    path.write_text("@article{a,\n  title = {T},\n  pages = {1--2},\n}\n")
+    library = load_library(path)
+    library.replace(library.get("a").with_fields({"doi": "10.1/x", "author": "A"}))
+    save_library(library)
+    assert path.read_text() == (
+        "@article{a,\n  author = {A},\n  title = {T},\n  pages = {1--2},\n  doi = {10.1/x},\n}\n"
+    )

@@ -295,13 +295,29 @@ def _removal(text: str, span: FieldSpan, spans: EntrySpans) -> Edit:
     return (span.start, span.value_end, "")
 
 
-def _style(text: str, span: FieldSpan) -> tuple[str, str]:
-    """The indentation before a field and the text between its name and value."""
+def _eq_column(text: str, span: FieldSpan) -> int | None:
+    """The column of a field's ``=`` within its line (None when it is not on the name's line)."""
+    eq = text.find("=", span.start, span.value_start)
+    start = text.rfind("\n", 0, span.start) + 1
+    return eq - start if eq >= 0 and "\n" not in text[span.start : eq] else None
+
+
+def _style(text: str, span: FieldSpan, new_name: str, kept: list[FieldSpan]) -> tuple[str, str]:
+    """The indentation before ``span`` and the text between its name and value, for a new field
+    ``new_name`` written like it: when every field's ``=`` is in one column (JabRef, BibDesk
+    align them), the new one is padded to that column too."""
     start = _line_start(text, span.start)
     indent = text[start : span.start] if start is not None else "  "
     name = _FIELD_NAME_RE.match(text, span.start)
     name_end = name.end() if name else span.start
-    return indent, text[name_end : span.value_start]
+    eq = text[name_end : span.value_start]
+    columns = {_eq_column(text, s) for s in kept}
+    lengths = {len(s.name) for s in kept}  # names of one length align without meaning to
+    if len(lengths) > 1 and len(columns) == 1 and None not in columns and eq.startswith(" "):
+        column = columns.pop()
+        assert column is not None
+        eq = " " * max(1, column - len(indent) - len(new_name)) + eq.lstrip(" ")
+    return indent, eq
 
 
 def _insertion(
@@ -322,10 +338,10 @@ def _insertion(
                 start = _line_start(text, span.start)
                 if start is None:
                     break
-                indent, eq = _style(text, span)
+                indent, eq = _style(text, span, name, kept)
                 return (start, start, f"{indent}{name}{eq}{value},{newline}")
     last = kept[-1]
-    indent, eq = _style(text, last)
+    indent, eq = _style(text, last, name, kept)
     line = f"{newline}{indent}{name}{eq}{value}"
     comma = re.compile(r"[ \t]*,").match(text, last.value_end)
     if comma is not None:
