@@ -227,3 +227,40 @@ def test_bibtex_bbl_identical_for_an_iso8859_library(tmp_path: Path, runner: Cli
     assert result.exit_code == 0, result.output
     assert b"(encoding: ISO-8859-1)" in (tmp_path / "cited.bib").read_bytes()
     assert _bibtex(tmp_path, "cited.aux") == _bibtex(tmp_path, "original.aux")
+
+
+BIBLATEX_LINKS = r"""@book{vangennep,
+  author = {van Gennep, Arnold}, title = {Les rites de passage}, date = {1909},
+  publisher = {Nourry}, location = {Paris}, related = {vizedom:related},
+  relatedtype = {bytranslator},
+}
+@book{vizedom:related,
+  title = {The Rites of Passage}, date = {1960}, translator = {Vizedom, Monika B.},
+  publisher = {University of Chicago Press}, location = {Chicago}, related = {vangennep},
+}
+@set{set1, entryset = {m1,m2}}
+@article{m1, author = {A, B}, title = {One}, journaltitle = {J}, date = {2000}}
+@article{m2, author = {C, D}, title = {Two}, journaltitle = {J}, date = {2001}}
+@article{aliased, author = {E, F}, title = {Three}, journaltitle = {J}, date = {2002},
+  ids = {oldkey}}
+@article{uncited, author = {G, H}, title = {Four}, journaltitle = {J}, date = {2003}}
+"""  # the shapes of biblatex-examples.bib's related/@set entries (LPPL, so not copied)
+
+
+def test_related_sets_and_aliases_come_along_and_build_the_same(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    library = tmp_path / "links.bib"
+    library.write_text(BIBLATEX_LINKS)
+    keys = "vangennep,set1,oldkey"
+    original = _biber_bbl(tmp_path / "original", str(library), keys)
+    doc = tmp_path / "cited" / "doc.tex"
+    _biber_bbl(tmp_path / "cited", "cited.bib", keys)
+    out = tmp_path / "cited" / "cited.bib"
+    result = runner.invoke(cli, ["--library", str(library), "cite", str(doc), "-o", str(out)])
+    assert result.exit_code == 0, result.output  # oldkey is found through ids
+    assert sorted(load_library(out).keys()) == [
+        "aliased", "m1", "m2", "set1", "vangennep", "vizedom:related"
+    ]  # fmt: skip
+    _run(["biber", "doc"], tmp_path / "cited")
+    assert (tmp_path / "cited" / "doc.bbl").read_bytes() == original

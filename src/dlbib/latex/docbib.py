@@ -12,7 +12,7 @@ It does not parse LaTeX and never changes the library.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -146,6 +146,10 @@ def build_document_bib(
         by_key.setdefault(ref.key, ref)  # a repeated key: BibTeX uses the first
         if not cited.biblatex:  # BibTeX finds keys ignoring case; biber does not
             by_key.setdefault(ref.key.lower(), ref)
+    if cited.biblatex:  # biber also finds an entry by the aliases in its ids field
+        for ref in library.references:
+            for alias in _keys_in(ref.get("ids")):
+                by_key.setdefault(alias, ref)
     fold = (lambda k: k) if cited.biblatex else str.lower
 
     def lookup(key: str) -> Reference | None:
@@ -154,7 +158,8 @@ def build_document_bib(
     found = by_key.values() if cited.cite_all is not None else map(lookup, cited.keys)
     chosen = list({id(r): r for r in found if r is not None}.values())
     missing = [c for c in cited.citations if lookup(c.key) is None]
-    selected = _with_parents(chosen, library)
+    links = _verbatim_links if flavour == "verbatim" else _parents
+    selected = _with_parents(chosen, library, links)
     taken = {r.key for r in selected}
     encoding = "utf-8"
     if flavour == "verbatim":
@@ -271,23 +276,39 @@ def _parents(ref: Reference) -> Iterator[str]:
     crossref = ref.get("crossref")
     if crossref:
         yield crossref.strip()
-    xdata = ref.get("xdata")
-    if xdata:
-        yield from (k.strip() for k in xdata.split(",") if k.strip())
+    yield from _keys_in(ref.get("xdata"))
 
 
-def _with_parents(chosen: list[Reference], library: Library) -> list[Reference]:
+def _keys_in(value: str | None) -> list[str]:
+    return [k.strip() for k in (value or "").split(",") if k.strip()]
+
+
+def _verbatim_links(ref: Reference) -> Iterator[str]:
+    """What a verbatim copy brings along: crossref/xdata parents, and the entries biblatex
+    prints with it — ``@set`` members (``entryset``), ``related`` entries and ``xref`` targets."""
+    yield from _parents(ref)
+    for name in ("entryset", "related", "xref"):
+        yield from _keys_in(ref.get(name))
+
+
+def _with_parents(
+    chosen: list[Reference],
+    library: Library,
+    links: Callable[[Reference], Iterable[str]] = _parents,
+) -> list[Reference]:
     """``chosen`` followed by every ``crossref``/``xdata`` ancestor, each after its children.
 
     BibTeX only resolves a crossref when the parent comes after the entries that use it.
     """
     level = chosen
     seen = {r.key for r in chosen}
+    expanded: set[str] = set()  # each entry's links are followed once: cycles end
     order: dict[str, Reference] = {r.key: r for r in chosen}
     while level:
+        expanded.update(r.key for r in level)
         parents: list[Reference] = []
         for ref in level:
-            for key in _parents(ref):
+            for key in links(ref):
                 parent = library.find(key)
                 if parent is None:
                     continue
@@ -300,7 +321,7 @@ def _with_parents(chosen: list[Reference], library: Library) -> list[Reference]:
         for parent in parents:
             order.pop(parent.key, None)
             order[parent.key] = parent
-        level = parents
+        level = [p for p in parents if p.key not in expanded]
     return list(order.values())
 
 
