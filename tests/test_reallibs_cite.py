@@ -264,3 +264,17 @@ def test_related_sets_and_aliases_come_along_and_build_the_same(
     ]  # fmt: skip
     _run(["biber", "doc"], tmp_path / "cited")
     assert (tmp_path / "cited" / "doc.bbl").read_bytes() == original
+
+
+def test_biblatex_documents_trust_a_fresh_bcf_and_never_an_empty_aux(tmp_path: Path) -> None:
+    folder = tmp_path / "biblatex"
+    shutil.copytree(DATA / "latex" / "biblatex", folder)
+    _age(folder / "main.bcf", 3600)
+    cited = extract_citations(folder / "main.tex")
+    assert cited.authority == folder / "main.bcf"
+    doc = tmp_path / "old.tex"
+    doc.write_text("\\cite{a}\n")
+    (tmp_path / "old.aux").write_text("\\relax\n\\gdef \\@abspage@last{1}\n")  # no citations
+    _age(tmp_path / "old.aux", 3600)
+    cited = extract_citations(doc)
+    assert (cited.authority, cited.keys) == (None, ["a"])

@@ -57,7 +57,7 @@ def _cite_text(bib: DocumentBib) -> None:
             "written, as BibTeX uses it",
             err=True,
         )
-    aux = bib.cited.source.with_suffix(".aux").name
+    aux = bib.cited.source.with_suffix(".bcf" if bib.cited.biblatex else ".aux").name
     for u in bib.cited.unknown_commands:
         click.echo(
             f"{u.path}:{u.line}: \\{u.key}: unknown command with 'cite' in its name; citations "

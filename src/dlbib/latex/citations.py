@@ -103,8 +103,7 @@ class CitedKeys:
     biblatex: bool = False
     """True when the document uses biblatex (so biber, not BibTeX, will read the .bib)."""
     unknown_commands: tuple[Citation, ...] = ()
-    """Commands with ``cite`` in their name that neither dlbib nor the document defines (``key``
-    is the command name): citations made with them may be missed; run on the ``.aux``."""
+    """Unknown commands with ``cite`` in their name (``key``: the name): citations may be missed."""
     authority: Path | None = None
     """The ``.aux`` whose citations were used because it is newer than every source read."""
 
@@ -188,15 +187,18 @@ def extract_citations(path: Path) -> CitedKeys:
 
 
 def _fresh_aux(cited: CitedKeys) -> CitedKeys | None:
-    """The citations of the ``.aux`` beside the document when it is newer than every source
-    file read (the last LaTeX run saw them all: it is the authority), else None."""
-    aux = cited.source.with_suffix(".aux")
+    """The citations of the ``.aux`` (biblatex: ``.bcf``) beside the document when it is newer
+    than every source read (the last run saw them all: it is the authority) and not empty."""
+    run = cited.source.with_suffix(".bcf" if cited.biblatex else ".aux")
+    reader = citations_from_bcf if cited.biblatex else citations_from_aux
     try:
         newest = max(p.stat().st_mtime for p in cited.files)
-        if aux.stat().st_mtime < newest:
+        if run.stat().st_mtime < newest:
             return None
-        from_aux = citations_from_aux(aux)
-    except (OSError, CitationError):  # no .aux, or an unfinished run: the sources decide
+        from_aux = reader(run)
+    except (OSError, CitationError):  # no such file, or an unfinished run: the sources decide
+        return None
+    if cited.citations and not from_aux.citations and from_aux.cite_all is None:
         return None
     return replace(
         from_aux,
@@ -204,7 +206,7 @@ def _fresh_aux(cited: CitedKeys) -> CitedKeys | None:
         biblatex=cited.biblatex or from_aux.biblatex,
         bib_resources=from_aux.bib_resources or cited.bib_resources,
         files=(*cited.files, *from_aux.files),
-        authority=aux,
+        authority=run,
     )
 
 
