@@ -104,8 +104,8 @@ def cite(
     """Write a document's .bib: the library entries it cites; exit 1 if any are missing.
 
     DOCUMENT is the .tex (read before any LaTeX run, following \\input/\\include and the
-    document's own citation macros), or the .aux or .bcf of a run; an .aux beside the .tex that
-    is newer than every source is used instead. Entries are copied verbatim (with their crossref
+    document's own citation macros), or the .aux or .bcf of a run; an .aux (biblatex: .bcf)
+    beside the .tex that is newer than every source is used instead. Entries are copied verbatim (with their crossref
     parents and @strings) unless --format asks for a flavour. Cited keys missing from the library
     are listed with suggestions; the .bib is still written for the others (unless --check).
 
