@@ -105,9 +105,10 @@ def cite(
 
     DOCUMENT is the .tex (read before any LaTeX run, following \\input/\\include and the
     document's own citation macros), or the .aux or .bcf of a run; an .aux (biblatex: .bcf)
-    beside the .tex that is newer than every source is used instead. Entries are copied verbatim (with their crossref
-    parents and @strings) unless --format asks for a flavour. Cited keys missing from the library
-    are listed with suggestions; the .bib is still written for the others (unless --check).
+    beside the .tex that is newer than every source is used instead. Entries are copied
+    verbatim (with their crossref parents and @strings) unless --format asks for a flavour.
+    Cited keys missing from the library are listed with suggestions; the .bib is still written
+    for the others (unless --check).
 
     \b
     Example:
