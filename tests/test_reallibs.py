@@ -433,3 +433,12 @@ def test_a_new_field_in_a_canonical_entry_is_canonical(tmp_path: Path) -> None:
     assert path.read_text() == (
         "@article{a,\n  author = {A},\n  title = {T},\n  pages = {1--2},\n  doi = {10.1/x},\n}\n"
     )
+
+
+def test_the_committed_library_is_canonical(tmp_path: Path) -> None:
+    from .conftest import REPO
+
+    path = _copy(tmp_path, REPO / "library.bib")
+    assert format_library(path, write=False) is False
+    assert format_library(path) is False
+    assert path.read_bytes() == (REPO / "library.bib").read_bytes()
