@@ -278,3 +278,24 @@ def test_biblatex_documents_trust_a_fresh_bcf_and_never_an_empty_aux(tmp_path: P
     _age(tmp_path / "old.aux", 3600)
     cited = extract_citations(doc)
     assert (cited.authority, cited.keys) == (None, ["a"])
+
+
+NOCITE = [
+    BIBS / "crossref-theses-dupkeys-bbt873.bib",  # repeated keys, @type( … ), crossref
+    BIBS / "jabref-authors.bib",
+    BIBS / "bibdesk-goerz-refs.bib",
+    PAPERS / "sympy-paper" / "paper.bib",  # a stray }, an empty key, 110 @string
+]
+
+
+@pytest.mark.parametrize("source", NOCITE, ids=[p.name for p in NOCITE])
+def test_nocite_star_bbl_is_identical(tmp_path: Path, runner: CliRunner, source: Path) -> None:
+    shutil.copyfile(source, tmp_path / "lib.bib")
+    for stem, bib in (("original", "lib"), ("cited", "cited")):
+        (tmp_path / f"{stem}.aux").write_text(
+            f"\\citation{{*}}\n\\bibstyle{{plain}}\n\\bibdata{{{bib}}}\n\\gdef \\@abspage@last{{1}}\n"
+        )
+    args = ["cite", str(tmp_path / "original.aux"), "-o", str(tmp_path / "cited.bib")]
+    result = runner.invoke(cli, ["--library", str(tmp_path / "lib.bib"), *args])
+    assert result.exit_code == 0, result.output
+    assert _bibtex(tmp_path, "cited.aux") == _bibtex(tmp_path, "original.aux")
