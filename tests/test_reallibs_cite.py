@@ -293,7 +293,8 @@ def test_nocite_star_bbl_is_identical(tmp_path: Path, runner: CliRunner, source:
     shutil.copyfile(source, tmp_path / "lib.bib")
     for stem, bib in (("original", "lib"), ("cited", "cited")):
         (tmp_path / f"{stem}.aux").write_text(
-            f"\\citation{{*}}\n\\bibstyle{{plain}}\n\\bibdata{{{bib}}}\n\\gdef \\@abspage@last{{1}}\n"
+            f"\\citation{{*}}\n\\bibstyle{{plain}}\n\\bibdata{{{bib}}}\n"
+            "\\gdef \\@abspage@last{1}\n"
         )
     args = ["cite", str(tmp_path / "original.aux"), "-o", str(tmp_path / "cited.bib")]
     result = runner.invoke(cli, ["--library", str(tmp_path / "lib.bib"), *args])
