@@ -442,3 +442,9 @@ def test_the_committed_library_is_canonical(tmp_path: Path) -> None:
     assert format_library(path, write=False) is False
     assert format_library(path) is False
     assert path.read_bytes() == (REPO / "library.bib").read_bytes()
+
+
+def test_a_percent_comment_inside_an_entry_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "library.bib"
+    path.write_text("@misc{a,\n  % old = {x},\n  title = {y},\n}\n")
+    assert [(f.code, f.key) for f in check_library(path)] == [("syntax", "a")]

@@ -12,6 +12,7 @@ It reads files; it never writes and never touches the network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -149,6 +150,7 @@ STYLE_MACROS: Final = MONTHS | frozenset(
     ]
 )
 """Macros BibTeX's standard styles (and biber) define, so a .bib may use them undefined."""
+_FIELD_NAME_RE: Final = re.compile(r"[^\s\"#%'(),={}0-9][^\s\"#%'(),={}]*")
 _INHERITED_TITLE: Final = {"booktitle": ("title", "booktitle"), "maintitle": ("title",)}
 
 
@@ -270,10 +272,13 @@ def _macros(raw: str) -> Iterator[str]:
             yield piece
 
 
-def _problems(
-    ref: Reference, ancestors: list[Reference | str], strings: set[str]
-) -> Iterator[tuple[str, str]]:
+def _field_problems(ref: Reference, strings: set[str]) -> Iterator[tuple[str, str]]:
+    """Field names and values BibTeX would refuse, and @string macros defined nowhere."""
     for name, raw in ref.fields.items():
+        if not _FIELD_NAME_RE.fullmatch(name):
+            message = f"field name {name!r} is not valid BibTeX (a % comment inside an entry?)"
+            yield (message, "syntax")
+            continue
         if not is_valid_value(raw):
             yield (f"field {name} is not a valid BibTeX value (a missing comma?): {raw}", "syntax")
             continue
@@ -283,6 +288,12 @@ def _problems(
                     f"field {name} uses @string {macro}, which is not defined",
                     "undefined-string",
                 )
+
+
+def _problems(
+    ref: Reference, ancestors: list[Reference | str], strings: set[str]
+) -> Iterator[tuple[str, str]]:
+    yield from _field_problems(ref, strings)
     for missing in (a for a in ancestors if isinstance(a, str)):
         message = f"crossref/xdata names {missing!r}, which is not in the library"
         yield (message, "bad-crossref")
