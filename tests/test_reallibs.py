@@ -448,3 +448,15 @@ def test_a_percent_comment_inside_an_entry_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "library.bib"
     path.write_text("@misc{a,\n  % old = {x},\n  title = {y},\n}\n")
     assert [(f.code, f.key) for f in check_library(path)] == [("syntax", "a")]
+
+
+def test_an_entry_with_a_space_after_the_at_sign_is_kept_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "library.bib"
+    text = "@ misc{spaced,\n  title = {x},\n}\n\n@misc{b, title = {y}}\n"
+    path.write_text(text)
+    library = load_library(path)  # BibTeX reads it; refusing the file would help nobody
+    assert library.keys() == ["b"]
+    assert [(f.code, f.line) for f in check_library(path)] == [("unread-entry", 1)]
+    library.replace(library.get("b").with_fields({"note": "n"}))
+    save_library(library)
+    assert path.read_text().startswith("@ misc{spaced,\n  title = {x},\n}\n")

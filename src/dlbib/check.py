@@ -61,7 +61,8 @@ class Finding:
     """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-field``,
     ``duplicate-work``, ``missing-field``, ``bad-crossref``, ``undefined-string``, ``bad-doi``,
     ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``, ``altered-file``; notes:
-    ``repeated-string``, ``stray-text``, ``no-key``."""
+    ``repeated-string``, ``stray-text``, ``no-key`` (and ``unread-entry``, an error: an entry
+    BibTeX reads that bibtexparser cannot, ``@ misc{``)."""
     message: str
     key: str | None = None
     line: int = 0

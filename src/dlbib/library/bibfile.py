@@ -235,7 +235,9 @@ def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -
         problems.append(Problem(line, stray))
         return None
     if stray:
-        lib.notes.append(LoadNote("stray-text", line, stray))
+        lib.notes.append(
+            LoadNote("unread-entry" if stray == _UNREAD else "stray-text", line, stray)
+        )
     return RawBlock("text", text) if text else None
 
 
@@ -252,6 +254,11 @@ def _note_string(block: RawBlock, line: int, first: dict[str, int], lib: Library
 
 _LOST_FIELD = re.compile(r"^\s*,?\s*[A-Za-z][\w\-:.]*\s*=\s*[{\"\w]", re.MULTILINE)
 _LOST: Final = "a field outside any entry (a '}' too many, or a missing '@type{key,')"
+_SPACED_ENTRY = re.compile(r"^\s*@\s+[A-Za-z][\w\-]*\s*[{(]", re.MULTILINE)
+_UNREAD: Final = (
+    "an entry with a space after '@': BibTeX reads it, dlbib cannot (it is kept as text, "
+    "but cannot be cited or synced); write '@type{' without the space"
+)
 
 
 def _stray_entry_text(text: str) -> str | None:
@@ -260,6 +267,8 @@ def _stray_entry_text(text: str) -> str | None:
     a stray ``}`` alone (BibTeX ignores it; kept byte for byte). ``%`` lines are not looked at.
     """
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%"))
+    if _SPACED_ENTRY.search(body):
+        return _UNREAD
     if _LOST_FIELD.search(body):
         return _LOST
     if body.count("}") > body.count("{"):

@@ -32,7 +32,8 @@ class LoadNote:
     """Something BibTeX accepts (perhaps with a warning) that the loader noticed."""
 
     code: str
-    """``repeated-string``, ``stray-text``, ``duplicate-key``, ``duplicate-field`` or ``no-key``."""
+    """``repeated-string``, ``stray-text``, ``unread-entry``, ``duplicate-key``,
+    ``duplicate-field`` or ``no-key``."""
     line: int
     message: str
     key: str | None = None
