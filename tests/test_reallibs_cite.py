@@ -91,8 +91,12 @@ def test_a_fresh_aux_is_the_authority(tmp_path: Path, runner: CliRunner) -> None
         (r"\NewDocumentCommand{\mycite}{s o m}{\cite[#2]{#3}}", r"\mycite*[p.~3]{k1,k2}"),
         (r"\newcommand{\inner}[1]{\cite{#1}}\newcommand{\mycite}[1]{(\inner{#1})}",
          r"\mycite{k1,k2}"),
+        (r"\let\mycite\citep", r"\mycite[see][p.~2]{k1,k2}"),
+        (r"\DeclareCiteCommand{\mycite}{\usebibmacro{prenote}}{\printnames{labelname}}{}{}",
+         r"\mycite[p.~2]{k1,k2}"),
     ],
-    ids=["newcommand", "renewcommand-optional", "providecommand", "def", "xparse", "chained"],
+    ids=["newcommand", "renewcommand-optional", "providecommand", "def", "xparse", "chained",
+         "let", "declarecitecommand"],
 )  # fmt: skip
 def test_document_macros(tmp_path: Path, definition: str, call: str) -> None:
     doc = tmp_path / "doc.tex"

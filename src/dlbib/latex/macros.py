@@ -1,10 +1,10 @@
 """A document's own citation macros: ``\\newcommand{\\inlinecite}[1]{\\citen{#1}}`` and friends.
 
 Finds ``\\newcommand``, ``\\renewcommand``, ``\\providecommand``, ``\\DeclareRobustCommand``,
-``\\def`` (``\\gdef``,
-``\\edef``, ``\\xdef``) and ``\\NewDocumentCommand`` (and its Renew/Provide/Declare forms)
-definitions whose body passes a parameter to a citation command, so calls of the macro can be
-read as citations; and names commands that look like citation commands (``cite`` in the name)
+``\\def`` (``\\gdef``, ``\\edef``, ``\\xdef``) and ``\\NewDocumentCommand`` (and its
+Renew/Provide/Declare forms) definitions whose body passes a parameter to a citation command,
+plus ``\\let``/``\\NewCommandCopy`` copies of one and biblatex's ``\\DeclareCiteCommand``, so
+calls of the macro can be read as citations; and names commands that look like citation commands (``cite`` in the name)
 that neither dlbib nor the document defines. Works on masked LaTeX text; reads no files.
 """
 
@@ -25,6 +25,13 @@ _DEF_RE: Final = re.compile(
     r"|(?P<ndc>(?:New|Renew|Provide|Declare)DocumentCommand)\s*\{?\s*\\(?P<ndcname>[A-Za-z@]+)"
     r"\s*\}?\s*(?=\{))"
 )
+_ALIAS_RE: Final = re.compile(
+    r"\\(?:let\s*\\(?P<let>[A-Za-z@]+)\s*=?\s*\\(?P<of>[A-Za-z@]+)"
+    r"|NewCommandCopy\s*\{?\s*\\(?P<copy>[A-Za-z@]+)\s*\}?\s*\{?\s*\\(?P<from>[A-Za-z@]+)"
+    r"|DeclareCiteCommand\*?\s*\{?\s*\\(?P<declared>[A-Za-z@]+))"
+)
+_CITE_LIKE: Final = ("o", "o", "m")
+"""``\\cite``'s own arguments: ``[pre][post]{keys}``."""
 _CITE_NAME_RE: Final = re.compile(r"\\(?P<name>[A-Za-z]*[Cc]ite[A-Za-z]*)(?![A-Za-z@])")
 _PARAM_RE: Final = re.compile(r"#(\d)")
 _XPARSE_KINDS: Final = {"m": "m", "o": "o", "O": "o", "s": "s", "t": "s", "g": "m", "G": "m"}
@@ -140,14 +147,21 @@ def find_macros(text: str, citing: Set[str]) -> Iterator[MacroSpec]:
         keys = _key_params(body[0], citing)
         if keys:
             yield MacroSpec(name, args, keys, m.start())
+    for m in _ALIAS_RE.finditer(text):  # \let\mycite\citep, \DeclareCiteCommand{\mycite}
+        name = m.group("let") or m.group("copy") or m.group("declared")
+        if m.group("declared") or (m.group("of") or m.group("from")) in citing:
+            yield MacroSpec(name, _CITE_LIKE, frozenset({3}), m.start())
 
 
 def defined_names(text: str) -> set[str]:
     """Every command name ``text`` defines (citing or not)."""
-    return {
+    names = {
         m.group("ncname") or m.group("defname") or m.group("ndcname")
         for m in _DEF_RE.finditer(text)
     }
+    names.update(m.group("let") or m.group("copy") or m.group("declared")
+                 for m in _ALIAS_RE.finditer(text))  # fmt: skip
+    return names
 
 
 def unknown_cite_commands(text: str, known: Set[str]) -> Iterator[tuple[str, int]]:
