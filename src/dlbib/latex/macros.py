@@ -4,8 +4,9 @@ Finds ``\\newcommand``, ``\\renewcommand``, ``\\providecommand``, ``\\DeclareRob
 ``\\def`` (``\\gdef``, ``\\edef``, ``\\xdef``) and ``\\NewDocumentCommand`` (and its
 Renew/Provide/Declare forms) definitions whose body passes a parameter to a citation command,
 plus ``\\let``/``\\NewCommandCopy`` copies of one and biblatex's ``\\DeclareCiteCommand``, so
-calls of the macro can be read as citations; and names commands that look like citation commands (``cite`` in the name)
-that neither dlbib nor the document defines. Works on masked LaTeX text; reads no files.
+calls of the macro can be read as citations; and names commands that look like citation
+commands (``cite`` in the name) that neither dlbib nor the document defines. Works on masked
+LaTeX text; reads no files.
 """
 
 from __future__ import annotations
