@@ -460,3 +460,11 @@ def test_an_entry_with_a_space_after_the_at_sign_is_kept_and_reported(tmp_path: 
     library.replace(library.get("b").with_fields({"note": "n"}))
     save_library(library)
     assert path.read_text().startswith("@ misc{spaced,\n  title = {x},\n}\n")
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "% only a comment\n"])
+def test_an_empty_or_comment_only_file_is_left_alone(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "library.bib"
+    path.write_text(text)
+    assert save_library(load_library(path)) is False
+    assert path.read_text() == text

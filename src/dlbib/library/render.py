@@ -61,6 +61,8 @@ def _rank(name: str) -> int | None:
 def render_text(blocks: list[Block], layout: Layout | None) -> str:
     """The file's text for a save: unchanged blocks as they were, changed entries edited field
     by field, new blocks canonical (see :mod:`.layout`); all canonical without a layout."""
+    if layout is not None and not layout.segments and not blocks:
+        return layout.tail  # an empty (or blank) file stays as it was
     if layout is None or not layout.segments:
         return render_library(blocks)
     matched = _match_segments(blocks, layout)
