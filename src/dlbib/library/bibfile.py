@@ -139,8 +139,10 @@ class Library:
 def parse_library(text: str, path: Path) -> Library:
     """Parse library text; ``path`` names the file in errors.
 
+    What BibTeX accepts loads — repeated keys and ``@string``s, a stray ``}``, a repeated field —
+    and is listed in :attr:`Library.notes`; the file's layout is kept for minimal-diff saves.
+
     :raises LibraryError: listing every block that failed to parse, with line and reason.
-    :raises DuplicateKeyError: when two keys are equal ignoring case.
     """
     # Parsing makes hundreds of thousands of small objects and no reference cycles; the cyclic
     # GC would rescan the growing heap again and again (about 8% of a 10,000-entry load).
