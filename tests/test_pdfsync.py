@@ -107,7 +107,7 @@ class Library:
         return sorted(
             p.relative_to(self.root).as_posix()
             for p in self.root.rglob("*")
-            if p.is_file() and p.parent != self.root
+            if p.is_file() and p.parent != self.root and ".dlbib" not in p.parts
         )
 
 

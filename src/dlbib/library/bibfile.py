@@ -12,7 +12,7 @@ import gc
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -24,7 +24,9 @@ from dlbib.errors import (
     Problem,
     ReferenceNotFoundError,
 )
-from dlbib.library.files import LockHeldError, atomic_write, file_lock
+from dlbib.library import backups
+from dlbib.library.files import LockHeldError, atomic_write, file_lock, sweep_temp_files
+from dlbib.library.limits import check_nesting
 from dlbib.library.model import Reference
 
 FIELD_ORDER: Final = (
@@ -132,6 +134,7 @@ def parse_library(text: str, path: Path) -> Library:
     :raises LibraryError: listing every block that failed to parse, with line and reason.
     :raises DuplicateKeyError: when two keys are equal ignoring case.
     """
+    check_nesting(text, path)  # before bibtexparser and pylatexenc, which recurse per brace
     # Parsing makes hundreds of thousands of small objects and no reference cycles; the cyclic
     # GC would rescan the growing heap again and again (about 8% of a 10,000-entry load).
     with _gc_paused():
@@ -230,10 +233,14 @@ def _problem(block: object) -> Problem:
 def read_library_text(path: Path) -> str:
     """Read a library file as UTF-8.
 
-    :raises LibraryError: when it is missing, unreadable, or not valid UTF-8 (with the line).
+    A file that looks like an editor mid-save (empty or shorter than dlbib's last write, and
+    just modified) is read again once it has settled (:func:`backups.read_trusted`).
+
+    :raises LibraryError: when it is missing, unreadable, not valid UTF-8 (with the line), or
+        still being rewritten by another program.
     """
     try:
-        data = path.read_bytes()
+        data = backups.read_trusted(path, Path.read_bytes)
     except FileNotFoundError as exc:
         raise LibraryError(path, "no such file (create it, or pass --library PATH)") from exc
     except IsADirectoryError as exc:
@@ -306,6 +313,7 @@ def library_lock(path: Path) -> Iterator[None]:
     except OSError as exc:
         raise LibraryError(path, f"cannot be written: {exc.strerror or exc}") from exc
     try:
+        _sweep(path.parent)
         yield
     finally:
         lock.__exit__(None, None, None)
@@ -336,11 +344,51 @@ def save_library(library: Library, path: Path | None = None) -> bool:
                 "written, run the command again",
             )
         try:
-            atomic_write(target, text)
+            atomic_write(target, text, before_replace=_unchanged_since(on_disk, target))
         except OSError as exc:
             raise LibraryError(target, f"cannot be written: {exc.strerror or exc}") from exc
+        backups.record_write(target, text)
     library.digest = _digest(text)
     return True
+
+
+def _unchanged_since(on_disk: bytes | None, shown: Path) -> Callable[[Path], None]:
+    """The last check before the rename: back the file up, then make sure it is still the
+    bytes dlbib compared (size, mtime, hash), so the window for an editor's write is the
+    rename itself; a write into the old file after this lands in the (hard-linked) backup."""
+
+    def check(target: Path) -> None:
+        before = _stat(target)
+        backups.keep_backup(target)
+        try:
+            now = target.read_bytes()
+        except FileNotFoundError:
+            now = None
+        if now != on_disk or _stat(target) != before:
+            raise LibraryError(
+                shown,
+                "changed on disk while dlbib was saving (edited meanwhile?); nothing was "
+                "written, run the command again",
+            )
+
+    return check
+
+
+def _stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _sweep(folder: Path) -> None:
+    """Remove stale ``.dlbib-tmp-*`` files beside the library and one folder down."""
+    sweep_temp_files(folder)
+    with contextlib.suppress(OSError):
+        for child in folder.iterdir():
+            if child.is_dir() and not child.is_symlink() and child.name != ".git":
+                sweep_temp_files(child)
 
 
 @contextlib.contextmanager

@@ -26,6 +26,11 @@ REPLACE_RETRIES: Final = 20
 """How often a refused ``os.replace`` is tried again on Windows (a virus scanner or an editor
 holding the file open), :data:`REPLACE_PAUSE` seconds apart."""
 REPLACE_PAUSE: Final = 0.05
+TEMP_PREFIX: Final = ".dlbib-tmp-"
+"""Every temporary file dlbib makes starts with this (``.dlbib-tmp-<pid>-<name>.<random>.tmp``),
+so one ``.gitignore`` line covers them and :func:`sweep_temp_files` knows its own."""
+STALE_AFTER: Final = 3600.0
+"""A temporary file of a process that may still run is swept once this many seconds old."""
 
 _held: dict[Path, tuple[Any, int]] = {}  # lock path -> (lock, depth): re-entrant in one process
 
@@ -59,17 +64,27 @@ def replace_file(
             sleep(REPLACE_PAUSE)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def temp_name_prefix(name: str) -> str:
+    """The prefix of this process's temporary files for ``name``."""
+    return f"{TEMP_PREFIX}{os.getpid()}-{name}."
+
+
+def atomic_write(
+    path: Path, data: bytes, *, before_replace: Callable[[Path], None] | None = None
+) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     Readers see the old bytes or the new bytes, never a mix; on any error the temporary file is
     removed and ``path`` is untouched. An existing file's permission bits are kept (POSIX);
     a symlink stays a symlink (its target is replaced).
 
+    :param before_replace: called with the real target after the data is on disk (fsync) and
+        immediately before the rename: the last moment to check the target did not change
+        meanwhile, or to keep a backup of it. Whatever it raises aborts the write.
     :raises OSError: when the folder is not writable or the disk is full.
     """
     path = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_name_prefix(path.name), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -81,11 +96,57 @@ def atomic_write(path: Path, data: bytes) -> None:
             except FileNotFoundError:
                 mode = _new_file_mode()
             os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace(path)
         replace_file(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def sweep_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove dlbib's stale temporary files in ``folder`` (not below it).
+
+    A file is stale when the process that made it is gone (POSIX: its pid is checked), or when
+    it is older than :data:`STALE_AFTER` (everywhere; on Windows the only test). The caller
+    holds the library's lock, so no other dlbib run is writing this library meanwhile.
+
+    :returns: the files removed.
+    """
+    removed: list[Path] = []
+    moment = time.time() if now is None else now
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return removed
+    for candidate in candidates:
+        try:
+            age = moment - candidate.lstat().st_mtime
+            if candidate.is_dir() or not (age > STALE_AFTER or _owner_gone(candidate.name)):
+                continue
+            candidate.unlink()
+            removed.append(candidate)
+        except OSError:
+            continue
+    return removed
+
+
+def _owner_gone(name: str) -> bool:
+    """True when the pid in a temporary file's name is no process (POSIX only; else False)."""
+    pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+    if IS_WINDOWS or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def lock_path_for(path: Path) -> Path:

@@ -413,10 +413,11 @@ def _up_to(folder: Path, stop: Path) -> Iterator[Path]:
 
 
 def make_fetcher(config: Config, **overrides: Any) -> PdfFetcher:
-    """A :class:`PdfFetcher` with the library's settings: per-host delay and size cap."""
+    """A :class:`PdfFetcher` with the library's settings: per-host delay, size and time caps."""
     settings: dict[str, Any] = {
         "min_interval": config.pdf_delay,
         "max_bytes": int(config.max_pdf_mb * 1024 * 1024),
+        "max_seconds": config.pdf_max_seconds,
     }
     settings.update(overrides)
     return PdfFetcher(**settings)
