@@ -27,6 +27,7 @@ into one ``Error: ...`` line and exit code 1. Lower-level exceptions are wrapped
     │   └── PdfDownloadError        HTTP status, timeout, not-a-PDF, size limit; .status
     │       └── PdfUnreachableError     the host could not be reached at all (DNS, refused)
     ├── ExportError                 unknown format, or an entry a format cannot represent
+    ├── StepFailedError             a later step of sync/update failed; .step, .saved, .cause
     ├── CitationError               a LaTeX document cannot be read; .path, .line
     └── ReadingListError            a reading list cannot be read; .path, .line
 """
@@ -248,6 +249,22 @@ class ExportError(DlbibError):
         self.key = key
         self.format = format
         super().__init__(f"{key}: {message}" if key else message)
+
+
+class StepFailedError(DlbibError):
+    """A step of a multi-step command failed after earlier steps were saved.
+
+    :param step: what failed (``"PDFs"``, ``"exports"``).
+    :param saved: what was saved before it, in order (``"arXiv metadata (library.bib)"``).
+    :param cause: the step's own error; its message comes first.
+    """
+
+    def __init__(self, step: str, saved: Sequence[str], cause: DlbibError) -> None:
+        self.step = step
+        self.saved = tuple(saved)
+        self.cause = cause
+        done = "saved before it: " + ", ".join(self.saved) if self.saved else "nothing was saved"
+        super().__init__(f"{cause} — the {step} step failed; {done}")
 
 
 class CitationError(DlbibError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -103,6 +104,82 @@ def atomic_write(
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Replace several files as one set: all new, or (on an error) all as they were.
+
+    Every new file is written and fsynced as a temporary file first; only then are they
+    renamed into place, one right after another. A rename that fails puts the files already
+    replaced back (their old versions were kept as hard links or copies). Only a crash in the
+    microseconds between two renames can leave a mix — the platform offers no atomic rename
+    of several files.
+
+    :raises OSError: when a file cannot be written (``filename`` names its target); every
+        target is then as it was.
+    """
+    written: list[tuple[Path, str]] = []
+    target = ""
+    try:
+        for path, data in files:
+            target = str(path)
+            real = Path(os.path.realpath(path))
+            fd, tmp = tempfile.mkstemp(
+                prefix=temp_name_prefix(real.name), suffix=".tmp", dir=real.parent
+            )
+            written.append((real, tmp))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if not IS_WINDOWS:
+                try:
+                    mode = os.stat(real).st_mode & 0o7777
+                except FileNotFoundError:
+                    mode = _new_file_mode()
+                os.chmod(tmp, mode)
+        _rename_all(written)
+    except OSError as exc:
+        if exc.filename is None or TEMP_PREFIX in str(exc.filename):
+            exc.filename = getattr(exc, "target", target)
+        raise
+    finally:
+        for _, tmp in written:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _rename_all(written: list[tuple[Path, str]]) -> None:
+    """Rename each temporary file over its target; undo the renames done when one fails."""
+    kept: list[tuple[Path, str | None]] = []  # target -> its old version (None: it was new)
+    try:
+        for real, tmp in written:
+            old: str | None = None
+            if real.exists():
+                old = tmp + ".old"
+                try:
+                    os.link(real, old)
+                except OSError:
+                    shutil.copy2(real, old)
+            kept.append((real, old))
+            try:
+                replace_file(tmp, real)
+            except OSError as exc:
+                exc.target = str(real)  # type: ignore[attr-defined]
+                raise
+    except BaseException:
+        for real, old in reversed(kept):
+            with contextlib.suppress(OSError):
+                if old is None:
+                    os.unlink(real)
+                else:
+                    replace_file(old, real)
+        raise
+    finally:
+        for _, old in kept:
+            if old is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(old)
 
 
 def sweep_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
