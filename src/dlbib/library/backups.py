@@ -155,16 +155,18 @@ def read_trusted(
     path: Path,
     read: Callable[[Path], bytes],
     *,
+    settle: float = SETTLE,
+    max_settle: float = MAX_SETTLE,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bytes:
     """``read(path)``, re-read after a wait when the file looks like an editor mid-save.
 
-    Suspicious: empty or shorter than dlbib's last write, and modified within :data:`SETTLE`
-    seconds. Then dlbib waits until the file has been unchanged for :data:`SETTLE` seconds
-    and uses what it reads then.
+    Suspicious: empty or shorter than dlbib's last write, and modified within ``settle``
+    seconds. Then dlbib waits until the file has been unchanged for ``settle`` seconds and
+    uses what it reads then.
 
-    :raises LibraryError: when it is still changing after :data:`MAX_SETTLE` seconds.
+    :raises LibraryError: when it is still changing after ``max_settle`` seconds.
     """
     data = read(path)
     record = last_write(path)
@@ -176,19 +178,19 @@ def read_trusted(
             age = clock() - path.stat().st_mtime
         except OSError:
             return data
-        if age >= SETTLE:
+        if age >= settle:
             again = read(path)
-            if again == data or clock() - path.stat().st_mtime >= SETTLE:
+            if again == data or clock() - path.stat().st_mtime >= settle:
                 return again
             data = again
-        elif clock() - started > MAX_SETTLE:
+        elif clock() - started > max_settle:
             raise LibraryError(
                 path,
                 f"is being written by another program (it is {len(data)} bytes, dlbib last"
                 f" wrote {record.get('size')}, and it keeps changing); nothing was done:"
                 " save it in your editor, then run the command again",
             )
-        sleep(min(0.25, max(0.05, SETTLE - age)))
+        sleep(min(0.25, max(0.05, settle - age)))
 
 
 def entry_keys(text: str) -> list[str]:

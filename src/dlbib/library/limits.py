@@ -37,9 +37,8 @@ def check_nesting(text: str, path: Path) -> None:
         return
     raise LibraryError(
         path,
-        f"braces nest deeper than {MAX_BRACE_DEPTH} levels; dlbib refuses such a file rather"
-        " than recurse into it (nothing was changed)",
-        [Problem(_line_of_depth(text), f"nesting passes {MAX_BRACE_DEPTH} levels here")],
+        "refused: dlbib does not descend into braces nested this deep (nothing was changed)",
+        [Problem(_line_of_depth(text), f"braces nest deeper than {MAX_BRACE_DEPTH} levels")],
     )
 
 
