@@ -75,11 +75,12 @@ def body(
     return route
 
 
-def endless(piece: bytes = b"x" * 65536) -> Route:
+def endless(piece: bytes = b"x" * 65536, first: bytes = b"") -> Route:
     """A body with no length that never ends (until the client hangs up)."""
 
     def route(handler: BaseHTTPRequestHandler) -> None:
         head(handler, 200, {"Content-Type": "application/octet-stream"})
+        handler.wfile.write(first)
         while True:
             handler.wfile.write(piece)
 

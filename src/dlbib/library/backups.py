@@ -162,15 +162,15 @@ def read_trusted(
 ) -> bytes:
     """``read(path)``, re-read after a wait when the file looks like an editor mid-save.
 
-    Suspicious: empty or shorter than dlbib's last write, and modified within ``settle``
+    Suspicious: empty, or shorter than dlbib's last write, and modified within ``settle``
     seconds. Then dlbib waits until the file has been unchanged for ``settle`` seconds and
     uses what it reads then.
 
     :raises LibraryError: when it is still changing after ``max_settle`` seconds.
     """
     data = read(path)
-    record = last_write(path)
-    if record is None or (len(data) >= int(record.get("size", 0)) and data):
+    record = last_write(path) or {}
+    if data and len(data) >= int(record.get("size", 0)):
         return data
     started = clock()
     while True:
@@ -187,7 +187,7 @@ def read_trusted(
             raise LibraryError(
                 path,
                 f"is being written by another program (it is {len(data)} bytes, dlbib last"
-                f" wrote {record.get('size')}, and it keeps changing); nothing was done:"
+                f" wrote {record.get('size', 'nothing')}, and it keeps changing); nothing was done:"
                 " save it in your editor, then run the command again",
             )
         sleep(min(0.25, max(0.05, settle - age)))
