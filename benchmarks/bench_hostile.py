@@ -29,6 +29,7 @@ from tests.hostile_server import (  # noqa: E402
     HostileServer,
     body,
     drip,
+    drip_headers,
     endless,
     gzip_bomb,
     redirect,
@@ -75,6 +76,7 @@ def main() -> None:
         "endless body, no length (PDF)": (
             "pdf", server.add("/endless.pdf", endless(first=pdf_head))),
         "drip, 1 byte/s (API)": ("api", server.add("/drip", drip(1000, 1.0))),
+        "headers dripped, 1 byte/s (API)": ("api", server.add("/hdrip", drip_headers(1.0))),
         "drip, 1 byte/s (PDF)": (
             "pdf", server.add("/drip.pdf", drip(100_000, 1.0, "application/pdf", pdf_head))),
         "redirect to another local port (API)": (

@@ -104,6 +104,24 @@ def drip(
     return route
 
 
+def drip_headers(every: float, count: int = 1000) -> Route:
+    """A status line, then a header dripped a byte every ``every`` seconds (never ending).
+
+    ``http.client`` reads headers line by line and every byte restarts the socket timeout, so
+    only a wall-clock watch can stop this.
+    """
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        handler.wfile.flush()
+        for _ in range(count):
+            handler.wfile.write(b"a")
+            handler.wfile.flush()
+            time.sleep(every)
+
+    return route
+
+
 def redirect(location: str, status: int = 302) -> Route:
     """A redirect to ``location``."""
     return body(b"", status, "text/plain", Location=location)

@@ -33,6 +33,7 @@ from .hostile_server import (
     body,
     cut_short,
     drip,
+    drip_headers,
     endless,
     gzip_bomb,
     redirect,
@@ -98,6 +99,14 @@ def test_drip_is_cut_at_the_deadline(server, make_client) -> None:
         client.get(url)
     assert str(info.value).startswith("Test: ")
     assert "\n" not in str(info.value)
+
+
+def test_dripped_headers_are_cut_at_the_deadline(server, make_client, sleeps) -> None:
+    """Each header byte restarts the socket timeout; the wall-clock watch still holds."""
+    url = server.add("/slow-headers", drip_headers(0.1))
+    with pytest.raises(DeadlineExceededError, match="took longer than 1 s"):
+        make_client(deadline=1.0, read_timeout=30.0).get(url)
+    assert sleeps == []  # not retried: the deadline is final
 
 
 def test_drip_cuts_a_pdf_download_at_max_seconds(server, sleeps, tmp_path) -> None:

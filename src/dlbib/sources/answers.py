@@ -12,14 +12,14 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import defusedxml
 import defusedxml.ElementTree
 
 from dlbib.errors import BadResponseError, BotCheckError, HttpStatusError
 
-__all__ = ["HttpResponse", "json_of", "looks_like_html", "parse_xml"]
+__all__ = ["BodySink", "HttpResponse", "json_of", "looks_like_html", "parse_xml"]
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,13 @@ def parse_xml(body: bytes, service: str, url: str | None = None) -> ET.Element:
             service, f"the answer is not well-formed XML (truncated?): {exc}", url
         ) from exc
     return root
+
+
+class BodySink(Protocol):
+    """Where a streamed 2xx body goes (a PDF's partial file); other answers are buffered."""
+
+    def begin(self, response: HttpResponse) -> None:
+        """Called once with the status and headers (``body`` empty) before the first piece."""
+
+    def write(self, piece: bytes) -> None:
+        """Called with each decoded piece as it arrives."""

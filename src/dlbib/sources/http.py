@@ -31,8 +31,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -44,11 +43,14 @@ from dlbib.errors import (
     RedirectRefusedError,
     ResponseTooLargeError,
     ServiceBusyError,
+    ServiceError,
     ServiceUnreachableError,
 )
-from dlbib.sources.answers import HttpResponse, json_of
+from dlbib.sources.answers import BodySink, HttpResponse, json_of
 from dlbib.sources.netpolicy import (
+    Attempt,
     Redirects,
+    Retry,
     Throttle,
     announced_length,
     check_redirect,
@@ -59,6 +61,7 @@ from dlbib.sources.netpolicy import (
     set_read_timeout,
     user_agent,
 )
+from dlbib.sources.watchdog import POOL_CLASSES, Watch
 
 __all__ = [
     "DEFAULT_DEADLINE",
@@ -82,39 +85,6 @@ READ_SIZE: Final = 64 * 1024
 """The most one read returns; a slow server returns less (whatever one socket read gives)."""
 
 _default_user_agent = user_agent
-
-
-class BodySink(Protocol):
-    """Where a streamed 2xx body goes (a PDF's partial file); other answers are buffered."""
-
-    def begin(self, response: HttpResponse) -> None:
-        """Called once with the status and headers (``body`` empty) before the first piece."""
-
-    def write(self, piece: bytes) -> None:
-        """Called with each decoded piece as it arrives."""
-
-
-class _Retry(Exception):
-    """One attempt failed in a way worth retrying: ``problem``, ``wait`` (None: backoff)."""
-
-    def __init__(
-        self, problem: str, status: int | None, wait: float | None, content_type: str | None = None
-    ) -> None:
-        self.problem = problem
-        self.status = status
-        self.wait = wait
-        self.content_type = content_type
-        super().__init__(problem)
-
-
-@dataclass
-class _Attempt:
-    """Bookkeeping of one logical request across its retries."""
-
-    url: str
-    started: float
-    tries: int = 0
-    cause: BaseException | None = field(default=None, repr=False)
 
 
 class HttpClient:
@@ -177,6 +147,8 @@ class HttpClient:
         self.read_timeout = read_timeout
         self.redirects: Redirects = redirects
         self.session = session or requests.Session()
+        for prefix in ("http://", "https://"):  # so a Watch can cut a request at its deadline
+            self.session.mount(prefix, _WatchedAdapter())
         self.sleep = sleep
         self.clock = clock
         self.jitter = jitter
@@ -255,16 +227,16 @@ class HttpClient:
         """One logical request: redirects, retries and waits included (see :meth:`get`)."""
         url = urljoin(self.base_url, path_or_url) if self.base_url else path_or_url
         check_scheme(self.service, url, url)
-        state = _Attempt(url, self.clock())
+        state = Attempt(url, self.clock())
         while True:
             try:
                 return self._follow(method, url, params, json, headers, sink, state)
-            except _Retry as retry:
+            except Retry as retry:
                 self._wait_or_give_up(retry, state)
 
     # --- one logical request ---------------------------------------------------------------
 
-    def _wait_or_give_up(self, retry: _Retry, state: _Attempt) -> None:
+    def _wait_or_give_up(self, retry: Retry, state: Attempt) -> None:
         state.tries += 1
         if retry.wait is not None and retry.wait > self.max_retry_after:
             raise ServiceBusyError(
@@ -310,29 +282,65 @@ class HttpClient:
         json: Any,
         headers: Mapping[str, str] | None,
         sink: BodySink | None,
-        state: _Attempt,
+        state: Attempt,
     ) -> HttpResponse:
         """One try: the request and its redirects, each hop checked; the body read bounded."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            response, deadline = self._send(method, current, params, json, headers, state)
-            with response:
-                if response.status_code in REDIRECT_STATUSES and "Location" in response.headers:
-                    target = urljoin(current, response.headers["Location"])
-                    check_redirect(self.service, self.redirects, current, target, url)
-                    if response.status_code == 303 or (
-                        response.status_code in (301, 302) and method == "POST"
-                    ):
-                        method, json = "GET", None
-                    current, params = target, None
-                    continue
-                if response.status_code in RETRY_STATUSES:
-                    wait = parse_retry_after(response.headers.get("Retry-After"))
-                    kind = response.headers.get("Content-Type")
-                    raise _Retry(f"HTTP {response.status_code}", response.status_code, wait, kind)
-                body = self._read(response, current, deadline, sink, state)
-                return HttpResponse(response.status_code, response.headers, body, current)
+            netloc = _netloc(current)
+            if netloc in self._unreachable:
+                reason = self._unreachable[netloc]
+                raise ServiceUnreachableError(self.service, reason, current, earlier=True)
+            self._throttles.setdefault(
+                netloc, Throttle(self.min_interval, self.clock, self.sleep)
+            ).wait()
+            with Watch(self.deadline) as watch:
+                try:
+                    hop = self._hop(method, current, params, json, headers, sink, state)
+                except (Retry, ServiceError) as exc:
+                    if watch.fired:
+                        raise self._too_slow(current) from exc
+                    raise
+                if watch.fired:
+                    raise self._too_slow(current)
+            if isinstance(hop, HttpResponse):
+                return hop
+            if hop[0] == 303 or (hop[0] in (301, 302) and method == "POST"):
+                method, json = "GET", None
+            current, params = hop[1], None
         raise RedirectRefusedError(self.service, f"more than {MAX_REDIRECTS} redirects", url)
+
+    def _hop(
+        self,
+        method: str,
+        current: str,
+        params: Mapping[str, str] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        sink: BodySink | None,
+        state: Attempt,
+    ) -> HttpResponse | tuple[int, str]:
+        """One request: its answer, or (status, target) of a redirect the policy allows."""
+        response, deadline = self._send(method, current, params, json, headers, state)
+        with response:
+            status = response.status_code
+            if status in REDIRECT_STATUSES and "Location" in response.headers:
+                target = urljoin(current, response.headers["Location"])
+                check_redirect(self.service, self.redirects, current, target, state.url)
+                return status, target
+            if status in RETRY_STATUSES:
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+                kind = response.headers.get("Content-Type")
+                raise Retry(f"HTTP {status}", status, wait, kind)
+            body = self._read(response, current, deadline, sink, state)
+            return HttpResponse(status, response.headers, body, current)
+
+    def _too_slow(self, url: str) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            self.service,
+            f"took longer than {self.deadline:g} s (the server is sending too slowly)",
+            url,
+        )
 
     def _send(
         self,
@@ -341,17 +349,9 @@ class HttpClient:
         params: Mapping[str, str] | None,
         json: Any,
         headers: Mapping[str, str] | None,
-        state: _Attempt,
+        state: Attempt,
     ) -> tuple[requests.Response, float]:
         netloc = _netloc(url)
-        if netloc in self._unreachable:
-            raise ServiceUnreachableError(
-                self.service, self._unreachable[netloc], url, earlier=True
-            )
-        throttle = self._throttles.setdefault(
-            netloc, Throttle(self.min_interval, self.clock, self.sleep)
-        )
-        throttle.wait()
         deadline = self.clock() + self.deadline
         left = max(0.001, deadline - self.clock())
         sent = {"User-Agent": self.user_agent, **self.headers, **(headers or {})}
@@ -374,11 +374,11 @@ class HttpClient:
                 self._unreachable[netloc] = reason
                 raise ServiceUnreachableError(self.service, reason, url) from exc
             state.cause = exc
-            raise _Retry(f"the connection failed ({reason_of(exc)})", None, None) from exc
+            raise Retry(f"the connection failed ({reason_of(exc)})", None, None) from exc
         except requests.Timeout as exc:
             state.cause = exc
             waited = min(self.read_timeout, left)
-            raise _Retry(f"no answer within {waited:g} s", None, None) from exc
+            raise Retry(f"no answer within {waited:g} s", None, None) from exc
         except requests.RequestException as exc:
             raise BadResponseError(self.service, f"request failed: {reason_of(exc)}", url) from exc
         return response, deadline
@@ -389,7 +389,7 @@ class HttpClient:
         url: str,
         deadline: float,
         sink: BodySink | None,
-        state: _Attempt,
+        state: Attempt,
     ) -> bytes:
         """The decoded body, bounded by the deadline and the size cap."""
         announced = announced_length(response.headers)
@@ -430,7 +430,7 @@ class HttpClient:
         deadline: float,
         *,
         streamed: bool,
-        state: _Attempt,
+        state: Attempt,
     ) -> Iterator[bytes]:
         """The decoded body piece by piece; the deadline checked and the socket bounded each."""
         raw = response.raw
@@ -457,13 +457,21 @@ class HttpClient:
                 reason = reason_of(exc)
                 if not streamed:
                     state.cause = exc
-                    raise _Retry(f"the transfer broke off ({reason})", None, None) from exc
+                    raise Retry(f"the transfer broke off ({reason})", None, None) from exc
                 raise BadResponseError(
                     self.service, f"download broke off: {reason}", url, response.status_code
                 ) from exc
             if not piece:
                 return
             yield piece
+
+
+class _WatchedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with pools whose connections a :class:`Watch` can cut."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(POOL_CLASSES)
 
 
 def _netloc(url: str) -> str:

@@ -10,6 +10,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Final, Literal
 from urllib.parse import urlsplit
@@ -223,3 +224,26 @@ def set_read_timeout(raw: Any, seconds: float) -> None:
     sock = getattr(connection, "sock", None)
     if sock is not None:
         sock.settimeout(max(0.001, seconds))
+
+
+class Retry(Exception):
+    """(HttpClient inside.) A try failed in a way worth retrying; ``wait`` None: backoff."""
+
+    def __init__(
+        self, problem: str, status: int | None, wait: float | None, content_type: str | None = None
+    ) -> None:
+        self.problem = problem
+        self.status = status
+        self.wait = wait
+        self.content_type = content_type
+        super().__init__(problem)
+
+
+@dataclass
+class Attempt:
+    """Bookkeeping of one logical request across its retries."""
+
+    url: str
+    started: float
+    tries: int = 0
+    cause: BaseException | None = field(default=None, repr=False)
