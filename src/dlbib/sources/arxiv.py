@@ -340,7 +340,7 @@ def _plain(exc: ServiceError) -> str:
     text = exc.message.removeprefix(f"{exc.service}: ")
     if text.startswith("the answer "):
         return "arXiv's answer " + text.removeprefix("the answer ")
-    return f"arXiv {text}"
+    return f"arXiv: {text}" if text.startswith("refusing") else f"arXiv {text}"
 
 
 def _origin(url: str) -> str:
