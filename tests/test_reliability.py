@@ -192,11 +192,15 @@ def test_editor_truncating_then_writing_loses_nothing(library: Path) -> None:
 
 def test_a_library_that_keeps_changing_is_refused(library: Path) -> None:
     stop = threading.Event()
+    handle = open(library, "r+")  # noqa: SIM115 - an editor holding the file open for writing
 
     def churn() -> None:
         n = 0
         while not stop.is_set():
-            library.write_text(entries(n % 3))
+            handle.seek(0)
+            handle.truncate(0)
+            handle.write(entries(n % 3))
+            handle.flush()
             n += 1
             time.sleep(0.1)
 
@@ -205,10 +209,43 @@ def test_a_library_that_keeps_changing_is_refused(library: Path) -> None:
     try:
         time.sleep(0.05)
         with pytest.raises(LibraryError, match="is being written by another program"):
-            backups.read_trusted(library, Path.read_bytes, settle=0.5, max_settle=1.0)
+            # writers: as if another process held it (this test's thread is this process)
+            backups.read_trusted(
+                library, Path.read_bytes, settle=0.5, max_settle=1.0, writers=lambda _: True
+            )
     finally:
         stop.set()
         thread.join()
+        handle.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc tells who writes")
+def test_another_process_holding_the_file_open_for_writing_is_seen(library: Path) -> None:
+    from dlbib.library.files import open_for_writing
+
+    assert open_for_writing(library) is False
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; f = open(sys.argv[1], 'a'); "
+         "print('open', flush=True); time.sleep(30)", str(library)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        assert open_for_writing(library) is True
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert open_for_writing(library) is False
+
+
+def test_a_shorter_library_nobody_is_writing_is_read_at_once(library: Path) -> None:
+    library.write_text(entries(1))  # a deliberate edit: shorter, just saved, closed
+    slept: list[float] = []
+    data = backups.read_trusted(library, Path.read_bytes, sleep=slept.append,
+                                writers=lambda _: False)  # fmt: skip
+    assert data == library.read_bytes()
+    assert slept == []
 
 
 APPENDER = """

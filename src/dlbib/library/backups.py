@@ -11,9 +11,10 @@ Everything lives in ``.dlbib/`` beside the library (a folder with its own ``.git
   possible), so even an editor writing into that file *after* dlbib's last check writes into
   the backup, not into nothing; the oldest backups beyond :func:`backup_count` are removed.
 * :func:`read_trusted` reads a library; when it is empty or shorter than at dlbib's last write
-  and was modified a moment ago (an editor truncates, then writes a second later), it waits
-  until the file has been still for :data:`SETTLE` seconds and reads again; if it keeps
-  changing for :data:`MAX_SETTLE` seconds, it refuses with a clear message.
+  while another process has it open for writing (Linux can tell; elsewhere: modified within
+  :data:`SETTLE` seconds) — an editor truncates, then writes a second later — it waits until
+  the writer is done (or the file has been still for :data:`SETTLE` s) and reads again; if it
+  keeps changing for :data:`MAX_SETTLE` seconds, it refuses with a clear message.
 * :func:`lost_entries` tells which backups hold entries the current file lacks (for
   ``dlbib check`` and ``dlbib restore``); :func:`restore_backup` puts one back.
 """
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from dlbib.errors import LibraryError
-from dlbib.library.files import atomic_write
+from dlbib.library.files import atomic_write, open_for_writing
 
 DLBIB_DIR: Final = ".dlbib"
 DEFAULT_BACKUPS: Final = 5
@@ -157,14 +158,15 @@ def read_trusted(
     *,
     settle: float = SETTLE,
     max_settle: float = MAX_SETTLE,
+    writers: Callable[[Path], bool | None] = open_for_writing,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> bytes:
     """``read(path)``, re-read after a wait when the file looks like an editor mid-save.
 
-    Suspicious: empty, or shorter than dlbib's last write, and modified within ``settle``
-    seconds. Then dlbib waits until the file has been unchanged for ``settle`` seconds and
-    uses what it reads then.
+    Suspicious: empty, or shorter than dlbib's last write. Such a file is used at once when no
+    other process has it open for writing (``writers``; Linux can tell) or it has not changed
+    for ``settle`` seconds; otherwise dlbib waits until one of those holds and reads again.
 
     :raises LibraryError: when it is still changing after ``max_settle`` seconds.
     """
@@ -174,21 +176,22 @@ def read_trusted(
         return data
     started = clock()
     while True:
+        writing = writers(path)
         try:
             age = clock() - path.stat().st_mtime
         except OSError:
             return data
-        if age >= settle:
+        if writing is False or age >= settle:
             again = read(path)
-            if again == data or clock() - path.stat().st_mtime >= settle:
-                return again
+            if writing is False or again == data or clock() - path.stat().st_mtime >= settle:
+                return again  # nobody is writing it (Linux can tell), or it has settled
             data = again
         elif clock() - started > max_settle:
             raise LibraryError(
                 path,
                 f"is being written by another program (it is {len(data)} bytes, dlbib last"
-                f" wrote {record.get('size', 'nothing')}, and it keeps changing); nothing was done:"
-                " save it in your editor, then run the command again",
+                f" wrote {record.get('size', 'nothing')}, and it keeps changing); nothing was"
+                " done: save it in your editor, then run the command again",
             )
         sleep(min(0.25, max(0.05, settle - age)))
 

@@ -226,6 +226,43 @@ def _owner_gone(name: str) -> bool:
     return False
 
 
+def open_for_writing(path: Path) -> bool | None:
+    """Whether another process has ``path`` open for writing (an editor mid-save).
+
+    Linux only (``/proc/<pid>/fd`` and ``fdinfo``; processes of other users are not visible,
+    and need not be); None where the platform cannot tell, and the caller goes by time.
+    """
+    proc = Path("/proc")
+    if not sys.platform.startswith("linux") or not (proc / "self" / "fdinfo").is_dir():
+        return None
+    try:
+        target = os.stat(path)
+    except OSError:
+        return False
+    me = str(os.getpid())
+    for pid in os.listdir(proc):
+        if not pid.isdigit() or pid == me:
+            continue
+        try:
+            fds = os.listdir(proc / pid / "fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(proc / pid / "fd" / fd)
+                if (st.st_ino, st.st_dev) != (target.st_ino, target.st_dev):
+                    continue
+                info = (proc / pid / "fdinfo" / fd).read_text()
+            except OSError:
+                continue
+            flags = next(
+                (line.split()[1] for line in info.splitlines() if line.startswith("flags")), "0"
+            )
+            if int(flags, 8) & (os.O_WRONLY | os.O_RDWR):
+                return True
+    return False
+
+
 def lock_path_for(path: Path) -> Path:
     """The lock file that guards ``path``: ``.<name>.lock`` beside it."""
     return path.with_name(f".{path.name}.lock")
