@@ -67,8 +67,11 @@ def test_every_save_keeps_the_replaced_version_rotating(library: Path) -> None:
     for i in range(6):
         with edit_library(library) as lib:
             lib.add(Reference(f"new{i}", "misc", {"title": "{X}"}))
-    kept = backups.backups_of(library)
+    kept = [b for b in backups.backups_of(library) if b.kind == "replaced"]
     assert len(kept) == 3
+    written = [b for b in backups.backups_of(library) if b.kind == "written"]
+    assert len(written) == 3
+    assert "new5" in keys_in(written[0].path)  # a copy of what dlbib wrote last
     assert "new4" in keys_in(kept[0].path)
     assert "new5" not in keys_in(kept[0].path)
     folder = library.parent / ".dlbib"
@@ -82,7 +85,7 @@ def test_lost_entries_and_restore(library: Path) -> None:
     with edit_library(library) as lib:  # dlbib writes on top (the file has settled: trusted)
         lib.add(Reference("late", "misc", {"title": "{Late}"}))
     lost = backups.lost_entries(library)
-    assert [entry.keys[-1] for entry in lost] == ["k19"]  # "first" was lost by the editor
+    assert [entry.keys[-1] for entry in lost] == ["first", "k19"]  # dlbib's copy, the replaced
 
     runner = CliRunner()
     listing = runner.invoke(cli, ["--library", str(library), "restore"])
@@ -106,7 +109,7 @@ def test_backup_count_setting_from_dlbib_toml(library: Path) -> None:
         os.utime(library, (time.time() - 10, time.time() - 10))
         result = runner.invoke(cli, ["--library", str(library), "sync", "--pdf-only"])
         assert result.exit_code == 0, result.output
-    assert len(backups.backups_of(library)) == 1
+    assert [b.kind for b in backups.backups_of(library)] == ["written", "replaced"]
 
 
 def test_a_change_just_before_the_rename_refuses_the_save(

@@ -15,8 +15,9 @@ from dlbib.cli._app import Settings, cli, pass_settings
 def restore(settings: Settings, backup: str | None) -> None:
     """List the kept versions of the library, or put BACKUP back.
 
-    Every write of library.bib (and its sidecar) keeps the version it replaced in
-    .dlbib/backups/ ([library] backups in dlbib.toml, DLBIB_BACKUPS; default 5). Without an
+    Every write of library.bib (and its sidecar) keeps the version it replaced, and a copy of
+    what it wrote, in .dlbib/backups/ ([library] backups in dlbib.toml, DLBIB_BACKUPS: how
+    many of each; default 5). Without an
     argument this lists them, newest first, with the entries each holds that the current
     file lacks. With a BACKUP name (or path) it replaces the library with it; the current
     file is kept as a backup first, so a restore can be undone the same way.

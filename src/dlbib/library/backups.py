@@ -4,6 +4,7 @@ Everything lives in ``.dlbib/`` beside the library (a folder with its own ``.git
 ``*``, so git ignores it without touching the user's)::
 
     .dlbib/backups/library.bib.20261201T221503.123456Z.bak   the versions dlbib replaced
+    .dlbib/backups/library.bib.20261201T221503.123999Z.written.bak   copies of what it wrote
     .dlbib/written.json                                      size + hash of dlbib's last writes
 
 * :func:`keep_backup` runs immediately before each rename over library.bib (or its sidecar):
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from dlbib.errors import LibraryError
-from dlbib.library.files import atomic_write, open_for_writing
+from dlbib.library.files import TEMP_PREFIX, atomic_write, open_for_writing
 
 DLBIB_DIR: Final = ".dlbib"
 DEFAULT_BACKUPS: Final = 5
@@ -73,10 +74,13 @@ def dlbib_dir(library: Path) -> Path:
 
 @dataclass(frozen=True)
 class Backup:
-    """One kept version: its file and when dlbib replaced it."""
+    """One kept version: its file, when it was kept, and which kind it is."""
 
     path: Path
     taken: datetime
+    kind: str = "replaced"
+    """``replaced``: the file dlbib replaced; ``written``: a copy of what dlbib wrote (so an
+    editor saving a stale buffer over dlbib's output cannot take dlbib's changes with it)."""
 
 
 def backups_of(target: Path) -> list[Backup]:
@@ -85,16 +89,17 @@ def backups_of(target: Path) -> list[Backup]:
     found: list[Backup] = []
     with contextlib.suppress(OSError):
         for candidate in folder.iterdir():
-            stamp = candidate.name[len(target.name) + 1 : -len(".bak")]
-            if not candidate.name.startswith(target.name + ".") or not candidate.name.endswith(
-                ".bak"
-            ):
+            name = candidate.name
+            if not name.startswith(target.name + ".") or not name.endswith(".bak"):
                 continue
+            stamp = name[len(target.name) + 1 : -len(".bak")]
+            kind = "written" if stamp.endswith(".written") else "replaced"
+            stamp = stamp.removesuffix(".written")
             try:
                 taken = datetime.strptime(stamp, "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=timezone.utc)
             except ValueError:
                 continue
-            found.append(Backup(candidate, taken))
+            found.append(Backup(candidate, taken, kind))
     return sorted(found, key=lambda b: b.taken, reverse=True)
 
 
@@ -119,10 +124,34 @@ def backup_file(target: Path, count: int | None = None) -> Path | None:
         os.link(target, backup)  # the same file: a later in-place write lands in the backup
     except OSError:
         shutil.copy2(target, backup)
-    for old in backups_of(target)[keep:]:
+    _prune(target, "replaced", keep)
+    return backup
+
+
+def keep_written(target: Path, data: bytes, count: int | None = None) -> Path | None:
+    """Keep a copy of what dlbib just wrote to ``target`` (best effort; a copy, not a link:
+    an editor overwriting the file in place must not change it too)."""
+    keep = _count if count is None else count
+    if keep <= 0:
+        return None
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    backup = dlbib_dir(target) / "backups" / f"{target.name}.{stamp}.written.bak"
+    partial = backup.with_name(TEMP_PREFIX + backup.name)
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, backup)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        return None
+    _prune(target, "written", keep)
+    return backup
+
+
+def _prune(target: Path, kind: str, keep: int) -> None:
+    for old in [b for b in backups_of(target) if b.kind == kind][keep:]:
         with contextlib.suppress(OSError):
             old.path.unlink()
-    return backup
 
 
 def _record_path(library: Path) -> Path:

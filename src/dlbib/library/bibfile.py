@@ -348,6 +348,7 @@ def save_library(library: Library, path: Path | None = None) -> bool:
         except OSError as exc:
             raise LibraryError(target, f"cannot be written: {exc.strerror or exc}") from exc
         backups.record_write(target, text)
+        backups.keep_written(target, text)
     library.digest = _digest(text)
     return True
 

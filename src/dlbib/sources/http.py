@@ -22,7 +22,11 @@ Crossref). It owns a ``requests.Session``, one :class:`Throttle` per host and th
 * a descriptive ``User-Agent`` (:func:`user_agent`), injectable ``clock``/``sleep``.
 
 Failures raise :class:`~dlbib.errors.ServiceError` subclasses with one-line messages. Answers are
-decoded by :mod:`dlbib.sources.answers` (JSON, XML with entities refused).
+decoded by :mod:`dlbib.sources.answers` (JSON, XML with entities refused). A new service::
+
+    s2 = HttpClient("Semantic Scholar", base_url="https://api.semanticscholar.org/graph/v1/",
+                    min_interval=3.0, deadline=config.http_deadline, max_bytes=10 << 20)
+    papers = s2.post_json("paper/batch", params={"fields": "title"}, json={"ids": ids})
 """
 
 from __future__ import annotations
@@ -63,15 +67,8 @@ from dlbib.sources.netpolicy import (
 )
 from dlbib.sources.watchdog import POOL_CLASSES, Watch
 
-__all__ = [
-    "DEFAULT_DEADLINE",
-    "RETRY_STATUSES",
-    "HttpClient",
-    "HttpResponse",
-    "Throttle",
-    "parse_retry_after",
-    "user_agent",
-]
+__all__ = ["DEFAULT_DEADLINE", "RETRY_STATUSES", "HttpClient", "HttpResponse", "Throttle",
+           "parse_retry_after", "user_agent"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
