@@ -39,11 +39,12 @@ def restore(settings: Settings, backup: str | None) -> None:
         lost = {entry.backup.path: entry.keys for entry in lost_entries(library)}
         for item in found:
             keys = lost.get(item.path, ())
-            extra = f"  holds {len(keys)} entries the library lacks: {', '.join(keys[:8])}"
-            extra += " …" if len(keys) > 8 else ""
-            click.echo(
-                f"{item.path.name}  {item.taken:%Y-%m-%d %H:%M:%S} UTC{extra if keys else ''}"
-            )
+            what = "what dlbib wrote" if item.kind == "written" else "a version dlbib replaced"
+            line = f"{item.path.name}  {item.taken:%Y-%m-%d %H:%M:%S} UTC  {what}"
+            if keys:
+                line += f"; holds {len(keys)} entries the library lacks: {', '.join(keys[:8])}"
+                line += " …" if len(keys) > 8 else ""
+            click.echo(line)
         return
     chosen = next((b.path for b in found if b.path.name == backup), None) or Path(backup)
     if not chosen.is_file():
