@@ -78,6 +78,19 @@ def test_every_save_keeps_the_replaced_version_rotating(library: Path) -> None:
     assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
 
 
+def test_the_sidecar_is_backed_up_too(library: Path) -> None:
+    from dlbib.library.state import load_state, save_state
+
+    state = load_state(library.with_name("library.dlbib.json"))
+    state.section("first", "pdf")["path"] = "papers/a.pdf"
+    save_state(state)
+    state.section("first", "pdf")["path"] = "papers/b.pdf"
+    save_state(state)
+    kept = backups.backups_of(state.path)
+    assert len(kept) == 1
+    assert "papers/a.pdf" in kept[0].path.read_text()
+
+
 def test_lost_entries_and_restore(library: Path) -> None:
     library.write_text(entries(2))  # an editor threw away most of the library, a while ago
     old = time.time() - 60
