@@ -224,6 +224,13 @@ def test_connection_refused_is_unreachable_without_sleeping(make_client, sleeps)
     assert client.is_unreachable(url) == "connection refused"
 
 
+def test_tls_failure_is_final_without_sleeping(server, make_client, sleeps) -> None:
+    url = server.add("/x", body(b"{}")).replace("http://", "https://")
+    with pytest.raises(BadResponseError, match="TLS failed: the server does not speak TLS"):
+        make_client(retries=3).get(url)
+    assert sleeps == []
+
+
 def test_dns_failure_is_unreachable_without_sleeping(make_client, sleeps) -> None:
     with pytest.raises(ServiceUnreachableError):
         make_client().get("http://dlbib-no-such-host.invalid/x")

@@ -365,6 +365,8 @@ class HttpClient:
                 stream=True,
                 allow_redirects=False,
             )
+        except requests.exceptions.SSLError as exc:  # not transient: a retry would fail alike
+            raise BadResponseError(self.service, f"TLS failed: {reason_of(exc)}", url) from exc
         except (requests.ConnectTimeout, requests.ConnectionError) as exc:
             if isinstance(exc, requests.ConnectTimeout) or is_unreachable(exc):
                 reason = reason_of(exc)

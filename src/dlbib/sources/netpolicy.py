@@ -191,6 +191,8 @@ _REASONS: Final = (
     ("connection reset", "connection reset by the server"),
     ("remote end closed connection", "the server closed the connection"),
     ("certificate verify failed", "TLS certificate not trusted"),
+    ("wrong version number", "the server does not speak TLS on that port"),
+    ("handshake failure", "the TLS handshake failed"),
 )
 
 
