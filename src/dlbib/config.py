@@ -3,7 +3,12 @@
 Everything dlbib keeps for a library lives in the library's folder, so one library is one folder
 under git. This module only reads settings; it does not create folders or touch the network.
 
-``dlbib.toml`` (every key optional)::
+``dlbib.toml`` (every key optional; top-level keys come before the first ``[section]``)::
+
+    http_deadline = 30.0                             # DLBIB_HTTP_DEADLINE, seconds per API request
+
+    [library]
+    backups = 5                                      # DLBIB_BACKUPS, previous versions kept
 
     [arxiv]
     api_url = "https://export.arxiv.org/api/query"   # DLBIB_ARXIV_API_URL
@@ -17,6 +22,7 @@ under git. This module only reads settings; it does not create folders or touch 
     dir = "papers"                                   # relative to the library's folder
     pattern = "{year}/{key} - {author} {year} - {title}.pdf"
     max_size_mb = 200
+    max_seconds = 900                                # one whole download (separate from the above)
 
     [export]
     dir = "exports"
@@ -52,8 +58,12 @@ _ENV: Final = {
     "DLBIB_ARXIV_PDF_URL": ("arxiv_pdf_url", str),
     "DLBIB_PDF_DELAY": ("pdf_delay", float),
     "DLBIB_ENCODING": ("encoding", str),
+    "DLBIB_HTTP_DEADLINE": ("http_deadline", float),
+    "DLBIB_BACKUPS": ("backups", int),
 }
 _TOML: Final = {
+    ("", "http_deadline"): ("http_deadline", float),
+    ("library", "backups"): ("backups", int),
     ("arxiv", "api_url"): ("arxiv_api_url", str),
     ("arxiv", "delay"): ("arxiv_delay", float),
     ("arxiv", "versions"): ("versions", str),
@@ -63,6 +73,7 @@ _TOML: Final = {
     ("pdf", "dir"): ("pdf_dir", Path),
     ("pdf", "pattern"): ("pdf_pattern", str),
     ("pdf", "max_size_mb"): ("max_pdf_mb", float),
+    ("pdf", "max_seconds"): ("pdf_max_seconds", float),
     ("export", "dir"): ("exports_dir", Path),
     ("library", "encoding"): ("encoding", str),
 }
@@ -88,6 +99,12 @@ class Config:
     exports_dir: Path = Path("exports")
     encoding: str | None = None
     """The library's encoding when the file has no BOM or JabRef header (None: UTF-8)."""
+    http_deadline: float = 30.0
+    """Seconds one metadata-service request may take, first byte to last, however slow."""
+    pdf_max_seconds: float = 900.0
+    """Seconds one whole PDF download may take (PDFs are large; this is not ``http_deadline``)."""
+    backups: int = 5
+    """Previous versions of library.bib (and its sidecar) kept in ``.dlbib/backups/``."""
 
     @property
     def root(self) -> Path:
@@ -115,7 +132,7 @@ def _convert(value: Any, kind: type, where: str, path: Path | None) -> Any:
         converted = kind(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {value!r} is not a valid {kind.__name__}", path) from exc
-    if kind is float and converted < 0:
+    if kind in (float, int) and converted < 0:
         raise ConfigError(f"{where}: must not be negative", path)
     return converted
 
@@ -135,9 +152,10 @@ def load_config(library: Path, environ: Mapping[str, str] | None = None) -> Conf
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"not valid TOML: {exc}", toml_path) from exc
         for (section, key), (attr, kind) in _TOML.items():
-            if key in data.get(section, {}):
-                value = data[section][key]
-                updates[attr] = _convert(value, kind, f"[{section}] {key}", toml_path)
+            table = data.get(section, {}) if section else data
+            if isinstance(table, dict) and key in table:
+                where = f"[{section}] {key}" if section else key
+                updates[attr] = _convert(table[key], kind, where, toml_path)
     for var, (attr, kind) in _ENV.items():
         if env.get(var):
             updates[attr] = _convert(env[var], kind, var, None)

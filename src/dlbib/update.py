@@ -7,11 +7,13 @@ recorded, PDF hosts that do not answer are listed, and the rest is done.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from dlbib.check import Finding, check_library, pdf_files_check
-from dlbib.errors import ArxivUnreachableError, ExportError
+from dlbib.errors import ArxivUnreachableError, DlbibError, ExportError, StepFailedError
 from dlbib.exports import ExportedFile, export_library, write_exports
 from dlbib.library.state import load_state
 from dlbib.pdfs.sync import PdfReport, sync_library_pdfs
@@ -60,19 +62,40 @@ def run_update(
 ) -> UpdateReport:
     """Check, sync, fetch PDFs and write every export of the library ``config`` names.
 
-    :raises LibraryError: when the library cannot be read or written (nothing is changed).
+    :raises LibraryError: when the library cannot be read or written before anything was saved.
     :raises LockedError: when another dlbib process holds the library.
+    :raises StepFailedError: when a step fails after earlier ones were saved (disk full,
+        unwritable ``exports/``): the message says which were.
     """
     report = UpdateReport()
     state = load_state(config.state_path)
     report.findings = check_library(config.library, extra=[pdf_files_check(state)])
+    saved: list[str] = []
     try:
         report.sync = sync_library(config, progress=sync_progress)
+        saved.append("the arXiv metadata (library.bib and its sidecar)")
     except ArxivUnreachableError as exc:
         report.sync_skipped = str(exc)
-    report.pdfs = sync_library_pdfs(config, progress=pdf_progress)
-    report.exports, report.export_skipped = export_library(
-        config.library, UPDATE_FORMATS, exports_root=config.exports_root
-    )
-    write_exports(report.exports)
+    with _step("PDFs", saved):
+        report.pdfs = sync_library_pdfs(config, progress=pdf_progress)
+    if any(o.status in ("downloaded", "moved") for o in report.pdfs.outcomes):
+        saved.append("the PDFs (papers/, with library.bib's file fields)")
+    with _step("exports", saved):
+        report.exports, report.export_skipped = export_library(
+            config.library, UPDATE_FORMATS, exports_root=config.exports_root
+        )
+        write_exports(report.exports)
     return report
+
+
+@contextlib.contextmanager
+def _step(name: str, saved: list[str]) -> Iterator[None]:
+    """Turn a step's failure into :class:`StepFailedError` when earlier steps were saved."""
+    try:
+        yield
+    except StepFailedError:
+        raise
+    except DlbibError as exc:
+        if not saved:
+            raise
+        raise StepFailedError(name, saved, exc) from exc

@@ -65,7 +65,9 @@ def import_(
     from dlbib.sources.arxiv import ArxivSource
 
     config = settings.config()
-    source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
+    source = ArxivSource(
+        api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
+    )
     bar = ProgressBar("arXiv")
     try:
         report = import_reading_list(

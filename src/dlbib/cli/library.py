@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -45,8 +46,24 @@ def check(settings: Settings, as_json: bool) -> None:
         if len(findings) > len(errors):
             summary += f", {len(findings) - len(errors)} note(s)"
         click.echo(f"{settings.library}: {summary}", err=True)
+        _note_lost_entries(settings.library)
     if errors:
         raise SystemExit(1)
+
+
+def _note_lost_entries(library: Path) -> None:
+    """Tell when a backup holds entries the library lacks (a note: it does not fail check)."""
+    from dlbib.library.backups import lost_entries
+
+    lost = lost_entries(library)
+    if lost:
+        newest = lost[0]
+        keys = ", ".join(newest.keys[:5]) + (" …" if len(newest.keys) > 5 else "")
+        click.echo(
+            f"note: backup {newest.backup.path.name} holds {len(newest.keys)} entries this "
+            f"file lacks ({keys}); `dlbib restore` lists the backups and puts one back",
+            err=True,
+        )
 
 
 @cli.command("list")

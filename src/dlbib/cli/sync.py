@@ -117,7 +117,7 @@ def sync(
         dlbib sync --overwrite title --refresh he2015delving
         dlbib sync --pdf-only --pdf-pattern '{section}/{key}.pdf'
     """
-    from dlbib.errors import ArxivUnreachableError
+    from dlbib.errors import ArxivUnreachableError, DlbibError, StepFailedError
     from dlbib.sync.merge import SyncOptions
 
     if no_pdf and pdf_only:
@@ -134,7 +134,14 @@ def sync(
                 emit_json({"error": str(exc), "unreachable": True, "outcomes": []})
             click.echo(f"sync: {exc}; nothing changed", err=True)
             raise SystemExit(EXIT_UNREACHABLE) from exc
-    pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
+    try:
+        pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
+    except DlbibError as exc:
+        if report is None:
+            raise
+        render_sync_and_pdfs(report, None, as_json, dry_run)  # what was saved, then why not more
+        saved = ["the arXiv metadata (library.bib and its sidecar)"]
+        raise StepFailedError("PDFs", saved, exc) from exc
     render_sync_and_pdfs(report, pdfs, as_json, dry_run)
     if (report and report.failed) or (pdfs and pdfs.failed):
         raise SystemExit(1)

@@ -17,7 +17,7 @@ from dlbib.errors import ExportError
 from dlbib.exports import bibtex, csl_json, ris
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
 from dlbib.exports._record import Record, build_record
-from dlbib.library.files import atomic_write
+from dlbib.library.files import atomic_write, write_together
 from dlbib.library.model import Reference
 
 __all__ = [
@@ -204,10 +204,26 @@ def _is_kept_file(output: Path, library_path: Path) -> bool:
 
 
 def write_exports(files: Iterable[ExportedFile]) -> None:
-    """Write each export with a path, atomically.
+    """Write the exports with a path as one set: all new files, or (on an error) all old ones.
 
-    :raises ExportError: when a file cannot be written.
+    Each file is written completely beside its target first; then all are renamed into place
+    together (:func:`~dlbib.library.files.write_together`), so a failure — a full disk, an
+    unwritable ``exports/`` — never leaves two new and two old files.
+
+    :raises ExportError: when a file cannot be written (every export is then as it was).
     """
-    for exported in files:
-        if exported.path is not None:
-            write_export(exported.text, exported.path)
+    pending = [(f.path, f.text.encode("utf-8")) for f in files if f.path is not None]
+    if not pending:
+        return
+    where: Path | str = pending[0][0]
+    try:
+        for path, _ in pending:
+            where = path
+            path.parent.mkdir(parents=True, exist_ok=True)
+        where = ""
+        write_together(pending)
+    except OSError as exc:
+        where = where or exc.filename or pending[0][0]
+        raise ExportError(
+            f"{where}: cannot be written: {exc.strerror or exc}; no export was changed"
+        ) from exc

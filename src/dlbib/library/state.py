@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from dlbib.errors import LibraryError
+from dlbib.library.backups import keep_backup
 from dlbib.library.files import atomic_write
 
 STATE_FORMAT: Final = 1
@@ -97,7 +98,7 @@ def save_state(state: SyncState) -> bool:
     except OSError:
         pass
     try:
-        atomic_write(state.path, data)
+        atomic_write(state.path, data, before_replace=keep_backup)
     except OSError as exc:
         raise LibraryError(state.path, f"cannot be written: {exc.strerror or exc}") from exc
     return True

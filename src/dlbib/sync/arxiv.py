@@ -349,7 +349,9 @@ def sync_library(
         fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
     )
     if source is None:
-        source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
+        source = ArxivSource(
+            api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
+        )
     with library_lock(config.library):
         library = load_library(config.library)
         state = load_state(config.state_path)
