@@ -20,6 +20,22 @@ under git. This module only reads settings; it does not create folders or touch 
 
     [export]
     dir = "exports"
+
+    published = "report"                             # DLBIB_PUBLISHED: or "follow", "off"
+    contact_email = "you@example.org"                # DLBIB_CONTACT_EMAIL (Crossref's polite pool)
+
+    [services]                                       # where published versions are looked up
+    s2_api_url = "https://api.semanticscholar.org/graph/v1"   # DLBIB_S2_API_URL
+    s2_api_key = ""                                  # DLBIB_S2_API_KEY (optional)
+    s2_delay = 3.0                                   # DLBIB_S2_DELAY (1.1 with a key)
+    dblp_api_url = "https://dblp.org"                # DLBIB_DBLP_API_URL
+    dblp_delay = 3.0                                 # DLBIB_DBLP_DELAY
+    openreview_api_url = "https://api2.openreview.net"  # DLBIB_OPENREVIEW_API_URL
+    openreview_delay = 3.0                           # DLBIB_OPENREVIEW_DELAY
+    crossref_api_url = "https://api.crossref.org"    # DLBIB_CROSSREF_API_URL
+    crossref_delay = 0.5                             # DLBIB_CROSSREF_DELAY (1.0 without an email)
+
+(top-level keys come before the first table in TOML.)
 """
 
 from __future__ import annotations
@@ -48,6 +64,17 @@ _ENV: Final = {
     "DLBIB_ARXIV_DELAY": ("arxiv_delay", float),
     "DLBIB_ARXIV_PDF_URL": ("arxiv_pdf_url", str),
     "DLBIB_PDF_DELAY": ("pdf_delay", float),
+    "DLBIB_PUBLISHED": ("published", str),
+    "DLBIB_CONTACT_EMAIL": ("contact_email", str),
+    "DLBIB_S2_API_URL": ("s2_api_url", str),
+    "DLBIB_S2_API_KEY": ("s2_api_key", str),
+    "DLBIB_S2_DELAY": ("s2_delay", float),
+    "DLBIB_DBLP_API_URL": ("dblp_api_url", str),
+    "DLBIB_DBLP_DELAY": ("dblp_delay", float),
+    "DLBIB_OPENREVIEW_API_URL": ("openreview_api_url", str),
+    "DLBIB_OPENREVIEW_DELAY": ("openreview_delay", float),
+    "DLBIB_CROSSREF_API_URL": ("crossref_api_url", str),
+    "DLBIB_CROSSREF_DELAY": ("crossref_delay", float),
 }
 _TOML: Final = {
     ("arxiv", "api_url"): ("arxiv_api_url", str),
@@ -60,7 +87,16 @@ _TOML: Final = {
     ("pdf", "pattern"): ("pdf_pattern", str),
     ("pdf", "max_size_mb"): ("max_pdf_mb", float),
     ("export", "dir"): ("exports_dir", Path),
-}
+    ("", "published"): ("published", str),
+    ("", "contact_email"): ("contact_email", str),
+    **{("services", name): (name, kind) for name, kind in (
+        ("s2_api_url", str), ("s2_api_key", str), ("s2_delay", float),
+        ("dblp_api_url", str), ("dblp_delay", float),
+        ("openreview_api_url", str), ("openreview_delay", float),
+        ("crossref_api_url", str), ("crossref_delay", float),
+    )},
+}  # fmt: skip
+PUBLISHED_MODES: Final = ("report", "follow", "off")
 
 
 @dataclass(frozen=True)
@@ -81,6 +117,22 @@ class Config:
     pdf_pattern: str = DEFAULT_PDF_PATTERN
     max_pdf_mb: float = 200.0
     exports_dir: Path = Path("exports")
+    published: str = "report"
+    """Published versions: ``report`` (sidecar + report only), ``follow`` (entries become the
+    published work), ``off`` (not looked up)."""
+    contact_email: str | None = None
+    """Sent to Crossref (``mailto``) for its polite pool."""
+    s2_api_url: str | None = None
+    """None: each service's real URL (see :mod:`dlbib.sources`); tests point elsewhere."""
+    s2_api_key: str | None = None
+    s2_delay: float | None = None
+    """None: each service's own politeness default."""
+    dblp_api_url: str | None = None
+    dblp_delay: float | None = None
+    openreview_api_url: str | None = None
+    openreview_delay: float | None = None
+    crossref_api_url: str | None = None
+    crossref_delay: float | None = None
 
     @property
     def root(self) -> Path:
@@ -128,12 +180,15 @@ def load_config(library: Path, environ: Mapping[str, str] | None = None) -> Conf
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"not valid TOML: {exc}", toml_path) from exc
         for (section, key), (attr, kind) in _TOML.items():
-            if key in data.get(section, {}):
-                value = data[section][key]
-                updates[attr] = _convert(value, kind, f"[{section}] {key}", toml_path)
+            table = data.get(section, {}) if section else data
+            if isinstance(table, dict) and key in table:
+                where = f"[{section}] {key}" if section else key
+                updates[attr] = _convert(table[key], kind, where, toml_path)
     for var, (attr, kind) in _ENV.items():
         if env.get(var):
             updates[attr] = _convert(env[var], kind, var, None)
     if updates.get("versions", "latest") not in ("latest", "pinned"):
         raise ConfigError("[arxiv] versions must be 'latest' or 'pinned'", toml_path)
+    if updates.get("published", "report") not in PUBLISHED_MODES:
+        raise ConfigError("published must be 'report', 'follow' or 'off'", toml_path)
     return replace(config, **updates)
