@@ -2,7 +2,9 @@
 
 Checks parse failures, duplicate keys, two entries for one work, required fields per entry
 type, malformed DOIs and arXiv ids, LaTeX-escaped ``_`` in URLs/DOIs, and ``file`` paths that
-do not exist, and (with :func:`pdf_files_check`) downloaded PDFs that are missing or altered.
+do not exist, and (with :func:`pdf_files_check`) downloaded PDFs that are missing or altered,
+and (with :func:`published_versions_check`) entries cited as preprints whose published
+version sync confirmed.
 It reads files; it never writes and never touches the network.
 """
 
@@ -47,7 +49,7 @@ class Finding:
     code: str
     """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-work``,
     ``missing-field``, ``bad-doi``, ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``,
-    ``altered-file``."""
+    ``altered-file``, ``published-version``."""
     message: str
     key: str | None = None
     line: int = 0
@@ -213,5 +215,21 @@ def pdf_files_check(state: SyncState) -> Check:
                 else:
                     message = f"PDF {rel!r} is damaged (not a complete PDF); run `dlbib sync`"
                 yield Finding("altered-file", message, ref.key, line)
+
+    return check
+
+
+def published_versions_check(state: SyncState) -> Check:
+    """A check for :func:`check_library`'s ``extra``: entries that read as preprints although
+    sync confirmed their published version (``published-version``; the sidecar's record)."""
+
+    def check(library: Library) -> Iterator[Finding]:
+        from dlbib.library.published import known_publication
+
+        for ref in library.references:
+            known = known_publication(state, ref)
+            if known is not None:
+                line = library.lines.get(ref.key, 0)
+                yield Finding("published-version", known.message(), ref.key, line)
 
     return check

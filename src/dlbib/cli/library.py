@@ -20,18 +20,20 @@ def check(settings: Settings, as_json: bool) -> None:
 
     Reports parse failures (with line numbers), duplicate keys, two entries for one work,
     missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs,
-    files that do not exist, and downloaded PDFs that changed since (SHA-256 in the sidecar).
+    files that do not exist, downloaded PDFs that changed since (SHA-256 in the sidecar), and
+    entries cited as preprints whose published version `dlbib sync` confirmed.
 
     \b
     Example:
         dlbib check
         dlbib check --json | jq '.[].message'
     """
-    from dlbib.check import check_library, pdf_files_check
+    from dlbib.check import check_library, pdf_files_check, published_versions_check
     from dlbib.library.state import load_state
 
     state = load_state(settings.config().state_path)
-    findings = check_library(settings.library, extra=[pdf_files_check(state)])
+    extra = [pdf_files_check(state), published_versions_check(state)]
+    findings = check_library(settings.library, extra=extra)
     if as_json:
         emit_json([f.as_dict() for f in findings])
     else:

@@ -124,6 +124,11 @@ def hit_publication(info: dict[str, Any]) -> Publication:
     if parts[0] == "series":
         container = re.sub(r"\s*\([^)]*ed\.\)$", "", venue)
     pages = str(info.get("pages") or "")
+    doi = str(info.get("doi") or "")
+    for link in links:  # DBLP upper-cases DOIs; its doi.org link keeps the registered case
+        text = str(link)
+        if doi and text.lower().endswith(doi.lower()) and "doi.org/" in text:
+            doi = text[len(text) - len(doi) :]
     title = html.unescape(str(info.get("title") or "")).rstrip(".")
     return Publication(
         title=title,
@@ -139,7 +144,7 @@ def hit_publication(info: dict[str, Any]) -> Publication:
         pages=pages.replace("-", "--") if pages.count("-") == 1 else pages,
         publisher=publisher,
         series=series,
-        doi=str(info.get("doi") or ""),
+        doi=doi,
         url=_first(links),
         dblp_key=key,
     )

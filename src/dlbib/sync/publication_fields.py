@@ -11,10 +11,10 @@ export still carries the arXiv id. arXiv placeholders that contradict the publis
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Final
 
 from dlbib.library.model import Reference, brace, unbrace
+from dlbib.library.published import is_arxiv_placeholder, is_preprint_entry
 from dlbib.sources.venue import Publication
 from dlbib.sync.merge import EntryOutcome, FieldChange, fingerprint, merge_fields
 
@@ -29,7 +29,6 @@ PUBLISHED_FIELDS: Final = (
     "booktitle", "journal", "volume", "number", "pages", "publisher", "series", "doi", "year",
 )  # fmt: skip
 """The fields a published version writes (``--overwrite`` settles their conflicts too)."""
-_PLACEHOLDER = re.compile(r"^\s*(?:arxiv|corr)\b|arxiv\s*:?\s*\d{4}\.\d{4,5}", re.IGNORECASE)
 
 
 def publication_fields(pub: Publication) -> dict[str, str]:
@@ -43,7 +42,7 @@ def publication_fields(pub: Publication) -> dict[str, str]:
         fields["booktitle"] = container
     for name, value in (("volume", pub.volume), ("number", pub.number), ("pages", pub.pages),
                         ("publisher", pub.publisher), ("series", pub.series),
-                        ("doi", pub.doi.lower() if pub.source == "DBLP" else pub.doi)):  # fmt: skip
+                        ("doi", pub.doi)):  # fmt: skip
         if value:
             fields[name] = value
     if entry_type == "article":
@@ -78,9 +77,13 @@ def apply_publication(
     if not fill_only and new_type != ref.entry_type and _type_follows(ref, section):
         for name in ("journal", "howpublished"):
             value = ref.fields.get(name)
-            if value and name not in upstream and _PLACEHOLDER.search(unbrace(value)):
+            if value and name not in upstream and is_arxiv_placeholder(unbrace(value)):
                 updates[name] = None
                 outcome.changes.append(FieldChange(name, value, "(removed)"))
+        month = ref.fields.get("month")
+        if month and "year" in upstream and fingerprint(month) == arxiv_base.get("month"):
+            updates["month"] = None  # the preprint's month, not the venue's
+            outcome.changes.append(FieldChange("month", month, "(removed)"))
         outcome.changes.insert(0, FieldChange("type", ref.entry_type, new_type))
     else:
         new_type = ref.entry_type
@@ -91,12 +94,6 @@ def apply_publication(
         return ref
     changed = ref.with_raw_fields(updates)
     return Reference(changed.key, new_type, changed.fields)
-
-
-def is_preprint_entry(ref: Reference) -> bool:
-    """True when the entry reads as a preprint: no venue, or an arXiv/CoRR placeholder."""
-    venue = ref.get("booktitle") or ref.get("journal") or ref.get("journaltitle")
-    return not venue or bool(_PLACEHOLDER.search(venue))
 
 
 def _type_follows(ref: Reference, section: dict[str, object]) -> bool:

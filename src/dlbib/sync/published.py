@@ -35,10 +35,11 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from dlbib.errors import InvalidArxivIdError, ServiceError
 from dlbib.library.model import Reference
+from dlbib.library.published import is_preprint_entry
 from dlbib.sources.match import PUBLISHED_WINDOW, check_work
 from dlbib.sources.venue import CLASS_NAMES, Publication
 from dlbib.sync.merge import Conflict, EntryOutcome, FieldChange, utc_stamp
-from dlbib.sync.publication_fields import apply_publication, is_preprint_entry
+from dlbib.sync.publication_fields import apply_publication
 from dlbib.sync.published_services import Services
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ class PublishedOutcome:
     conflicts: list[Conflict] = field(default_factory=list)
     fresh: bool = False
     """True when this came from the sidecar without a request."""
+    applied: bool = False
+    """True when the entry is (now) the published version: applied now or before."""
 
     def line(self) -> str:
         """``ioffe2015batch: published in ICML 2015 (…), confirmed by DBLP``."""
@@ -308,6 +311,9 @@ class _Resolution:
                 section["candidates"] = outcome.candidates
             if pub is not None:
                 section["record"] = pub.as_dict()
+                section.update(venue=outcome.venue, venue_class=pub.venue_class,
+                               confirmed_by=pub.source)  # fmt: skip
+        outcome.applied = bool((self.state.get(ref.key, "published") or {}).get("fields"))
         if pub is not None and outcome.status in RECORDED and self.wants_applied(ref):
             changes = EntryOutcome(ref.key, "unchanged")
             fill_only = outcome.status == "enriched" or not is_preprint_entry(ref)
@@ -315,6 +321,7 @@ class _Resolution:
                                         overwrite=self.options.overwrite,
                                         fill_only=fill_only)  # fmt: skip
             outcome.changes, outcome.conflicts = changes.changes, changes.conflicts
+            outcome.applied = True
             if new_ref is not ref:
                 self.library.replace(new_ref)
         self.report.outcomes.append(outcome)
