@@ -243,11 +243,12 @@ def test_connection_refused_is_quick_source_error(sleeps, tmp_path):
     fetcher = PdfFetcher(timeout=(1, 1), min_interval=0, sleep=sleeps.append, retries=2)
     with pytest.raises(SourceError, match="cannot connect: connection refused"):
         fetcher.download(f"http://127.0.0.1:{port}/x.pdf", tmp_path / "x.pdf")
-    assert sleeps == [1.0, 2.0]
+    # Refused means nothing listens: unreachable at once, no 1+2+4 s backoff (issue 16).
+    assert sleeps == []
     # The host is not tried again in this run: no more retries, no more waiting.
     with pytest.raises(PdfDownloadError, match=r"connection refused \(earlier\)"):
         fetcher.download(f"http://127.0.0.1:{port}/y.pdf", tmp_path / "y.pdf")
-    assert sleeps == [1.0, 2.0]
+    assert sleeps == []
     assert leftovers(tmp_path) == []
 
 
