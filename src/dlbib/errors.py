@@ -24,11 +24,8 @@ into one ``Error: ...`` line and exit code 1. Lower-level exceptions are wrapped
     │   │   └── BotCheckError           an HTML page where data was expected (a bot check?)
     │   ├── ArxivLookupError        the arXiv API failed; .status, .retry
     │   │   └── ArxivUnreachableError   no connection at all (DNS, refused)
-    │   ├── PdfDownloadError        HTTP status, timeout, not-a-PDF, size limit; .status
-    │   │   └── PdfUnreachableError     the host could not be reached at all (DNS, refused)
-    │   └── ServiceError            a venue/DOI service (S2, DBLP, OpenReview, Crossref) failed
-    │       ├── ServiceThrottledError   429s or Retry-After past the budget; .retry_after
-    │       └── ServiceUnreachableError no connection at all, or the time budget is spent
+    │   └── PdfDownloadError        HTTP status, timeout, not-a-PDF, size limit; .status
+    │       └── PdfUnreachableError     the host could not be reached at all (DNS, refused)
     ├── ExportError                 unknown format, or an entry a format cannot represent
     ├── CitationError               a LaTeX document cannot be read; .path, .line
     └── ReadingListError            a reading list cannot be read; .path, .line
@@ -242,38 +239,6 @@ class PdfDownloadError(SourceError):
 
 class PdfUnreachableError(PdfDownloadError):
     """A PDF host could not be reached at all (DNS failure, connection refused, no network)."""
-
-
-class ServiceError(SourceError):
-    """A venue or DOI service answered with an error, an HTML page or broken JSON.
-
-    :param service: the service's display name (``Semantic Scholar``, ``DBLP``, …).
-    """
-
-    def __init__(
-        self, service: str, message: str, url: str | None = None, status: int | None = None
-    ) -> None:
-        self.service = service
-        super().__init__(f"{service}: {message}", url, status)
-
-
-class ServiceThrottledError(ServiceError):
-    """A service kept answering 429 (or asked to wait longer than dlbib waits)."""
-
-    def __init__(
-        self,
-        service: str,
-        message: str,
-        url: str | None = None,
-        status: int | None = 429,
-        retry_after: float | None = None,
-    ) -> None:
-        self.retry_after = retry_after
-        super().__init__(service, message, url, status)
-
-
-class ServiceUnreachableError(ServiceError):
-    """A service could not be reached at all (DNS, refused, timed out)."""
 
 
 class ExportError(DlbibError):

@@ -57,15 +57,10 @@ class Crossref(ServiceClient):
     ) -> None:
         if delay is None:
             delay = DELAY_POLITE if mailto else DELAY_PUBLIC
-        super().__init__(api_url, http, delay=delay)
-        self.mailto = mailto
-
-    def headers(self) -> dict[str, str]:
-        if not self.mailto:
-            return {}
         from dlbib.sources.http import user_agent
 
-        return {"User-Agent": f"{user_agent()[:-1]}; mailto:{self.mailto})"}
+        super().__init__(api_url, http, delay=delay, user_agent=user_agent(mailto))
+        self.mailto = mailto
 
     def _params(self, **params: str) -> dict[str, str]:
         return {**params, "mailto": self.mailto} if self.mailto else params
