@@ -137,8 +137,8 @@ def test_check_lists_preprints_with_a_known_published_version(runner, lib, env) 
     assert sync(runner, lib, env).exit_code == 0
     result = runner.invoke(cli, ["--library", str(lib), "check", "--json"])
     found = [f for f in json.loads(result.stdout) if f["code"] == "published-version"]
-    assert [f["key"] for f in found] == [
-        "he2015delving", "ioffe2015batch", "sutskever2014sequence", "bengio2012practical"]  # fmt: skip
+    published = ["he2015delving", "ioffe2015batch", "sutskever2014sequence", "bengio2012practical"]
+    assert [f["key"] for f in found] == published
     assert (
         "published in ICML 2015 (PMLR 37, pp. 448–456) (confirmed by DBLP)" in found[1]["message"]
     )
