@@ -171,9 +171,14 @@ class FakeServices:
         return 200, load("crossref/works_query_empty")["response"]["body"]
 
 
+# recorded headers describing the recorded transfer, not the body as served here
+_HOP_HEADERS = {"content-length", "content-type", "content-encoding", "transfer-encoding",
+                "connection", "date", "server"}  # fmt: skip
+
+
 def _envelope_response(response: dict[str, Any]) -> Response:
     headers = {k: v for k, v in response.get("headers", {}).items()
-               if k.lower() not in ("content-length", "content-type")}  # fmt: skip
+               if k.lower() not in _HOP_HEADERS}  # fmt: skip
     ctype = next((v for k, v in response.get("headers", {}).items() if k.lower() == "content-type"),
                  "application/json")  # fmt: skip
     data = response["body_text"] if "body_text" in response else json.dumps(response["body"])

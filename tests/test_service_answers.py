@@ -131,3 +131,39 @@ def test_crossref_records() -> None:
 )
 def test_venue_classes(venue: str, kind: str, expected: str) -> None:
     assert classify_venue(venue, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"x-rate-limit-limit": "10", "x-rate-limit-interval": "1s"}, 0.1),
+        ({"X-Rate-Limit-Limit": "5", "X-Rate-Limit-Interval": "1s"}, 0.2),
+        ({"x-rate-limit-limit": "36", "x-rate-limit-interval": "60s"}, 60 / 36),
+        ({"x-rate-limit-limit": "abc", "x-rate-limit-interval": "1s"}, None),
+        ({}, None),
+    ],
+    ids=["polite", "public", "per-minute", "garbage", "none"],
+)
+def test_advertised_rate_limits(headers: dict[str, str], expected: float | None) -> None:
+    from dlbib.sources.service import advertised_interval
+
+    assert advertised_interval(headers) == expected
+
+
+def test_crossref_advertised_rate_spaces_later_requests(services, sleeps) -> None:
+    from dlbib.sources.crossref import Crossref
+    from dlbib.sources.http import HttpClient
+
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    http = HttpClient("Crossref", min_interval=0, max_bytes=1 << 20, sleep=sleep,
+                      clock=lambda: clock[0])  # fmt: skip
+    services.api.fault("crossref", "crossref/recorded/work_journal_article_public_pool")
+    client = Crossref(services.base + "/crossref", http)
+    client.work("10.1371/journal.pone.0033693")  # public pool: 5 per second
+    client.work("10.1109/ICCV.2015.123")
+    assert sleeps == [0.2]

@@ -20,6 +20,8 @@ benchmarks can pass an ``HttpClient`` with an injected clock and sleep.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Mapping
 from typing import Any, Final, Protocol
 
@@ -30,7 +32,7 @@ from dlbib.errors import (
     ServiceUnreachableError,
 )
 from dlbib.sources.answers import HttpResponse, json_of
-from dlbib.sources.http import HttpClient
+from dlbib.sources.http import HttpClient, Throttle
 
 MAX_BODY: Final = 16 * 1024 * 1024
 """The largest answer read (S2 caps a batch answer at 10 MB)."""
@@ -60,6 +62,18 @@ class Http(Protocol):
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> HttpResponse: ...
+
+
+def advertised_interval(headers: Mapping[str, str]) -> float | None:
+    """The seconds between requests a service advertises (Crossref's ``x-rate-limit-limit``
+    requests per ``x-rate-limit-interval``, e.g. 10 per ``1s``), or None."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    limit, interval = lower.get("x-rate-limit-limit", ""), lower.get("x-rate-limit-interval", "")
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*", interval)
+    if not limit.strip().isdigit() or int(limit) <= 0 or m is None:
+        return None
+    seconds = float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[m.group(2) or "s"]
+    return seconds / int(limit)
 
 
 def service_http(name: str, delay: float, user_agent: str | None = None) -> HttpClient:
@@ -101,6 +115,9 @@ class ServiceClient:
         self.requests_made = 0
         self.down: ServiceError | None = None
         """The error that took this service down for the run (busy, unreachable, bot check)."""
+        clock = getattr(self.http, "clock", time.monotonic)
+        self.advertised = Throttle(0.0, clock, getattr(self.http, "sleep", time.sleep))
+        """Spaces requests as the service's own rate-limit headers ask (0 until it says)."""
 
     def headers(self) -> dict[str, str]:
         """Extra headers for every request (an API key)."""
@@ -125,11 +142,15 @@ class ServiceClient:
             raise self.down
         url = self.base_url + path
         self.requests_made += 1
+        self.advertised.wait()
         try:
             if method == "GET":
                 answer = self.http.get(url, params=params, headers=self.headers())
             else:
                 answer = self.http.post(url, json=body, params=params, headers=self.headers())
+            interval = advertised_interval(answer.headers)
+            if interval is not None and interval > self.advertised.min_interval:
+                self.advertised.min_interval = interval
             if answer.status == 404:
                 return None
             if answer.status == 429:
