@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import threading
 from collections import defaultdict
@@ -205,6 +206,7 @@ class ServiceThread:
         def app(request: Request) -> Response:
             return api.handle(request)
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
         self.server = make_server(host, port, app, threaded=True)
         self.base = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
