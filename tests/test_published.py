@@ -244,7 +244,8 @@ def test_withdrawn_openreview_note_is_not_published(library, make_services, serv
     services.api.add_s2_paper(paper)
     report, _ = resolve(library, make_services(), mode="follow")
     lipton = by_key(report)["lipton2015critical"]
-    assert lipton.status == "unknown"  # a withdrawn 2024 submission: neither accepted nor 2015
+    assert lipton.status == "unconfirmed"  # a withdrawn 2024 note: neither accepted nor 2015
+    assert lipton.reason == "OpenReview does not confirm the candidate"
     assert any("Withdrawn" in c or "OpenReview" in c for c in lipton.candidates[1:])
     assert library.get("lipton2015critical").entry_type == "misc"
 
@@ -374,3 +375,35 @@ def test_the_sidecar_survives_a_round_trip(library, make_services, tmp_path) -> 
     save_state(state)
     loaded = load_state(state.path)
     assert loaded.get("ioffe2015batch", "published") == state.get("ioffe2015batch", "published")
+
+
+@pytest.mark.parametrize(
+    ("service", "name", "entries"),
+    [("dblp", "DBLP", 4), ("crossref", "Crossref", 1)],
+    ids=["dblp", "crossref"],
+)
+def test_one_confirming_service_unreachable(
+    library, make_services, services, unused_port, service, name, entries
+) -> None:
+    built = make_services()
+    dead = f"http://127.0.0.1:{unused_port}"
+    client = getattr(built, service)
+    client.base_url = dead
+    state = SyncState(library.path.with_suffix(".dlbib.json"))
+    state.section("bengio2012practical", "arxiv")["doi"] = "10.1007/978-3-642-35289-8_26"
+    if service == "crossref":
+        services.api.s2.pop("ARXIV:1206.5533")
+    report, _ = resolve(library, built, state=state)
+    assert list(report.down) == [name]
+    assert len(report.having("failed")) == entries
+    assert client.requests_made == 1  # asked once, then left out of the run
+
+
+def test_arxiv_journal_ref_alone_is_confirmed_by_dblp(library, make_services, services) -> None:
+    state = SyncState(library.path.with_suffix(".dlbib.json"))
+    state.section("ioffe2015batch", "arxiv")["journal_ref"] = "ICML 2015"
+    services.api.s2.pop("ARXIV:1502.03167")
+    report, _ = resolve(library, make_services(), state=state, keys=["ioffe2015batch"])
+    ioffe = by_key(report)["ioffe2015batch"]
+    assert (ioffe.status, ioffe.confirmed_by, ioffe.record_id) == (
+        "published", "DBLP", "conf/icml/IoffeS15")  # fmt: skip

@@ -28,6 +28,7 @@ be reached is down for the run: one line per service, the entries it would have 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ from dlbib.errors import InvalidArxivIdError, ServiceError
 from dlbib.library.model import Reference
 from dlbib.library.published import is_preprint_entry
 from dlbib.sources.match import PUBLISHED_WINDOW, check_work
+from dlbib.sources.service import ServiceClient
 from dlbib.sources.venue import CLASS_NAMES, Publication
 from dlbib.sync.merge import Conflict, EntryOutcome, FieldChange, utc_stamp
 from dlbib.sync.publication_fields import apply_publication
@@ -202,53 +204,68 @@ class _Resolution:
                 self.services.mark_down(s2, exc)
         for (ref, ident), candidate in zip(batch, found, strict=True):
             arxiv_info = self.state.get(ref.key, "arxiv") or {}
-            arxiv_doi = str(arxiv_info.get("doi") or "")
-            self.resolve_one(ref, ident, candidate, arxiv_doi, s2_failed)
+            self.resolve_one(ref, ident, candidate, arxiv_info, s2_failed)
 
     def resolve_one(
-        self, ref: Reference, ident: str, cand: Publication | None, arxiv_doi: str, s2_failed: str
+        self,
+        ref: Reference,
+        ident: str,
+        cand: Publication | None,
+        arxiv: dict[str, Any],
+        s2_failed: str,
     ) -> None:
-        doi = (cand.doi if cand else "") or arxiv_doi
-        if cand is None and not doi:
+        """Decide from the candidate alone when it is decisive; otherwise ask for confirmation."""
+        arxiv_doi, journal_ref = str(arxiv.get("doi") or ""), str(arxiv.get("journal_ref") or "")
+        if cand is not None and not cand.is_published:
+            cand = None if (arxiv_doi or journal_ref) else cand  # arXiv says more than S2
+            if cand is not None:
+                reason = "a preprint: no published version known"
+                if cand.venue_class == "submission":
+                    reason = f"not published: {cand.venue}"
+                self.finish(ref, PublishedOutcome(ref.key, "preprint", reason=reason), None, ident)
+                return
+        if cand is None and not (arxiv_doi or journal_ref):
             if s2_failed:
                 self.add(ref, "failed", reason=f"not looked up: {s2_failed}")
                 return
             reason = "no published version known (Semantic Scholar does not know the paper)"
             self.finish(ref, PublishedOutcome(ref.key, "unknown", reason=reason), None, ident)
             return
-        if cand is not None and not cand.is_published and not arxiv_doi:
-            reason = "a preprint: no published version known"
-            if cand.venue_class == "submission":
-                reason = f"not published: {cand.venue}"
-            outcome = PublishedOutcome(ref.key, "preprint", reason=reason)
-            self.finish(ref, outcome, None, ident)
-            return
         try:
-            self.confirm(ref, ident, cand, doi)
+            self.confirm(ref, ident, cand, (cand.doi if cand else "") or arxiv_doi, journal_ref)
         except ServiceError as exc:
             self.add(ref, "failed", reason=f"not confirmed: {exc}")
 
     def confirm(
-        self, ref: Reference, ident: str | None, cand: Publication | None, doi: str
+        self,
+        ref: Reference,
+        ident: str | None,
+        cand: Publication | None,
+        doi: str,
+        journal_ref: str = "",
     ) -> None:
-        """Ask the owner of the candidate's venue; record the verdict."""
+        """Ask the owner of the claimed venue; record the verdict."""
         svc = self.services
         title = _plain(ref.title) or (cand.title if cand else "")
-        listed = [_describe_candidate(cand)] if cand else []
-        if cand is not None and cand.venue.upper() in OPENREVIEW_VENUES and svc.openreview:
+        claim = _describe_candidate(cand) if cand else f"arXiv: {journal_ref or doi}"
+        owner = _owner(cand, doi, journal_ref, svc)
+        if owner is svc.openreview and svc.openreview is not None:
             found = svc.call(svc.openreview, lambda c: c.notes_by_title(title))
-        elif cand is not None and cand.dblp_key and svc.dblp:
+        elif owner is svc.dblp and svc.dblp is not None:
             found = svc.call(svc.dblp, lambda c: c.search(title))
-        elif doi and svc.crossref:
+        elif owner is svc.crossref and svc.crossref is not None:
             record = svc.call(svc.crossref, lambda c: c.work(doi))
             found = [record] if record else []
         else:
-            reason = "a candidate no service could confirm: " + "; ".join(listed)
-            self.finish(ref, PublishedOutcome(ref.key, "unconfirmed", reason=reason,
-                                              candidates=listed), None, ident)  # fmt: skip
+            reason = f"a candidate no service could confirm: {claim}"
+            outcome = PublishedOutcome(ref.key, "unconfirmed", reason=reason, candidates=[claim])
+            self.finish(ref, outcome, None, ident)
             return
         verdict, pub, why, more = choose(ref, found, cand.dblp_key if cand else "", doi)
-        outcome = PublishedOutcome(ref.key, verdict, reason=why, candidates=listed + more)
+        if verdict == "unknown":
+            name = owner.name if owner is not None else "no service"
+            verdict, why = "unconfirmed", f"{name} does not confirm the candidate"
+        outcome = PublishedOutcome(ref.key, verdict, reason=why, candidates=[claim, *more])
         self.finish(ref, outcome, pub, ident)
 
     def enrich_by_title(self, refs: list[Reference]) -> None:
@@ -328,6 +345,25 @@ class _Resolution:
 
     def wants_applied(self, ref: Reference) -> bool:
         return self.options.mode == "follow" or ref.key in self.options.accept
+
+
+def _owner(
+    cand: Publication | None, doi: str, journal_ref: str, svc: Services
+) -> ServiceClient | None:
+    """The service that owns the claimed venue: OpenReview for ICLR/TMLR (and NeurIPS without a
+    DBLP record), DBLP for a DBLP key or a bare ``journal_ref``, Crossref for a DOI."""
+    venue = cand.venue if cand is not None else journal_ref
+    words = set(re.findall(r"[A-Za-z]+", venue.upper()))
+    dblp_key = cand.dblp_key if cand is not None else ""
+    if svc.openreview is not None and (
+        words & OPENREVIEW_VENUES or ({"NEURIPS"} & words and not dblp_key)
+    ):
+        return svc.openreview
+    if svc.dblp is not None and (dblp_key or (journal_ref and not doi)):
+        return svc.dblp
+    if svc.crossref is not None and doi:
+        return svc.crossref
+    return None
 
 
 def choose(
