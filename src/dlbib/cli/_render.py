@@ -96,7 +96,7 @@ def render_published(report: Any, dry_run: bool) -> None:
         f"{len(report.having('failed'))} failed",
     ]
     asked = ", ".join(f"{k} {v}" for k, v in report.requests.items())
-    pending = [o for o in found if not o.changes and not o.conflicts and not o.applied]
+    pending = [o for o in found if o.cited_as_preprint and not o.changes]
     hint = ""
     if pending and not dry_run:
         hint = "; report only (dlbib sync --accept-published KEY applies)"
@@ -104,7 +104,10 @@ def render_published(report: Any, dry_run: bool) -> None:
 
 
 def _published_entry(o: Any, dry_run: bool, down: dict[str, str]) -> None:
-    if o.status in ("published", "enriched", "ambiguous", "unconfirmed", "submission"):
+    worth = o.cited_as_preprint or o.changes or o.conflicts  # already published: no news
+    if o.status in ("ambiguous", "unconfirmed", "submission") or (
+        o.status in ("published", "enriched") and worth
+    ):
         click.echo(o.line())
         if o.status in ("ambiguous", "unconfirmed"):
             for c in o.candidates[:5]:

@@ -52,6 +52,7 @@ VENUES: Final[dict[str, tuple[str, str, str]]] = {
     "COLT": ("Conference on Learning Theory", "PMLR", "Proceedings of Machine Learning Research"),
     "UAI": ("Conference on Uncertainty in Artificial Intelligence", "PMLR",
             "Proceedings of Machine Learning Research"),
+    "TMLR": ("Transactions on Machine Learning Research", "", ""),
     "KDD": ("ACM SIGKDD International Conference on Knowledge Discovery and Data Mining", "ACM",
             ""),
 }  # fmt: skip
@@ -59,7 +60,11 @@ SHORT_SERIES: Final = {
     "Proceedings of Machine Learning Research": "PMLR",
     "Lecture Notes in Computer Science": "LNCS",
 }
-_ALIASES: Final = {"NIPS": "NEURIPS", "NEURAL INFORMATION PROCESSING SYSTEMS": "NEURIPS"}
+_ALIASES: Final = {
+    "NIPS": "NEURIPS",
+    "NEURAL INFORMATION PROCESSING SYSTEMS": "NEURIPS",
+    "TRANS. MACH. LEARN. RES.": "TMLR",
+}
 
 _WORKSHOP = re.compile(r"\bworkshops?\b|\bwork\b\.?$|@", re.IGNORECASE)
 _FINDINGS = re.compile(r"\bfindings\b", re.IGNORECASE)

@@ -89,6 +89,8 @@ class PublishedOutcome:
     """True when this came from the sidecar without a request."""
     applied: bool = False
     """True when the entry is (now) the published version: applied now or before."""
+    cited_as_preprint: bool = False
+    """True when the entry (still) reads as a preprint: no venue, or an arXiv placeholder."""
 
     def line(self) -> str:
         """``ioffe2015batch: published in ICML 2015 (…), confirmed by DBLP``."""
@@ -182,6 +184,8 @@ class _Resolution:
         age = self.now - datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
         if age >= timedelta(days=self.options.fresh_days):
             return False
+        if ident is None and info.get("status") in ("unknown", "preprint", "submission"):
+            return True  # a paper without an arXiv id no service knows better: no news
         record = info.get("record")
         pub = Publication.from_dict(record) if isinstance(record, dict) else None
         outcome = PublishedOutcome(ref.key, info.get("status", "unknown"), fresh=True,
@@ -341,6 +345,8 @@ class _Resolution:
             outcome.applied = True
             if new_ref is not ref:
                 self.library.replace(new_ref)
+                ref = new_ref
+        outcome.cited_as_preprint = is_preprint_entry(ref)
         self.report.outcomes.append(outcome)
 
     def wants_applied(self, ref: Reference) -> bool:
