@@ -407,3 +407,56 @@ def test_arxiv_journal_ref_alone_is_confirmed_by_dblp(library, make_services, se
     ioffe = by_key(report)["ioffe2015batch"]
     assert (ioffe.status, ioffe.confirmed_by, ioffe.record_id) == (
         "published", "DBLP", "conf/icml/IoffeS15")  # fmt: skip
+
+
+def test_deleted_entries_lose_their_record(library, make_services) -> None:
+    _report, state = resolve(library, make_services())
+    state.section("gone2020", "published")["status"] = "published"
+    resolve(library, make_services(), state=state)
+    assert state.get("gone2020", "published") is None
+
+
+def test_crossref_down_falls_back_to_dblp_by_title(
+    tmp_path, make_services, services, unused_port
+) -> None:
+    path = tmp_path / "library.bib"
+    path.write_text(
+        "@inproceedings{ioffe2015batch,\n  author = {Ioffe, Sergey and Szegedy, Christian},\n"
+        "  title = {Batch Normalization: Accelerating Deep Network Training by Reducing"
+        " Internal Covariate Shift},\n  booktitle = {ICML},\n  year = {2015},\n}\n",
+        encoding="utf-8",
+    )
+    library = load_library(path)
+    built = make_services()
+    assert built.crossref is not None
+    built.crossref.base_url = f"http://127.0.0.1:{unused_port}"
+    first, _ = resolve(library, built)
+    assert by_key(first)["ioffe2015batch"].status == "failed"  # Crossref went down on it
+    again, _ = resolve(library, built, mode="follow")  # Crossref is down: DBLP by title
+    ioffe = by_key(again)["ioffe2015batch"]
+    assert (ioffe.status, ioffe.confirmed_by) == ("enriched", "DBLP")
+    assert library.get("ioffe2015batch").get("pages") == "448--456"
+    assert library.get("ioffe2015batch").get("booktitle") == "ICML"
+
+
+def test_config_keys(tmp_path) -> None:
+    from dlbib.config import load_config
+    from dlbib.errors import ConfigError
+
+    lib = tmp_path / "library.bib"
+    (tmp_path / "dlbib.toml").write_text(
+        'published = "follow"\ncontact_email = "me@example.org"\n\n'
+        '[services]\ndblp_delay = 6.0\ns2_api_key = "k"\n',
+        encoding="utf-8",
+    )
+    config = load_config(lib, {})
+    assert (config.published, config.contact_email, config.dblp_delay, config.s2_api_key) == (
+        "follow", "me@example.org", 6.0, "k")  # fmt: skip
+    built = Services.from_config(config)
+    assert built.crossref is not None and built.crossref.mailto == "me@example.org"
+    assert built.s2 is not None and built.s2.headers() == {"x-api-key": "k"}
+    env = load_config(lib, {"DLBIB_PUBLISHED": "off", "DLBIB_S2_DELAY": "0"})
+    assert (env.published, env.s2_delay) == ("off", 0.0)
+    (tmp_path / "dlbib.toml").write_text('published = "sometimes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="published must be"):
+        load_config(lib, {})

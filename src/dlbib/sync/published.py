@@ -138,6 +138,10 @@ def resolve_published(
 
     run = _Resolution(library, state, services, options, now)
     refs = [library.get(k) for k in keys] if keys else list(library.references)
+    if not keys:  # forget what was found for entries deleted from the library
+        present = {ref.key for ref in refs}
+        for gone in [k for k in state.entries if k not in present]:
+            state.drop(gone, "published")
     batch: list[tuple[Reference, str]] = []
     by_title: list[Reference] = []
     for ref in refs:
