@@ -453,8 +453,10 @@ def test_config_keys(tmp_path) -> None:
     assert (config.published, config.contact_email, config.dblp_delay, config.s2_api_key) == (
         "follow", "me@example.org", 6.0, "k")  # fmt: skip
     built = Services.from_config(config)
-    assert built.crossref is not None and built.crossref.mailto == "me@example.org"
-    assert built.s2 is not None and built.s2.headers() == {"x-api-key": "k"}
+    assert built.crossref is not None
+    assert built.crossref.mailto == "me@example.org"
+    assert built.s2 is not None
+    assert built.s2.headers() == {"x-api-key": "k"}
     env = load_config(lib, {"DLBIB_PUBLISHED": "off", "DLBIB_S2_DELAY": "0"})
     assert (env.published, env.s2_delay) == ("off", 0.0)
     (tmp_path / "dlbib.toml").write_text('published = "sometimes"\n', encoding="utf-8")
