@@ -32,26 +32,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final
 
 from dlbib.errors import InvalidArxivIdError, ServiceError
 from dlbib.library.model import Reference
 from dlbib.library.published import is_preprint_entry
-from dlbib.sources.match import PUBLISHED_WINDOW, check_work
 from dlbib.sources.service import ServiceClient
 from dlbib.sources.venue import CLASS_NAMES, Publication
 from dlbib.sync.merge import Conflict, EntryOutcome, FieldChange, utc_stamp
 from dlbib.sync.publication_fields import apply_publication
 from dlbib.sync.published_services import Services
+from dlbib.sync.published_verdict import Verdict, choose, describe_candidate, family, plain
 
 if TYPE_CHECKING:
     from dlbib.library.bibfile import Library
     from dlbib.library.state import SyncState
 
-Verdict = Literal[
-    "published", "preprint", "unknown", "submission", "ambiguous", "unconfirmed", "enriched",
-    "failed",
-]  # fmt: skip
 RECORDED: Final = frozenset({"published", "enriched"})
 OPENREVIEW_VENUES: Final = frozenset({"ICLR", "TMLR"})
 PAPER_TYPES: Final = frozenset({"article", "inproceedings", "conference", "incollection"})
@@ -254,8 +250,8 @@ class _Resolution:
     ) -> None:
         """Ask the owner of the claimed venue; record the verdict."""
         svc = self.services
-        title = _plain(ref.title) or (cand.title if cand else "")
-        claim = _describe_candidate(cand) if cand else f"arXiv: {journal_ref or doi}"
+        title = plain(ref.title) or (cand.title if cand else "")
+        claim = describe_candidate(cand) if cand else f"arXiv: {journal_ref or doi}"
         owner = _owner(cand, doi, journal_ref, svc)
         if owner is svc.openreview and svc.openreview is not None:
             found = svc.call(svc.openreview, lambda c: c.notes_by_title(title))
@@ -300,9 +296,9 @@ class _Resolution:
     def search_title(self, ref: Reference) -> list[Publication] | None:
         """Crossref's bibliographic search (title and family names), else DBLP's by title."""
         svc = self.services
-        title = _plain(ref.title)
+        title = plain(ref.title)
         if svc.crossref is not None and not svc.is_down(svc.crossref):
-            query = " ".join([title, *(_family(a) for a in ref.authors[:4])])
+            query = " ".join([title, *(family(a) for a in ref.authors[:4])])
             return svc.call(svc.crossref, lambda c: c.search(query))
         if svc.dblp is not None:
             return svc.call(svc.dblp, lambda c: c.search(title))
@@ -374,97 +370,3 @@ def _owner(
     if svc.crossref is not None and doi:
         return svc.crossref
     return None
-
-
-def choose(
-    ref: Reference, found: Sequence[Publication], dblp_key: str, doi: str
-) -> tuple[Verdict, Publication | None, str, list[str]]:
-    """The verdict on what a confirming service returned for ``ref``.
-
-    :returns: verdict, the accepted publication (or None), the reason, and the rejected or
-        competing candidates (``source id: venue: title``) for the report.
-    """
-    year = int(ref.year) if ref.year and ref.year.isdigit() else None
-    if not ref.title or not ref.authors or year is None:
-        return "unconfirmed", None, "the entry lacks a title, authors or year to verify", []
-    passing, rejected = _same_work(ref, year, found)
-    published = [p for p in passing if p.is_published]
-    listed = rejected + [_describe_candidate(p) for p in published]
-    pub, why = _pick(published, dblp_key, doi)
-    if pub is not None:
-        return "published", pub, "", []
-    if why:
-        return "ambiguous", None, why, listed
-    subs = [p for p in passing if p.venue_class == "submission"]
-    if subs:
-        venue = subs[0].extra.get("venue") or "a submission"
-        return "submission", None, f"not published: {venue} ({subs[0].source})", listed
-    if passing:
-        return "preprint", None, f"a preprint: {passing[0].source} lists only the preprint", []
-    return "unknown", None, "no published version confirmed", listed
-
-
-def _same_work(
-    ref: Reference, year: int, found: Sequence[Publication]
-) -> tuple[list[Publication], list[str]]:
-    """The candidates the acceptance rule takes, and the others with the reason."""
-    passing: list[Publication] = []
-    rejected: list[str] = []
-    for pub in found:
-        ok, why = check_work(ref.title or "", ref.authors, year, pub.title, pub.authors,
-                             pub.year, window=PUBLISHED_WINDOW, source=pub.source)  # fmt: skip
-        if ok and not pub.author_order_known and len(pub.authors) > 1:
-            ok, why = _first_author_in_order(ref, pub)
-        if ok:
-            passing.append(pub)
-        else:
-            rejected.append(f"{_describe_candidate(pub)}: {why}")
-    return passing, rejected
-
-
-def _pick(published: list[Publication], dblp_key: str, doi: str) -> tuple[Publication | None, str]:
-    """The one published version (main venue over its workshop twin), or why there is none."""
-    exact = [p for p in published if (dblp_key and p.source_id == dblp_key)
-             or (doi and p.doi.lower() == doi.lower())]  # fmt: skip
-    mains = [p for p in published if p.venue_class != "workshop"]
-    if len(exact) == 1 and exact[0].venue_class == "workshop" and len(mains) == 1:
-        exact = mains  # a key or DOI naming the workshop twin of the one main paper
-    if len(exact) == 1:
-        return exact[0], ""
-    if mains:
-        if len({(p.venue, p.year) for p in mains}) == 1:
-            return mains[0], ""
-        return None, "ambiguous: several published versions match"
-    if len(published) == 1:
-        return published[0], ""
-    if published:
-        return None, "ambiguous: several workshop versions match"
-    return None, ""
-
-
-def _first_author_in_order(ref: Reference, pub: Publication) -> tuple[bool, str]:
-    """A deposit without ``sequence: first``: accept only when its order is the entry's."""
-    from dlbib.sources.match import family_name
-
-    mine = [family_name(a) for a in ref.authors]
-    theirs = [family_name(a) for a in pub.authors]
-    if mine[: len(theirs)] == theirs[: len(mine)]:
-        return True, "authors agree in order"
-    return False, "the deposit's authors are in another order (alphabetical?) with no first author"
-
-
-def _plain(title: str | None) -> str:
-    """A title as a service's search box wants it: Unicode, no braces or LaTeX."""
-    from dlbib.library.text import latex_to_text
-
-    return " ".join(latex_to_text(title or "").replace("{", "").replace("}", "").split())
-
-
-def _family(name: str) -> str:
-    from dlbib.sources.match import family_name
-
-    return family_name(name)
-
-
-def _describe_candidate(pub: Publication) -> str:
-    return f"{pub.source} {pub.source_id or pub.venue}: {pub.describe()}: {pub.title}"
