@@ -8,6 +8,7 @@ One server answers all four under path prefixes, from the fixtures in tests/data
 * ``GET /dblp/search/publ/api?q=``: the ``search_1*.json`` answer whose query is ``q``
   (``search_no_hits`` otherwise);
 * ``GET /openreview/notes?content.title=``: every stand-in note with that exact title;
+  ``/openreview/notes/search?term=``: the notes whose title has every word of the term;
 * ``GET /crossref/works/<doi>`` (case-insensitive) and ``/crossref/works?query.bibliographic=``
   (the work-lists whose items' title is in the query; the empty list otherwise).
 
@@ -58,6 +59,8 @@ class FakeServices:
     s2: dict[str, dict[str, Any]] = field(default_factory=dict)
     dblp: dict[str, Any] = field(default_factory=dict)
     notes: list[dict[str, Any]] = field(default_factory=list)
+    search_notes: list[dict[str, Any]] = field(default_factory=list)
+    """Notes only the full-text ``/notes/search`` finds."""
     works: dict[str, dict[str, Any]] = field(default_factory=dict)
     lists: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
@@ -153,6 +156,11 @@ class FakeServices:
         return 200, load("dblp/search_no_hits")["response"]["body"]
 
     def _openreview(self, method: str, path: str, query: Any, body: Any) -> tuple[int, Any]:
+        if path == "/notes/search":
+            words = set(_words(query.get("term", [""])[0]).split())
+            found = [n for n in self.notes + self.search_notes
+                     if words <= set(_words(n["content"]["title"]["value"]).split())]  # fmt: skip
+            return 200, {"count": len(found), "notes": found}
         title = query.get("content.title", [""])[0]
         found = [n for n in self.notes if n["content"]["title"]["value"] == title]
         return 200, {"count": len(found), "notes": found}

@@ -462,3 +462,22 @@ def test_config_keys(tmp_path) -> None:
     (tmp_path / "dlbib.toml").write_text('published = "sometimes"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="published must be"):
         load_config(lib, {})
+
+
+def test_openreview_full_text_search_when_the_exact_title_misses(
+    library, make_services, services
+) -> None:
+    from .services_server import load
+
+    mixed = load("openreview/notes_search_mixed_statuses")["response"]["body"]["notes"]
+    services.api.notes = [n for n in services.api.notes if "Critical" not in str(n["content"])]
+    services.api.search_notes = mixed
+    paper = dict(services.api.s2["ARXIV:1506.00019"])
+    paper["externalIds"] = {k: v for k, v in paper["externalIds"].items() if k != "DBLP"}
+    paper["venue"], paper["publicationVenue"] = "ICLR", None
+    services.api.add_s2_paper(paper)
+    report, _ = resolve(library, make_services(), keys=["lipton2015critical"])
+    paths = [r[2] for r in services.api.requests if r[0] == "openreview"]
+    assert paths == ["/notes", "/notes/search"]
+    lipton = by_key(report)["lipton2015critical"]
+    assert lipton.status == "unconfirmed"  # only a withdrawn 2024 note: never published

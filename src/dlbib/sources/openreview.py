@@ -52,12 +52,19 @@ class OpenReview(ServiceClient):
         super().__init__(api_url, http, delay=delay)
 
     def notes_by_title(self, title: str) -> list[Publication]:
-        """Every note with exactly this title, as publications or submissions.
+        """The notes with this title, as publications or submissions: ``/notes`` by exact
+        title, else (nothing found) one full-text ``/notes/search``.
 
         :raises ServiceError: when OpenReview fails or answers something other than its JSON.
         """
         answer = self.get_json("/notes", {"content.title": title, "limit": "25"})
-        return parse_notes(answer)
+        found = parse_notes(answer)
+        if found:
+            return found
+        # content.title matches exactly (case, punctuation); the full-text search does not
+        params = {"term": title, "content": "all", "group": "all", "source": "forum",
+                  "limit": "10"}  # fmt: skip
+        return parse_notes(self.get_json("/notes/search", params))
 
 
 def _value(content: dict[str, Any], name: str) -> Any:

@@ -106,7 +106,11 @@ def plain(title: str | None) -> str:
 
 
 def family(name: str) -> str:
-    return family_name(name)
+    """The family name as written, in plain text (``He`` of ``He, Kaiming``), for a query."""
+    text = plain(name)
+    if "," in text:
+        return text.split(",", 1)[0].strip()
+    return text.rsplit(" ", 1)[-1] if text else family_name(name)
 
 
 def describe_candidate(pub: Publication) -> str:
