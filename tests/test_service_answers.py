@@ -167,3 +167,88 @@ def test_crossref_advertised_rate_spaces_later_requests(services, sleeps) -> Non
     client.work("10.1371/journal.pone.0033693")  # public pool: 5 per second
     client.work("10.1109/ICCV.2015.123")
     assert sleeps == [0.2]
+
+
+def _clients(base: str, sleeps: list[float]) -> dict[str, Any]:
+    from dlbib.sources.crossref import Crossref
+    from dlbib.sources.dblp import Dblp
+    from dlbib.sources.http import HttpClient
+    from dlbib.sources.openreview import OpenReview
+    from dlbib.sources.semanticscholar import SemanticScholar
+
+    def http(name: str) -> HttpClient:
+        return HttpClient(name, min_interval=0, max_bytes=1 << 22, retries=1, backoff=0.0,
+                          max_retry_after=60, sleep=sleeps.append, jitter=lambda: 0.0)  # fmt: skip
+
+    return {
+        "s2": SemanticScholar(base + "/s2/graph/v1", http("Semantic Scholar")),
+        "dblp": Dblp(base + "/dblp", http("DBLP")),
+        "openreview": OpenReview(base + "/openreview", http("OpenReview")),
+        "crossref": Crossref(base + "/crossref", http("Crossref")),
+    }
+
+
+def _ask(service: str, client: Any) -> Any:
+    if service == "s2":
+        return client.batch(["ARXIV:1502.03167"])
+    if service == "dblp":
+        return client.search("Sequence to Sequence Learning with Neural Networks")
+    if service == "openreview":
+        return client.notes_by_title("Recurrent Neural Network Regularization")
+    return client.work("10.1109/ICCV.2015.123")
+
+
+@pytest.mark.parametrize(
+    ("service", "fixture", "error"),
+    [
+        ("s2", "semantic_scholar/batch_truncated_json", "BadResponseError"),
+        ("s2", "semantic_scholar/error_400_bad_fields", "HttpStatusError"),
+        ("s2", "semantic_scholar/error_400_too_many_ids", "HttpStatusError"),
+        ("s2", "semantic_scholar/error_429_too_many_requests", "ServiceBusyError"),
+        ("dblp", "dblp/trap_html_throttle_with_200", "BotCheckError"),
+        ("dblp", "dblp/error_429_html_retry_after", "ServiceBusyError"),
+        ("dblp", "dblp/error_500", "ServiceBusyError"),
+        ("dblp", "dblp/trap_truncated_json", "BadResponseError"),
+        ("openreview", "openreview/trap_cloudflare_challenge_200", "BotCheckError"),
+        ("openreview", "openreview/trap_cloudflare_challenge_403", "HttpStatusError"),
+        ("openreview", "openreview/trap_truncated_json", "BadResponseError"),
+        ("openreview", "openreview/error_429_rate_limit", "ServiceBusyError"),
+        ("crossref", "crossref/trap_html_200_maintenance", "BotCheckError"),
+        ("crossref", "crossref/trap_truncated_json", "BadResponseError"),
+        ("crossref", "crossref/error_429_html_retry_after", "ServiceBusyError"),
+    ],
+    ids=lambda v: v.rsplit("/", 1)[-1] if isinstance(v, str) else v,
+)
+def test_every_trap_is_a_typed_error(services, sleeps, service, fixture, error) -> None:
+    """A bad answer is never read as "no match": each is a ServiceError subclass, one line."""
+    from dlbib import errors
+
+    services.api.fault(service, fixture, times=5)
+    client = _clients(services.base, sleeps)[service]
+    with pytest.raises(getattr(errors, error)) as caught:
+        _ask(service, client)
+    assert isinstance(caught.value, errors.ServiceError)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("service", "fixture"),
+    [
+        ("crossref", "crossref/error_404_plaintext"),
+        ("crossref", "crossref/recorded/work_not_found_404_plaintext"),
+    ],
+    ids=["stand-in", "recorded"],
+)
+def test_crossref_unknown_doi_is_none(services, sleeps, service, fixture) -> None:
+    services.api.fault(service, fixture)
+    assert _ask(service, _clients(services.base, sleeps)[service]) is None
+
+
+def test_s2_all_null_and_recorded_batches(services, sleeps) -> None:
+    s2 = _clients(services.base, sleeps)["s2"]
+    services.api.fault("s2", "semantic_scholar/batch_all_null")
+    assert s2.batch(["ARXIV:0000.00001", "ARXIV:0000.00002"]) == [None, None]
+    recorded = body("semantic_scholar/recorded/batch_fields_authors")
+    assert all(paper_candidate(p).authors for p in recorded)
+    polite = body("crossref/recorded/works_query_polite_pool_rows2")["message"]["items"]
+    assert [work_publication(w).doi for w in polite]
