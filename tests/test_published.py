@@ -481,3 +481,11 @@ def test_openreview_full_text_search_when_the_exact_title_misses(
     assert paths == ["/notes", "/notes/search"]
     lipton = by_key(report)["lipton2015critical"]
     assert lipton.status == "unconfirmed"  # only a withdrawn 2024 note: never published
+
+
+def test_a_damaged_sidecar_stamp_is_looked_up_again(library, make_services) -> None:
+    _report, state = resolve(library, make_services())
+    state.section("ioffe2015batch", "published")["checked_at"] = "yesterday-ish"
+    again, _ = resolve(library, make_services(), state=state)
+    assert again.requests["Semantic Scholar"] == 1
+    assert not by_key(again)["ioffe2015batch"].fresh

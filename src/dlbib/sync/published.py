@@ -181,7 +181,10 @@ class _Resolution:
         stamp = info.get("checked_at")
         if self.options.refresh or not stamp or info.get("arxiv") != ident:
             return False
-        age = self.now - datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        try:
+            age = self.now - datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        except (ValueError, TypeError):  # a hand-edited sidecar: look it up again
+            return False
         if age >= timedelta(days=self.options.fresh_days):
             return False
         if ident is None and info.get("status") in ("unknown", "preprint", "submission"):
