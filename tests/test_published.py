@@ -489,3 +489,21 @@ def test_a_damaged_sidecar_stamp_is_looked_up_again(library, make_services) -> N
     again, _ = resolve(library, make_services(), state=state)
     assert again.requests["Semantic Scholar"] == 1
     assert not by_key(again)["ioffe2015batch"].fresh
+
+
+def test_iclr_without_an_openreview_note_falls_back_to_dblp(
+    library, make_services, services
+) -> None:
+    paper = dict(services.api.s2["ARXIV:1409.3215"])
+    paper["externalIds"] = {**paper["externalIds"], "DBLP": "conf/iclr/SutskeverVL14"}
+    paper["venue"] = "International Conference on Learning Representations"
+    services.api.add_s2_paper(paper)
+    title = "Sequence to Sequence Learning with Neural Networks"
+    info = services.api.dblp[title.lower()]["result"]["hits"]["hit"][0]["info"]
+    services.api.add_dblp_hits(title, [{**info, "venue": "ICLR", "key": "conf/iclr/SutskeverVL14",
+                                        "ee": "", "year": "2015"}])  # fmt: skip
+    report, _ = resolve(library, make_services(), keys=["sutskever2014sequence"])
+    seq = by_key(report)["sutskever2014sequence"]
+    assert report.requests["OpenReview"] == 2  # exact title, then full text: no note at all
+    assert (seq.status, seq.confirmed_by, seq.record_id) == (
+        "published", "DBLP", "conf/iclr/SutskeverVL14")  # fmt: skip

@@ -258,6 +258,9 @@ class _Resolution:
         owner = _owner(cand, doi, journal_ref, svc)
         if owner is svc.openreview and svc.openreview is not None:
             found = svc.call(svc.openreview, lambda c: c.notes_by_title(title))
+            if not found and cand is not None and cand.dblp_key and svc.dblp is not None:
+                owner = svc.dblp  # no note at all (ICLR before 2018 is not in API v2): DBLP
+                found = svc.call(svc.dblp, lambda c: c.search(title))
         elif owner is svc.dblp and svc.dblp is not None:
             found = svc.call(svc.dblp, lambda c: c.search(title))
         elif owner is svc.crossref and svc.crossref is not None:
