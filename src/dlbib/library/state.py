@@ -2,8 +2,9 @@
 
 It records, per citation key, what sync last fetched from arXiv (so user edits can be told
 from upstream changes), the arXiv version and fetch time, each downloaded PDF's path,
-SHA-256 and size, and the published version sync confirmed (and what of it it applied). It is small, deterministic (sorted keys, two-space indent, trailing newline)
-and meant to be committed with the library. It does not know how any of that is obtained.
+SHA-256 and size, and the published version sync confirmed (and what of it it applied).
+It is small, deterministic (sorted keys, two-space indent, trailing newline) and meant to be
+committed with the library. It does not know how any of that is obtained.
 
 Layout::
 
