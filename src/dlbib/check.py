@@ -6,9 +6,11 @@ per entry type (with what a ``crossref``/``xdata`` parent supplies), values BibT
 undefined ``@string`` macros, malformed DOIs and arXiv ids, LaTeX-escaped ``_`` in URLs/DOIs,
 ``file`` paths that do not exist (JabRef, Mendeley and Zotero forms, JabRef's ``fileDirectory``),
 NUL and other control characters (they would go into every export), ``@string`` macros that
-refer to themselves through others (an export would loop), and (with :func:`pdf_files_check`)
-downloaded PDFs that are missing or altered. Things BibTeX accepts silently — a repeated
-``@string``, a stray ``}`` — are *notes*, which do not fail a check.
+refer to themselves through others (an export would loop), (with :func:`pdf_files_check`)
+downloaded PDFs that are missing or altered, and (with :func:`published_versions_check`) entries
+cited as preprints whose published version sync confirmed. Things BibTeX accepts silently — a
+repeated ``@string``, a stray ``}`` — and known published versions are *notes*, which do not
+fail a check.
 It reads files; it never writes and never touches the network.
 """
 
@@ -63,9 +65,9 @@ class Finding:
     """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-field``,
     ``duplicate-work``, ``missing-field``, ``bad-crossref``, ``undefined-string``, ``bad-doi``,
     ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``, ``altered-file``,
-    ``control-char``, ``string-cycle``; notes: ``repeated-string``, ``stray-text``, ``no-key``
-    (and ``unread-entry``, an error: an entry BibTeX reads that bibtexparser cannot,
-    ``@ misc{``)."""
+    ``control-char``, ``string-cycle``; notes: ``repeated-string``, ``stray-text``, ``no-key``,
+    ``published-version`` (and ``unread-entry``, an error: an entry BibTeX reads that
+    bibtexparser cannot, ``@ misc{``)."""
     message: str
     key: str | None = None
     line: int = 0
@@ -88,7 +90,7 @@ class Finding:
 Check = Callable[[Library], Iterable[Finding]]
 
 
-NOTE_CODES: Final = frozenset({"repeated-string", "stray-text", "no-key"})
+NOTE_CODES: Final = frozenset({"repeated-string", "stray-text", "no-key", "published-version"})
 """Load notes for what BibTeX accepts without a word."""
 
 
@@ -450,5 +452,21 @@ def pdf_files_check(state: SyncState) -> Check:
                 else:
                     message = f"PDF {rel!r} is damaged (not a complete PDF); run `dlbib sync`"
                 yield Finding("altered-file", message, ref.key, line)
+
+    return check
+
+
+def published_versions_check(state: SyncState) -> Check:
+    """A check for :func:`check_library`'s ``extra``: entries that read as preprints although
+    sync confirmed their published version (``published-version``; the sidecar's record)."""
+
+    def check(library: Library) -> Iterator[Finding]:
+        from dlbib.library.published import known_publication
+
+        for ref in library.references:
+            known = known_publication(state, ref)
+            if known is not None:
+                line = library.lines.get(ref.key, 0)
+                yield Finding("published-version", known.message(), ref.key, line, "note")
 
     return check

@@ -23,19 +23,21 @@ def check(settings: Settings, as_json: bool) -> None:
     uses), two entries for one work, missing required fields (counting what a crossref parent
     supplies), values BibTeX refuses, undefined @string macros, malformed DOIs and arXiv ids,
     escaped underscores in URLs, files that do not exist, and downloaded PDFs that changed since
-    (SHA-256 in the sidecar). What BibTeX accepts silently (a repeated @string, a stray '}') is
-    printed as a note and does not fail the check.
+    (SHA-256 in the sidecar). What BibTeX accepts silently (a repeated @string, a stray '}') and
+    entries cited as preprints whose published version `dlbib sync` confirmed are printed as
+    notes and do not fail the check.
 
     \b
     Example:
         dlbib check
         dlbib check --json | jq '.[].message'
     """
-    from dlbib.check import check_library, pdf_files_check
+    from dlbib.check import check_library, pdf_files_check, published_versions_check
     from dlbib.library.state import load_state
 
     state = load_state(settings.config().state_path)
-    findings = check_library(settings.library, [pdf_files_check(state)], include_notes=True)
+    extra = [pdf_files_check(state), published_versions_check(state)]
+    findings = check_library(settings.library, extra, include_notes=True)
     errors = [f for f in findings if f.severity != "note"]
     if as_json:
         emit_json([f.as_dict() for f in findings])
