@@ -19,6 +19,9 @@ from dlbib.library.model import ArxivId
 from dlbib.readinglist import blocks as _markup
 from dlbib.readinglist.blocks import Block, Link
 from dlbib.readinglist.citation import Citation, clean_title, is_proper_name, parse_citation
+from dlbib.readinglist.html import html_blocks
+from dlbib.readinglist.markdown import markdown_blocks
+from dlbib.readinglist.plaintext import text_blocks
 from dlbib.readinglist.urls import (
     Proceedings,
     arxiv_id_in_url,
@@ -135,7 +138,10 @@ def parse_reading_list(text: str, path: Path, fmt: Format | None = None) -> Read
     :param fmt: the format; detected when None.
     """
     fmt = fmt or detect_format(text, path)
-    doc = _markup.html_blocks(text) if fmt == "html" else _markup.text_blocks(text, fmt)
+    if fmt == "html":
+        doc = html_blocks(text)
+    else:
+        doc = markdown_blocks(text) if fmt == "markdown" else text_blocks(text)
     reading = ReadingList(path, fmt, doc.date)
     lines = text.splitlines()
     for block in doc.blocks:
