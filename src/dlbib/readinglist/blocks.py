@@ -8,7 +8,7 @@ repaired rather than dropped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -23,7 +23,7 @@ _ARXIV_TEXT = re.compile(
 _DOI_TEXT = re.compile(r"(?:\bdoi:\s*|(?<![\w/.=]))(10\.\d{4,9}/[^\s\"<>\[\]{}]+)", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(eq=False)
 class Link:
     """A link in a block: its span in the block's text, its text and URL(s)."""
 
@@ -229,13 +229,14 @@ def plain(text: str) -> str:
     return " ".join(joined.split())
 
 
-def citation_text(text: str, links: list[Link]) -> str:
-    """``text`` with label links (``[[pdf]](…)``) and bare URLs removed, other links as text."""
+def citation_text(text: str, is_label: Callable[[str], bool]) -> str:
+    """``text`` with label links (``[[pdf]](…)``, ``[Code](…)``), images and bare URLs removed,
+    other links as their text."""
     out, last = [], 0
     for start, end, kind, label, _raw in _scan(text):
         out.append(text[last:start])
-        is_label = label.strip().startswith("[") or label.strip().lower() in ("pdf", "web", "html")
-        out.append("" if is_label or kind in ("image", "bare", "auto") else " " + label + " ")
+        drop = label.strip().startswith("[") or is_label(label) or "![" in label
+        out.append("" if drop or kind in ("image", "bare", "auto") else label)
         last = end
     out.append(text[last:])
     return "".join(out)

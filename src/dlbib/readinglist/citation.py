@@ -60,6 +60,10 @@ class Citation:
     """A proceedings title, from a venue acronym such as ``*(NIPS)*``."""
     book: bool = False
     """True when the text calls the work a book."""
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
 
 
 def _tokens(name: str) -> list[str]:

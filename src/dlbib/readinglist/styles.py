@@ -1,0 +1,142 @@
+"""Read the authors-first citation styles real reading lists use, from a block's Markdown text:
+
+* quoted titles: ``Family, Given, … and Given Family. "**Title**." Venue 12.3 (2015): 4-5.``
+* emphasised titles: ``A, B, and C, *Title*, Venue, year`` / ``Authors. *Title*. In Proc…, 2019.``
+* label line + author line: ``**Title** \\`` / ``*Authors* \\`` / ``Venue year.``
+* colon lists: ``Given Family, et al.: Title, Venue Year.``
+* comma-only lists: ``Given Family, Given Family, Title, Venue, year.`` / ``…, Title (Venue year)``
+
+Pure string work (see ``names.py`` for the author lists, ``venue.py`` for venue and year).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from dlbib.readinglist.citation import Citation, clean_title
+from dlbib.readinglist.names import parse_names
+from dlbib.readinglist.venue import split_venue
+
+_LEAD_NUMBER: Final = re.compile(r"^\s*(?:[*_]*\s*\[\d{1,4}\]\s*[*_]*|\(?\d{1,4}[.)]\s+)\s*")
+_QUOTED: Final = re.compile(r"[*_]*[\"“”]+[*_]*(?P<title>[^\"“”]{3,}?)[*_.,]*[\"“”]")
+_EMPH: Final = re.compile(r"(?<![\w*_])(?P<m>\*\*|__|\*|_)(?P<title>[^*_\n][^*_]*?)(?P=m)(?![\w*_])")
+_VENUE_WORD: Final = re.compile(
+    r"(?i)^\s*(?:in\s|proceedings|proc\.|journal|trans|arxiv|corr|advances|conference|workshop"
+    r"|nature|science|ieee|acm|\(?[A-Z]{2,}[a-z]*\s*'?\d{2,4}|(?:19|20)\d{2}\b)"
+)
+
+
+def _strip_lead(text: str) -> str:
+    text = " ".join(text.split())
+    return _LEAD_NUMBER.sub("", text, count=1)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"(?<!\w)[*_]+|[*_]+(?!\w)", "", text)
+
+
+def _build(title: str, authors_text: str, rest: str) -> Citation | None:
+    title = clean_title(title)
+    parsed = parse_names(_plain(authors_text))
+    if parsed is None or len(title) < 3 or not re.search(r"[^\W\d_]{2}", title):
+        return None
+    names, et_al = parsed
+    if len(names) == 1 and not et_al and len(names[0].replace(",", " ").split()) < 2:
+        return None  # "Dropout: …", "Adam: …": one bare word is a title, not an author
+    venue = split_venue(_plain(rest))
+    return Citation(
+        title, names, et_al, venue.year, venue.journal, venue.booktitle, venue.book,
+        venue.volume, venue.number, venue.pages, venue.publisher,
+    )  # fmt: skip
+
+
+def _quoted(text: str) -> Citation | None:
+    m = _QUOTED.search(text)
+    if not m or m.start() == 0:
+        return None
+    before = text[: m.start()].rstrip(" *_")
+    if before.endswith(":"):
+        return None  # "Authors: "Why …?": Explaining …": the colon style reads the whole title
+    return _build(m.group("title"), before.rstrip(" .,"), text[m.end() :])
+
+
+def _emphasised(text: str) -> Citation | None:
+    """A bold or italic title after the authors, or a leading title and an author line."""
+    spans = list(_EMPH.finditer(text))
+    if not spans:
+        return None
+    first = spans[0]
+    if first.start() == 0 or not text[: first.start()].strip(" *_"):
+        # a label line: **Title** then the authors (an italic line, or plain text up to a ".")
+        if len(spans) > 1 and not text[first.end() : spans[1].start()].strip(" \\,.;:-–"):
+            found = _build(first.group("title"), spans[1].group("title"), text[spans[1].end() :])
+            if found:
+                return found
+        after = text[first.end() :].lstrip(" \\,.;:-–")
+        m = re.match(r"(?:by\s+)?([^.()\[]+?)(?:\.\s|\(|$)", after)
+        if m and re.search(r"[A-Z]", m.group(1)) and len(m.group(1).split()) <= 30:
+            return _build(first.group("title"), m.group(1), after[m.end() :])
+        return None
+    before = text[: first.start()].rstrip(" ")
+    if not before.endswith((".", ",", ":")):
+        return None
+    return _build(first.group("title"), before.rstrip(" .,:"), text[first.end() :])
+
+
+def _colon(text: str) -> Citation | None:
+    plain = _plain(text)
+    m = re.match(r"([^:]{3,200}?):\s+(.+)$", plain)
+    if not m:
+        return None
+    rest = m.group(2)
+    # the title runs to the last ", " before the venue and year
+    cut = _venue_cut(rest)
+    title, tail = (rest[:cut], rest[cut:]) if cut else (rest, "")
+    return _build(title, m.group(1), tail)
+
+
+def _venue_cut(rest: str) -> int:
+    """Where the venue starts in ``Title, Venue Year.`` (0 when no venue is found)."""
+    for m in reversed(list(re.finditer(r",\s+|\s+\(|\.\s+", rest))):
+        tail = rest[m.end() :]
+        if re.search(r"\b(?:19|20)\d{2}\b", tail) and len(tail.split()) <= 14:
+            if _VENUE_WORD.match(tail) or re.match(r"[A-Z]", tail):
+                return m.start()
+    return 0
+
+
+def _commas(text: str) -> Citation | None:
+    plain = _plain(text).strip()
+    parts = [p for p in re.split(r",\s*", plain) if p]
+    if len(parts) < 2:
+        return None
+    for n in range(len(parts) - 1, 0, -1):
+        authors = ", ".join(parts[:n])
+        if parse_names(authors) is None:
+            continue
+        rest = ", ".join(parts[n:])
+        head = re.match(r"([^:]{3,80}):\s", rest)
+        if head and parse_names(head.group(1)):
+            return None  # "A, B: Title, Venue": the colon style
+        cut = _venue_cut(rest)
+        title, tail = (rest[:cut], rest[cut:]) if cut else (rest, "")
+        if not re.search(r"\b(?:19|20)\d{2}\b", tail):
+            return None
+        return _build(title, authors, tail)
+    return None
+
+
+def parse_styled(text: str) -> Citation | None:
+    """A citation in one of the authors-first styles, or None.
+
+    :param text: the block's Markdown with label links removed and other links as their text.
+    """
+    body = _strip_lead(text)
+    if len(body) < 12:
+        return None
+    for style in (_quoted, _emphasised, _commas, _colon):
+        found = style(body)
+        if found is not None:
+            return found
+    return None
