@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import string
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Final
 
 from dlbib.library.model import Reference, split_names
@@ -110,9 +110,19 @@ def _slug(text: str) -> str:
 
 
 def _title_word(title: str) -> str:
+    return key_word(title)
+
+
+def key_slug(text: str) -> str:
+    """``text`` as key characters: ASCII lower-case letters and digits."""
+    return _slug(text)
+
+
+def key_word(title: str, skip: Callable[[str], bool] | None = None) -> str:
+    """The first title word that is not a stop word (nor ``skip``-ped), as key characters."""
     for word in re.split(r"[\s\-/:]+", fold_ascii(latex_to_text(title)).lower()):
         slug = re.sub(r"[^a-z0-9]", "", word)
-        if slug and slug not in STOP_WORDS:
+        if slug and slug not in STOP_WORDS and not (skip and skip(slug)):
             return slug
     return ""
 
@@ -139,13 +149,14 @@ def _suffixes() -> Iterator[str]:
             yield "".join(letters)
 
 
-def generate_key(ref: Reference, taken: Collection[str]) -> str:
+def generate_key(ref: Reference, taken: Collection[str], base: str | None = None) -> str:
     """A new, unused key for ``ref`` by the rule; ``taken`` holds the keys already in use.
 
     :param taken: existing keys, compared case-insensitively.
+    :param base: the key before suffixes, when the caller's rule differs (web items).
     """
     folded = {k.lower() for k in taken}
-    base = base_key(ref)
+    base = base or base_key(ref)
     if base not in folded:
         return base
     return next(base + s for s in _suffixes() if base + s not in folded)

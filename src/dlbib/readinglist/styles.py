@@ -20,7 +20,9 @@ from dlbib.readinglist.venue import split_venue
 
 _LEAD_NUMBER: Final = re.compile(r"^\s*(?:[*_]*\s*\[\d{1,4}\]\s*[*_]*|\(?\d{1,4}[.)]\s+)\s*")
 _QUOTED: Final = re.compile(r"[*_]*[\"“”]+[*_]*(?P<title>[^\"“”]{3,}?)[*_.,]*[\"“”]")
-_EMPH: Final = re.compile(r"(?<![\w*_])(?P<m>\*\*|__|\*|_)(?P<title>[^*_\n][^*_]*?)(?P=m)(?![\w*_])")
+_EMPH: Final = re.compile(
+    r"(?<![\w*_])(?P<m>\*\*|__|\*|_)(?P<title>[^*_\n][^*_]*?)(?P=m)(?![\w*_])"
+)
 _VENUE_WORD: Final = re.compile(
     r"(?i)^\s*(?:in\s|proceedings|proc\.|journal|trans|arxiv|corr|advances|conference|workshop"
     r"|nature|science|ieee|acm|\(?[A-Z]{2,}[a-z]*\s*'?\d{2,4}|(?:19|20)\d{2}\b)"

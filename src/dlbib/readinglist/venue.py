@@ -21,7 +21,9 @@ _JOURNAL: Final = re.compile(
     r"intelligence|ijrr|ijcv|cognitive science|sadhana|the art, science)\b"
 )
 _YEAR: Final = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_VOL: Final = re.compile(r"\b(\d{1,4})\.(\d{1,5})\b|\bvol(?:ume)?\.?\s*(\d+)(?:,?\s*no\.?\s*(\d+))?")
+_VOL: Final = re.compile(
+    r"\b(\d{1,4})\.(\d{1,5})\b|\bvol(?:ume)?\.?\s*(\d+)(?:,?\s*no\.?\s*(\d+))?"
+)
 _PAGES: Final = re.compile(r"(?:pp?\.\s*|:\s*)(\d+)\s*[-–]+\s*(\d+)")
 
 

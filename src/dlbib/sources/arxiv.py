@@ -34,7 +34,7 @@ import random
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -184,6 +184,25 @@ class ArxivSource:
         query = f'ti:"{words}"'
         return self._run(arxiv.Search(query=query, max_results=max_results))
 
+    def search_titles(self, titles: Sequence[str]) -> dict[str, list[ArxivRecord]]:
+        """Candidates for many titles, as few requests as fit: ``ti:"…" OR ti:"…"`` queries of
+        at most :data:`TITLE_QUERY_CHARS` characters and :data:`TITLES_PER_QUERY` titles
+        (:func:`title_batches`); the answers are sorted back to the titles whose words they
+        contain. Callers still accept a candidate only through ``accept_match``.
+
+        :raises ArxivUnreachableError: when arXiv cannot be reached at all.
+        :raises ArxivLookupError: when the API fails.
+        """
+        found: dict[str, list[ArxivRecord]] = {t: [] for t in titles}
+        for batch in title_batches(titles):
+            query = " OR ".join(f'ti:"{normalize_title(t)}"' for t in batch)
+            size = min(BATCH_SIZE, RESULTS_PER_TITLE * len(batch))
+            for record in self._run(arxiv.Search(query=query, max_results=size)):
+                for title in batch:
+                    if _contains_phrase(record.title, title):
+                        found[title].append(record)
+        return found
+
     def _run(self, search: arxiv.Search) -> list[ArxivRecord]:
         self.client.page_size = min(BATCH_SIZE, search.max_results or BATCH_SIZE)
         records: dict[str, ArxivRecord] = {}
@@ -279,6 +298,37 @@ class ArxivSource:
             ) from cause
         log.info("%s; retrying in %.1f s", problem, wait)
         self.sleep(wait)
+
+
+TITLE_QUERY_CHARS: Final = 1800
+"""Longest ``search_query`` per request: with the URL's other parts, well under the 4 KB that
+proxies and servers reliably accept (arXiv answers 414 beyond about 8 KB)."""
+TITLES_PER_QUERY: Final = 20
+"""Titles per OR query: with :data:`RESULTS_PER_TITLE` each, one page of 100 results."""
+RESULTS_PER_TITLE: Final = 5
+
+
+def title_batches(titles: Sequence[str]) -> list[list[str]]:
+    """Titles grouped for :meth:`ArxivSource.search_titles`, in order (titles without words
+    are left out): T titles make about ⌈T/k⌉ groups."""
+    batches: list[list[str]] = []
+    length = 0
+    for title in titles:
+        words = normalize_title(title)
+        if not words:
+            continue
+        term = len(words) + 6 + 4  # ti:"…" and " OR "
+        if not batches or len(batches[-1]) >= TITLES_PER_QUERY or length + term > TITLE_QUERY_CHARS:
+            batches.append([])
+            length = 0
+        batches[-1].append(title)
+        length += term
+    return batches
+
+
+def _contains_phrase(record_title: str, title: str) -> bool:
+    """True when a record's title holds ``title``'s words in order (what ``ti:"…"`` matched)."""
+    return f" {normalize_title(title)} " in f" {normalize_title(record_title)} "
 
 
 def _check_answer(resp: requests.Response, url: str) -> str | None:
