@@ -19,12 +19,13 @@ import re
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.arxiv_server import FakeArxiv, make_server
+from tests.arxiv_server import FakeArxiv, make_server  # noqa: E402
 
 LABEL_WORDS = ("pdf", "paper", "code", "web", "project", "html", "link", "slides", "video",
                "github", "arxiv", "demo", "dataset", "blog", "tweet", "doi")  # fmt: skip
@@ -52,7 +53,9 @@ def linked_ids(text: str) -> set[str]:
     return {re.sub(r"v\d+$", "", m.group(1)).lower() for m in _ARXIV_LINK.finditer(text)}
 
 
-def score(list_path: Path, expected_path: Path | None, url: str, show: bool) -> dict[str, object]:
+def score(  # noqa: C901
+    list_path: Path, expected_path: Path | None, url: str, show: bool
+) -> dict[str, object]:
     from dlbib.library.model import ArxivId
     from dlbib.readinglist.importer import import_reading_list
     from dlbib.sources.arxiv import ArxivSource
@@ -117,7 +120,7 @@ def _is_junk(title: str) -> bool:
     return bare in LABEL_WORDS or bare in ("link", "code", "models") or bool(_JUNK.search(title))
 
 
-def _paper_at(added: list[object], first: int, last: int, title: str) -> bool:
+def _paper_at(added: Sequence[object], first: int, last: int, title: str) -> bool:
     want = re.sub(r"\W+", "", title.lower())
     for item in added:
         entry = item.entry  # type: ignore[attr-defined]

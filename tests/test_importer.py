@@ -228,7 +228,11 @@ def test_uncertain_title_matches_become_papers_from_the_list(
     ]  # fmt: skip
     # papers stay papers: what the list says, with a note, never an arXiv record
     refs = load_library(empty_library).references
-    assert [r.key for r in refs] == ["smith2014sequence", "sutskever2003sequence", "nobody2015paper"]
+    assert [r.key for r in refs] == [
+        "smith2014sequence",
+        "sutskever2003sequence",
+        "nobody2015paper",
+    ]
     assert all(r.get("eprint") is None and "reading list" in (r.get("note") or "") for r in refs)
 
 

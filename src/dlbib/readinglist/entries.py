@@ -103,7 +103,7 @@ def site_key_name(url: str, site: str) -> str:
     host = host_of(url)
     segments = [s for s in urlsplit(url).path.split("/") if s]
     labels = host.split(".")
-    if host in ("github.com", "gitlab.com") and segments:
+    if host in ("github.com", "gitlab.com", "huggingface.co", "hf.co") and segments:
         return segments[0]
     if host.endswith((".github.io", ".blogspot.com", ".medium.com", ".substack.com")):
         return labels[0]

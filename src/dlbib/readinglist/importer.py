@@ -193,9 +193,9 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
             continue
         works[str(order)] = Work(c, tokens, order)
         plan.works.append(works[str(order)])
-    for order, extra in plan.sections.items():
-        if order in works:
-            works[order].sections.extend(extra)
+    for position, extra in plan.sections.items():
+        if position in works:
+            works[position].sections.extend(extra)
     return plan
 
 

@@ -15,96 +15,19 @@ _ET_AL: Final = re.compile(r"[\s,]*\b(?:et\.?|at)\s*al\b\.?|[\s,]*\betal\b\.?", 
 HONORIFICS: Final = frozenset({"prof", "dr", "mr", "mrs", "ms", "sir", "professor"})
 _INITIALS: Final = re.compile(r"^(?:[A-ZÀ-ÝŁŚŽ]\.?[\s-]?){1,4}$")
 TITLE_WORDS: Final = frozenset(
-    [
-        "learning",
-        "reinforcement",
-        "deep",
-        "neural",
-        "network",
-        "networks",
-        "model",
-        "models",
-        "survey",
-        "data",
-        "language",
-        "training",
-        "inference",
-        "programming",
-        "live",
-        "example",
-        "examples",
-        "tutorial",
-        "introduction",
-        "theory",
-        "analysis",
-        "machine",
-        "vision",
-        "image",
-        "images",
-        "recognition",
-        "generation",
-        "generative",
-        "adversarial",
-        "diffusion",
-        "attention",
-        "transformer",
-        "transformers",
-        "optimization",
-        "gradient",
-        "policy",
-        "control",
-        "robotics",
-        "robot",
-        "agents",
-        "agent",
-        "memory",
-        "search",
-        "planning",
-        "representation",
-        "representations",
-        "graph",
-        "graphs",
-        "large",
-        "scale",
-        "efficient",
-        "probabilistic",
-        "bayesian",
-        "stochastic",
-        "convolutional",
-        "recurrent",
-        "sequence",
-        "text",
-        "speech",
-        "video",
-        "attack",
-        "attacks",
-        "security",
-        "system",
-        "systems",
-        "design",
-        "implementation",
-        "approach",
-        "method",
-        "methods",
-        "algorithm",
-        "algorithms",
-        "review",
-        "study",
-        "toward",
-        "towards",
-        "beyond",
-        "double",
-        "q-learning",
-        "q-learning",
-        "autoencoders",
-        "classification",
-        "detection",
-        "segmentation",
-        "prediction",
-        "estimation",
-        "reasoning",
-        "knowledge",
-    ]
+    (  # noqa: SIM905
+        "learning reinforcement deep neural network networks model models survey data language "
+        "training inference programming live example examples tutorial introduction theory "
+        "analysis "
+        "machine vision image images recognition generation generative adversarial diffusion "
+        "attention transformer transformers optimization gradient policy control robotics robot "
+        "agents agent memory search planning representation representations graph graphs large "
+        "scale efficient probabilistic bayesian stochastic convolutional recurrent sequence text "
+        "speech video attack attacks security system systems design implementation approach method "
+        "methods algorithm algorithms review study toward towards beyond double q-learning "
+        "q-learning autoencoders classification detection segmentation prediction estimation "
+        "reasoning knowledge "
+    ).split()
 )
 """Words of titles, not of names: ``Reinforcement Learning`` is not an author."""
 
@@ -132,7 +55,7 @@ def is_name(part: str, max_words: int = 5) -> bool:
     if not all(_is_name_word(w) for w in words):
         return False
     last = words[-1]
-    return (len(words) == 1 and len(last.strip(".")) > 1) or not (len(last.strip(".")) == 1)
+    return (len(words) == 1 and len(last.strip(".")) > 1) or len(last.strip(".")) != 1
 
 
 def _is_given(part: str) -> bool:
@@ -154,9 +77,9 @@ def parse_names(segment: str) -> tuple[tuple[str, ...], bool] | None:
         return None
     if ";" in text:
         parts = [_clean(p) for p in text.split(";")]
-        names = [p if "," in p else bibtex_name(p) for p in parts if p]
-        ok = all(is_name(n.replace(",", " ")) for n in names)
-        return (tuple(names), et_al) if names and ok else None
+        listed = [p if "," in p else bibtex_name(p) for p in parts if p]
+        ok = all(is_name(n.replace(",", " ")) for n in listed)
+        return (tuple(listed), et_al) if listed and ok else None
     text = re.sub(r",?\s+(?:and|&)\s+|\s*&\s*", ", ", text)
     parts = [_clean(p) for p in re.split(r"\s*,\s*", text)]
     parts = [p for p in parts if p]

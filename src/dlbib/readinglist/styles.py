@@ -102,9 +102,9 @@ def _venue_cut(rest: str) -> int:
     """Where the venue starts in ``Title, Venue Year.`` (0 when no venue is found)."""
     for m in reversed(list(re.finditer(r",\s+|\s+\(|\.\s+", rest))):
         tail = rest[m.end() :]
-        if re.search(r"\b(?:19|20)\d{2}\b", tail) and len(tail.split()) <= 14:
-            if _VENUE_WORD.match(tail) or re.match(r"[A-Z]", tail):
-                return m.start()
+        dated = re.search(r"\b(?:19|20)\d{2}\b", tail) and len(tail.split()) <= 14
+        if dated and (_VENUE_WORD.match(tail) or re.match(r"[A-Z]", tail)):
+            return m.start()
     return 0
 
 

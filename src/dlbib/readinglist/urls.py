@@ -297,11 +297,14 @@ def non_work_reason(url: str) -> str | None:
 
 _CHAT_HOSTS: Final = ("discord.gg", "discord.com", "discordapp.com", "t.me", "telegram.me",
                       "join.slack.com", "slack.com", "gitter.im", "chat.whatsapp.com")  # fmt: skip
-_NEWSLETTER: Final = re.compile(r"(?:^|\.)(?:substack\.com|list-manage\.com|eepurl\.com|"
-                                r"mailchi\.mp|buttondown\.email|revue\.co|beehiiv\.com)$")  # fmt: skip
+_NEWSLETTER: Final = re.compile(
+    r"(?:^|\.)(?:substack\.com|list-manage\.com|eepurl\.com|mailchi\.mp|buttondown\.email"
+    r"|revue\.co|beehiiv\.com)$"
+)
 _BADGE_HOSTS: Final = ("shields.io", "img.shields.io", "badgen.net", "badge.fury.io",
                        "awesome.re", "travis-ci.org", "travis-ci.com", "codecov.io",
-                       "circleci.com", "zenodo.org/badge", "colab.research.google.com/assets")  # fmt: skip
+                       "circleci.com", "zenodo.org/badge",
+                       "colab.research.google.com/assets")  # fmt: skip
 HUB_HOSTS: Final = ("huggingface.co", "hf.co", "modelscope.cn")
 
 
