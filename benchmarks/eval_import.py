@@ -33,7 +33,10 @@ _ARXIV_LINK = re.compile(
     r"arxiv\.org/(?:abs|pdf|ftp/arxiv/papers/\d{4})/+(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})",
     re.IGNORECASE,
 )
-_JUNK = re.compile(r"\||^-{3}|share on|subscribe|newsletter|join our|discord", re.IGNORECASE)
+_JUNK = re.compile(
+    r"^\s*\||\|\s*-{3}|\|\s*\||^-{3}|share on|subscribe|newsletter|join our|discord",
+    re.IGNORECASE,
+)
 
 
 def bad_key(key: str) -> str | None:
@@ -43,8 +46,10 @@ def bad_key(key: str) -> str | None:
         return "repeated token"
     parts = re.split(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", body)
     for word in LABEL_WORDS:
-        if any(p == word or (p.endswith(word) and len(p) > len(word) and i > 0)
-               for i, p in enumerate(parts)):  # fmt: skip
+        # the first part is the author or site name (an author may be called Link)
+        if any(p == word or p.endswith(word) for p in parts[1:]) or (
+            len(parts) == 1 and parts[0].endswith(word) and parts[0] != word
+        ):
             return f"label word {word!r}"
     return None
 
@@ -78,6 +83,8 @@ def score(  # noqa: C901
     titles: dict[str, int] = {}
     for item in added:
         assert item.entry is not None
+        if item.entry.get("eprint"):
+            continue  # arXiv entries: duplicates are counted by id (titles here are synthetic)
         t = re.sub(r"\W+", "", (item.entry.title or "").lower())
         titles[t] = titles.get(t, 0) + 1
     dupes += sum(n - 1 for t, n in titles.items() if n > 1 and len(t) > 12)

@@ -127,8 +127,11 @@ def key_word(title: str, skip: Callable[[str], bool] | None = None) -> str:
     return ""
 
 
-def base_key(ref: Reference) -> str:
-    """The key the rule gives ``ref``, before collision suffixes (``"ref"`` if nothing is known)."""
+def base_key(ref: Reference, skip: Callable[[str], bool] | None = None) -> str:
+    """The key the rule gives ``ref``, before collision suffixes (``"ref"`` if nothing is known).
+
+    :param skip: title words the caller's rule passes over (an import skips link labels).
+    """
     names = split_names(ref.get("author") or ref.get("editor") or "")
     author = ""
     if names:
@@ -139,7 +142,7 @@ def base_key(ref: Reference) -> str:
             author = _slug(words[0]) if words else ""
         else:
             author = _slug(family)
-    key = author + (ref.year or "") + _title_word(ref.title or "")
+    key = author + (ref.year or "") + key_word(ref.title or "", skip)
     return key or "ref"
 
 

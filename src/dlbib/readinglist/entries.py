@@ -116,10 +116,16 @@ def site_key_name(url: str, site: str) -> str:
 
 def web_key_base(name: str, title: str, year: str | None) -> str:
     """``<name><year><title word>`` for an author-less item (see the module doc)."""
-    site = key_slug(name)
+    site = re.sub(r"([a-z]{3,})\1", r"\1", key_slug(name))  # "chatchat-space" → "chatspace"
     skip = STOP_WORDS | LABEL_WORDS | _HOSTING | {site}
-    word = key_word(title, skip=lambda w: w in skip or w.isdigit() or w in site or site in w)
+    word = key_word(title, skip=lambda w: w in skip or w.isdigit() or _overlaps(w, site))
     return (site + (year or "") + word) or "ref"
+
+
+def _overlaps(word: str, site: str) -> bool:
+    """True when ``word`` repeats the site's name or a 4-letter run of it (``torchtitan`` after
+    ``pytorch``), which would read as a repeated token."""
+    return any(word[i : i + 4] in site for i in range(max(1, len(word) - 3)))
 
 
 class TakenKeys:
@@ -149,6 +155,7 @@ def new_reference(entry_type: str, fields: dict[str, str], taken: TakenKeys) -> 
         name = site_key_name(fields.get("url", ""), fields["key"])
         base = web_key_base(name, fields.get("title", ""), fields.get("year"))
     else:
-        base = base_key(draft)
+        author = base_key(Reference("", entry_type, {"author": raw.get("author", "")}))
+        base = base_key(draft, skip=lambda w: w in LABEL_WORDS or w == author)
     key = generate_key(draft, taken.related(base), base=base)
     return Reference(key, entry_type, raw)

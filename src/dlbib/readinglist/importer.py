@@ -161,6 +161,11 @@ def candidate_tokens(c: Candidate) -> list[str]:
     return list(dict.fromkeys(tokens))
 
 
+def _strong(tokens: list[str]) -> list[str]:
+    """Tokens other than title + author ones (ids, URLs)."""
+    return [t for t in tokens if not t.startswith(("t:", "t0:"))]
+
+
 def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
     """Sort a list's candidates into duplicates, works already present and works to resolve."""
     plan = ImportPlan(reading, urldate=reading.date)
@@ -173,7 +178,7 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
     for order, c in enumerate(reading.candidates):
         tokens = candidate_tokens(c)
         # two different arXiv ids are two works, whatever their titles say
-        lookup = [t for t in tokens if not t.startswith("t")] if c.arxiv_id else tokens
+        lookup = _strong(tokens) if c.arxiv_id else tokens
         earlier = seen.find(lookup)
         seen.add(str(order), tokens)
         if earlier:
@@ -357,7 +362,8 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
         if work.fields is None:
             items.append(_item("unresolved", c, work.order, work.problem))
             continue
-        found = known.find(work.tokens)
+        # two different arXiv ids are two works, even when their titles and authors agree
+        found = known.find(_strong(work.tokens) if c.arxiv_id else work.tokens)
         if found and found[0] in added:
             reason = f"the list cites it already on line {added[found[0]]} ({describe(found[1])})"
             items.append(_item("ignored", c, work.order, reason))

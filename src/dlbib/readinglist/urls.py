@@ -31,7 +31,9 @@ TRACKING_PARAMS: Final = frozenset(
 
 _GLUE = re.compile(r"(?:%5Cn|%0A|\\n|\s)+(?=https?://)|(?<=[^/:])(?=https?://)", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*_>"
-_ARXIV_PATH = re.compile(r"^/+(?:abs|pdf|html|format)/+(?P<id>.+?)/*$", re.IGNORECASE)
+_ARXIV_PATH = re.compile(
+    r"^/+(?:abs|pdf|html|format|ftp/arxiv/papers/\d{4})/+(?P<id>.+?)/*$", re.IGNORECASE
+)
 _DOI_IN_PATH = re.compile(r"/doi/(?:abs/|full/|pdf/|pdfplus/|epdf/|book/)?(10\.\d{4,9}/[^?#]+)")
 _NATURE = re.compile(
     r"^/(?:articles|nature/journal/v\d+/n\d+/(?:full|abs|pdf))/(nature\d+|s\d{5}-\d{3}-\d{5}-\w)"
