@@ -231,7 +231,7 @@ def test_uncertain_title_matches_become_papers_from_the_list(
     assert [r.key for r in refs] == [
         "smith2014sequence",
         "sutskever2003sequence",
-        "nobody2015paper",
+        "nobody2015wrote",
     ]
     assert all(r.get("eprint") is None and "reading list" in (r.get("note") or "") for r in refs)
 
