@@ -250,7 +250,11 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
             reason = "a link on the venue or an author's name, not the work"
             ignored.append(Ignored(link.line, line(link.line), reason, link.url))
             continue
-        out.append(_single(link, block, line))
+        single = _single(link, block, line)
+        if cit and (single.title is None or is_label(single.title)) and single.kind == "web":
+            # "his presentation [video](…) on this paper": the work's title names it
+            single = replace(single, title=f"{cit.title} ({label_of(link.text)})")
+        out.append(single)
     if block.ids:
         out.extend(_Work(block, line).candidates(block.ids, ignored))
 

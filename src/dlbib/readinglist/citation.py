@@ -136,6 +136,7 @@ def parse_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
 
 def clean_title(text: str) -> str:
     """A title without Markdown emphasis, wrapping quotes or trailing punctuation."""
+    text = re.sub(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])", "", text)  # :fast_forward: shortcodes
     text = re.sub(r"(?<!\w)[*_]+|[*_]+(?!\w)|[\ufffc\u200b-\u200f\ufeff]", "", text)
     text = " ".join(text.split()).strip(" \"'\u201c\u201d\u2018\u2019.,;:")
     return text

@@ -103,6 +103,13 @@ def site_key_name(url: str, site: str) -> str:
     host = host_of(url)
     segments = [s for s in urlsplit(url).path.split("/") if s]
     labels = host.split(".")
+    if host in ("huggingface.co", "hf.co") and segments[:1] in (
+        ["collections"],
+        ["spaces"],
+        ["datasets"],
+        ["models"],
+    ):
+        segments = segments[1:]
     if host in ("github.com", "gitlab.com", "huggingface.co", "hf.co") and segments:
         return segments[0]
     if host.endswith((".github.io", ".blogspot.com", ".medium.com", ".substack.com")):
@@ -116,15 +123,26 @@ def site_key_name(url: str, site: str) -> str:
 
 def web_key_base(name: str, title: str, year: str | None) -> str:
     """``<name><year><title word>`` for an author-less item (see the module doc)."""
-    site = re.sub(r"([a-z]{3,})\1", r"\1", key_slug(name))  # "chatchat-space" → "chatspace"
+    parts = [p for p in re.split(r"[-_.\s]+", name) if p]
+    parts = [p for p in parts if key_slug(p) not in LABEL_WORDS] or parts  # "vllm-project"
+    site = re.sub(r"([a-z]{3,})\1", r"\1", key_slug("".join(parts)))  # "chatchat-space"
     skip = STOP_WORDS | LABEL_WORDS | _HOSTING | {site}
-    word = key_word(title, skip=lambda w: w in skip or w.isdigit() or _overlaps(w, site))
+    word = key_word(
+        title, skip=lambda w: w in skip or w.isdigit() or _overlaps(w, site) or _ends_in_label(w)
+    )
     return (site + (year or "") + word) or "ref"
+
+
+def _ends_in_label(word: str) -> bool:
+    """``themorningpaper``, ``stablecode``: a word ending in a label reads as one."""
+    return any(word.endswith(label) for label in LABEL_WORDS if len(label) >= 3)
 
 
 def _overlaps(word: str, site: str) -> bool:
     """True when ``word`` repeats the site's name or a 4-letter run of it (``torchtitan`` after
     ``pytorch``), which would read as a repeated token."""
+    if word.startswith(site) or site.startswith(word):
+        return True
     return any(word[i : i + 4] in site for i in range(max(1, len(word) - 3)))
 
 
@@ -156,6 +174,6 @@ def new_reference(entry_type: str, fields: dict[str, str], taken: TakenKeys) -> 
         base = web_key_base(name, fields.get("title", ""), fields.get("year"))
     else:
         author = base_key(Reference("", entry_type, {"author": raw.get("author", "")}))
-        base = base_key(draft, skip=lambda w: w in LABEL_WORDS or w == author)
+        base = base_key(draft, skip=lambda w: w in LABEL_WORDS or w == author or w.isdigit())
     key = generate_key(draft, taken.related(base), base=base)
     return Reference(key, entry_type, raw)

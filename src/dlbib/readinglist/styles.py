@@ -21,7 +21,8 @@ from dlbib.readinglist.venue import split_venue
 _LEAD_NUMBER: Final = re.compile(r"^\s*(?:[*_]*\s*\[\d{1,4}\]\s*[*_]*|\(?\d{1,4}[.)]\s+)\s*")
 _QUOTED: Final = re.compile(r"[*_]*[\"“”]+[*_]*(?P<title>[^\"“”]{3,}?)[*_.,]*[\"“”]")
 _EMPH: Final = re.compile(
-    r"(?<![\w*_])(?P<m>\*\*|__|\*|_)(?P<title>[^*_\n][^*_]*?)(?P=m)(?![\w*_])"
+    r"(?<![\w*])(?P<m>\*\*|\*)(?P<title>[^*\s][^*]*?)(?P=m)(?![\w*])"
+    r"|(?<![\w_])(?P<u>__|_)(?P<utitle>[^_\s][^_]*?)(?P=u)(?![\w_])"
 )
 _VENUE_WORD: Final = re.compile(
     r"(?i)^\s*(?:in\s|proceedings|proc\.|journal|trans|arxiv|corr|advances|conference|workshop"
@@ -63,27 +64,38 @@ def _quoted(text: str) -> Citation | None:
     return _build(m.group("title"), before.rstrip(" .,"), text[m.end() :])
 
 
+class _Span:
+    """An emphasised span: where it is and its text."""
+
+    def __init__(self, m: re.Match[str]) -> None:
+        self.start, self.end = m.start(), m.end()
+        self.text = m.group("title") or m.group("utitle") or ""
+
+    def group(self, _name: str) -> str:
+        return self.text
+
+
 def _emphasised(text: str) -> Citation | None:
     """A bold or italic title after the authors, or a leading title and an author line."""
-    spans = list(_EMPH.finditer(text))
+    spans = [_Span(m) for m in _EMPH.finditer(text)]
     if not spans:
         return None
     first = spans[0]
-    if first.start() == 0 or not text[: first.start()].strip(" *_"):
+    if first.start == 0 or not text[: first.start].strip(" *_"):
         # a label line: **Title** then the authors (an italic line, or plain text up to a ".")
-        if len(spans) > 1 and not text[first.end() : spans[1].start()].strip(" \\,.;:-–"):
-            found = _build(first.group("title"), spans[1].group("title"), text[spans[1].end() :])
+        if len(spans) > 1 and not text[first.end : spans[1].start].strip(" \\,.;:-–"):
+            found = _build(first.group("title"), spans[1].group("title"), text[spans[1].end :])
             if found:
                 return found
-        after = text[first.end() :].lstrip(" \\,.;:-–")
+        after = text[first.end :].lstrip(" \\,.;:-–")
         m = re.match(r"(?:by\s+)?([^.()\[]+?)(?:\.\s|\(|$)", after)
         if m and re.search(r"[A-Z]", m.group(1)) and len(m.group(1).split()) <= 30:
             return _build(first.group("title"), m.group(1), after[m.end() :])
         return None
-    before = text[: first.start()].rstrip(" ")
+    before = text[: first.start].rstrip(" ")
     if not before.endswith((".", ",", ":")):
         return None
-    return _build(first.group("title"), before.rstrip(" .,:"), text[first.end() :])
+    return _build(first.group("title"), before.rstrip(" .,:"), text[first.end :])
 
 
 def _colon(text: str) -> Citation | None:
