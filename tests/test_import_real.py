@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,6 @@ def test_key_problem_catches_the_keys_the_issue_lists() -> None:
 @pytest.fixture(scope="module")
 def fake_arxiv() -> Iterator[str]:
     server = make_server(FakeArxiv(synthetic=True))
-    import threading
-
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/api/query"
     server.shutdown()
@@ -79,18 +78,18 @@ def imported(path: Path, url: str, tmp_path: Path) -> ImportReport:
 @pytest.mark.parametrize("path", LISTS, ids=lambda p: p.stem)
 def test_real_list_imports_every_work_once(path: Path, fake_arxiv: str, tmp_path: Path) -> None:
     report = imported(path, fake_arxiv, tmp_path)
-    added = [i for i in report.items if i.status == "added" and i.entry is not None]
-    ids = [ArxivId.find(i.entry.get("eprint") or "") for i in added if i.entry.get("eprint")]
+    added = [(i, i.entry) for i in report.items if i.status == "added" and i.entry is not None]
+    ids = [ArxivId.find(e.get("eprint") or "") for _, e in added if e.get("eprint")]
     linked = {m.group(1).lower() for m in _ARXIV_LINK.finditer(path.read_text(encoding="utf-8"))}
     got = [i.id.lower() for i in ids if i]
     assert linked - set(got) == set()  # recall of linked arXiv ids: 100 %
     assert len(got) == len(set(got))  # no arXiv paper twice
-    for item in added:
-        title = (item.entry.title or "").strip("[]`*_ ").lower()
+    for item, entry in added:
+        title = (entry.title or "").strip("[]`*_ ").lower()
         assert title not in LABEL_WORDS, (item.line, item.key)
         assert not re.search(r"^\s*\||\|\s*-{3}|\|\s*\|", title), (item.line, title)
         assert not re.search(r"(?i)share on|subscribe|newsletter|join our", title), item.key
-        problem = key_problem(item.key or "", item.entry.entry_type, item.entry.get("author"))
+        problem = key_problem(item.key or "", entry.entry_type, entry.get("author"))
         assert problem is None, (item.line, item.key, problem)
     counts = report.counts()
     assert sum(counts.values()) == len(report.items)
