@@ -117,7 +117,8 @@ def bibtex_name(name: str) -> str:
 def parse_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
     """Names from ``A. Author, B. Author and C. Author`` (``et al.`` allowed), or None when any
     part is not a person's name."""
-    text = segment.strip()
+    # "Prof. Ada Quill": an honorific is not a name, and its dot does not end the sentence
+    text = re.sub(r"\b(?:Prof|Dr|Professor|Mr|Mrs|Ms)\.?\s+(?=[A-Z])", "", segment.strip())
     et_al = False
     m = _ET_AL.search(text)
     if m:

@@ -39,6 +39,7 @@ from dlbib.readinglist.identity import (
     url_tokens,
 )
 from dlbib.readinglist.read import Candidate, ReadingList, read_reading_list
+from dlbib.readinglist.urls import arxiv_id_in_url
 from dlbib.sources.arxiv import title_batches
 from dlbib.sources.arxiv_record import (
     ArxivRecord,
@@ -175,6 +176,7 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
         plan.decided.append(ImportItem("ignored", ignored.line, ignored.text, ignored.reason,
                                        url=ignored.url))  # fmt: skip
     works: dict[str, Work] = {}
+    present_of: dict[str, str] = {}
     for order, c in enumerate(reading.candidates):
         tokens = candidate_tokens(c)
         # two different arXiv ids are two works, whatever their titles say
@@ -184,7 +186,10 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
         if earlier:
             first = reading.candidates[int(earlier[0])]
             if first.section and c.section and first.section != c.section:
-                plan.sections.setdefault(earlier[0], []).append(c.section)
+                if earlier[0] in present_of:
+                    plan.present_sections.setdefault(present_of[earlier[0]], []).append(c.section)
+                else:
+                    plan.sections.setdefault(earlier[0], []).append(c.section)
             if first.line == c.line:
                 continue  # the line's own duplicate: one work, not reported twice
             reason = f"the list cites it already on line {first.line} ({describe(earlier[1])})"
@@ -193,6 +198,7 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
         present = known.find(lookup)
         if present:
             plan.decided.append(_item("present", c, order, describe(present[1]), present[0]))
+            present_of[str(order)] = present[0]
             if c.section:
                 plan.present_sections.setdefault(present[0], []).append(c.section)
             continue
@@ -223,6 +229,9 @@ def _chunks(items: list[Work], size: int) -> Iterable[list[Work]]:
 def _from_record(work: Work, record: ArxivRecord, how: str) -> None:
     fields = record_fields(record)
     fields.setdefault("howpublished", f"arXiv:{record.arxiv_id.id} [{record.primary_class}]")
+    own = work.candidate.url
+    if own and not arxiv_id_in_url(own) and own.lower().split("?")[0].endswith(".pdf"):
+        fields.setdefault("pdfurl", own)  # "arXiv:ID … [[pdf]](author's copy)": one work
     work.entry_type, work.fields, work.how = "misc", fields, how
     work.tokens = list(dict.fromkeys([*work.tokens, *_record_tokens(record)]))
 

@@ -48,8 +48,9 @@ def _build(title: str, authors_text: str, rest: str) -> Citation | None:
     if len(names) == 1 and not et_al and len(names[0].replace(",", " ").split()) < 2:
         return None  # "Dropout: …", "Adam: …": one bare word is a title, not an author
     venue = split_venue(_plain(rest))
+    year = venue.year or split_venue(_plain(authors_text)).year  # "Quill, Ada (2015). *Title*."
     return Citation(
-        title, names, et_al, venue.year, venue.journal, venue.booktitle, venue.book,
+        title, names, et_al, year, venue.journal, venue.booktitle, venue.book,
         venue.volume, venue.number, venue.pages, venue.publisher,
     )  # fmt: skip
 

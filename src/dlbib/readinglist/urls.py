@@ -288,8 +288,9 @@ def non_work_reason(url: str) -> str | None:
     if host.startswith("scholar.google.") and "citations" in path:
         return "profile page (Google Scholar)"
     segments = [s for s in path.split("/") if s]
+    tweet = host in ("twitter.com", "x.com") and "/status/" in path
     if host in ("twitter.com", "x.com", "facebook.com", "linkedin.com", "instagram.com"):
-        return "social media page"
+        return None if tweet else "social media page"  # a tweet is a post, not a profile
     if host == "github.com" and len(segments) == 1:
         return "profile page (GitHub user)"
     if host == "github.com" and len(segments) >= 3 and segments[2] in ("pulls", "issues"):
