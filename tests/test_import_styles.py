@@ -15,7 +15,8 @@ from dlbib.library.bibfile import load_library
 from dlbib.readinglist.entries import web_key_base
 from dlbib.readinglist.importer import import_reading_list
 from dlbib.readinglist.read import Candidate, parse_reading_list
-from dlbib.sources.arxiv import ArxivSource, title_batches
+from dlbib.sources.arxiv import ArxivSource
+from dlbib.sources.arxiv_titles import title_batches
 
 from .arxiv_server import Entry, FakeArxiv, make_server
 

@@ -1,23 +1,21 @@
-"""Reading-list import, second half: decide what a list adds to a library, resolve it through
-arXiv, and append the new entries.
+"""Reading-list import, resolving and writing: look a plan's works up and append the new
+entries (planning is ``plan.py``).
 
-:func:`plan_import` (no network) drops works the list cites twice and works already in the
-library (same arXiv id, DOI, proceedings id, URL, or title + first author + year).
-:func:`resolve_plan` looks the rest up: every arXiv id in ⌈N/100⌉ batched requests, then titles
-without an id by arXiv title search, accepted only by :func:`dlbib.matching.accept_match` (the
-rules sync uses); a cited paper arXiv does not have is built from what the list says, web links
-become ``@misc`` web items. :func:`apply_import` appends the new entries in list order under the
-library's lock. :func:`import_reading_list` does all three. If arXiv fails midway, what resolved
-so far is kept and the failure is returned in :attr:`ImportReport.error`.
+:func:`resolve_plan` asks arXiv for every id in ⌈N/100⌉ batched requests, then for the titles
+of citations without an id in ⌈T/k⌉ batched ``ti:"…" OR ti:"…"`` searches, each answer accepted
+only by :func:`dlbib.sources.match.accept_match` (the rules sync uses); a paper no service
+confirms is built from what the list says (``entries.py``), web links become ``@misc`` web
+items. :func:`finish` appends the new entries in list order and adds sections to present
+entries' keywords. :func:`import_reading_list` does it all under the library's lock. If arXiv
+fails midway, what resolved so far is kept and the failure is in :attr:`ImportReport.error`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol
+from typing import Final, Protocol
 
 from dlbib.errors import SourceError
 from dlbib.library.bibfile import Library, library_lock, load_library, save_library
@@ -31,28 +29,35 @@ from dlbib.readinglist.entries import (
     web_fields,
 )
 from dlbib.readinglist.identity import (
-    Index,
     describe,
     library_index,
     reference_tokens,
-    title_tokens,
-    url_tokens,
 )
-from dlbib.readinglist.read import Candidate, ReadingList, read_reading_list
+from dlbib.readinglist.plan import (
+    ImportItem,
+    ImportPlan,
+    ImportReport,
+    Work,
+    item_of,
+    plan_import,
+    strong_tokens,
+)
+from dlbib.readinglist.read import Candidate, read_reading_list
 from dlbib.readinglist.urls import arxiv_id_in_url
-from dlbib.sources.arxiv import title_batches
 from dlbib.sources.arxiv_record import (
     ArxivRecord,
     FetchResult,
     raw_value,
     record_fields,
 )
+from dlbib.sources.arxiv_titles import title_batches
 from dlbib.sources.match import accept_match
 
-Status = Literal["added", "present", "unresolved", "ignored"]
 Progress = Callable[[int, int], None]
 BATCH_SIZE: Final = 100
 """arXiv ids per look-up request."""
+__all__ = ["ImportItem", "ImportPlan", "ImportReport", "Work", "finish", "import_reading_list",
+           "plan_import", "resolve_plan"]  # fmt: skip
 
 
 class ArxivLookup(Protocol):
@@ -61,164 +66,6 @@ class ArxivLookup(Protocol):
     def fetch(self, ids: Iterable[ArxivId]) -> FetchResult: ...
 
     def search_titles(self, titles: Sequence[str]) -> dict[str, list[ArxivRecord]]: ...
-
-
-@dataclass(frozen=True)
-class ImportItem:
-    """What became of one thing in the list."""
-
-    status: Status
-    line: int
-    text: str
-    """The list's line, stripped."""
-    reason: str = ""
-    key: str | None = None
-    """The library key: the existing entry's (present) or the new one's (added)."""
-    title: str | None = None
-    section: str | None = None
-    url: str | None = None
-    entry: Reference | None = None
-    """The new entry (added, or planned under ``--dry-run``)."""
-    order: int = field(default=-1, compare=False, repr=False)
-    """Position among the list's candidates (ignored links: -1), to keep list order."""
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (the entry as its raw fields)."""
-        data: dict[str, Any] = {
-            "status": self.status, "line": self.line, "text": self.text, "reason": self.reason,
-            "key": self.key, "title": self.title, "section": self.section, "url": self.url,
-        }  # fmt: skip
-        if self.entry is not None:
-            data["entry"] = {"type": self.entry.entry_type, "fields": dict(self.entry.fields)}
-        return data
-
-
-@dataclass
-class Work:
-    """One distinct work of the list that is not yet in the library."""
-
-    candidate: Candidate
-    tokens: list[str]
-    order: int = 0
-    """Position among the list's candidates."""
-    entry_type: str = "misc"
-    fields: dict[str, str] | None = None
-    """Field contents of the new entry once resolved."""
-    problem: str = ""
-    """Why it is unresolved."""
-    how: str = ""
-    """How it was resolved (for reports)."""
-    sections: list[str] = field(default_factory=list)
-    """Other sections the list cites it under."""
-
-
-@dataclass
-class ImportPlan:
-    """The works to resolve, and what is already decided (present, ignored)."""
-
-    reading: ReadingList
-    works: list[Work] = field(default_factory=list)
-    decided: list[ImportItem] = field(default_factory=list)
-    urldate: str | None = None
-    sections: dict[str, list[str]] = field(default_factory=dict)
-    """Candidate position → the sections of its later duplicates."""
-    present_sections: dict[str, list[str]] = field(default_factory=dict)
-    """Library key → the sections the list cites it under (added to its keywords)."""
-    changed: list[str] = field(default_factory=list)
-    """Keys of present entries whose keywords the import extended."""
-
-
-@dataclass
-class ImportReport:
-    """The outcome of an import."""
-
-    list_path: Path
-    library_path: Path
-    items: list[ImportItem]
-    dry_run: bool = False
-    written: bool = False
-    error: SourceError | None = None
-    """The arXiv failure that stopped resolution midway, if any."""
-
-    def by_status(self, status: Status) -> list[ImportItem]:
-        """The items with one status, in list order."""
-        return [i for i in self.items if i.status == status]
-
-    def counts(self) -> dict[str, int]:
-        """Items per status."""
-        return {s: len(self.by_status(s)) for s in ("added", "present", "unresolved", "ignored")}
-
-
-def candidate_tokens(c: Candidate) -> list[str]:
-    """The tokens a list item can be recognised by, strongest first."""
-    tokens = [f"arxiv:{c.arxiv_id.id.lower()}"] if c.arxiv_id else []
-    if c.doi:
-        tokens.append(f"doi:{c.doi.lower()}")
-    for url in c.urls:
-        tokens.extend(url_tokens(url))
-    if c.citation:
-        cit = c.citation
-        tokens.extend(title_tokens(cit.title, cit.authors, cit.year))
-    return list(dict.fromkeys(tokens))
-
-
-def _strong(tokens: list[str]) -> list[str]:
-    """Tokens other than title + author ones (ids, URLs)."""
-    return [t for t in tokens if not t.startswith(("t:", "t0:"))]
-
-
-def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
-    """Sort a list's candidates into duplicates, works already present and works to resolve."""
-    plan = ImportPlan(reading, urldate=reading.date)
-    known = library_index(library.references)
-    seen = Index()
-    for ignored in reading.ignored:
-        plan.decided.append(ImportItem("ignored", ignored.line, ignored.text, ignored.reason,
-                                       url=ignored.url))  # fmt: skip
-    works: dict[str, Work] = {}
-    present_of: dict[str, str] = {}
-    for order, c in enumerate(reading.candidates):
-        tokens = candidate_tokens(c)
-        # two different arXiv ids are two works, whatever their titles say
-        lookup = _strong(tokens) if c.arxiv_id else tokens
-        earlier = seen.find(lookup)
-        seen.add(str(order), tokens)
-        if earlier:
-            first = reading.candidates[int(earlier[0])]
-            if first.section and c.section and first.section != c.section:
-                if earlier[0] in present_of:
-                    plan.present_sections.setdefault(present_of[earlier[0]], []).append(c.section)
-                else:
-                    plan.sections.setdefault(earlier[0], []).append(c.section)
-            if first.line == c.line:
-                continue  # the line's own duplicate: one work, not reported twice
-            reason = f"the list cites it already on line {first.line} ({describe(earlier[1])})"
-            plan.decided.append(_item("ignored", c, order, reason))
-            continue
-        present = known.find(lookup)
-        if present:
-            plan.decided.append(_item("present", c, order, describe(present[1]), present[0]))
-            present_of[str(order)] = present[0]
-            if c.section:
-                plan.present_sections.setdefault(present[0], []).append(c.section)
-            continue
-        works[str(order)] = Work(c, tokens, order)
-        plan.works.append(works[str(order)])
-    for position, extra in plan.sections.items():
-        if position in works:
-            works[position].sections.extend(extra)
-    return plan
-
-
-def _item(
-    status: Status,
-    c: Candidate,
-    order: int,
-    reason: str,
-    key: str | None = None,
-    entry: Reference | None = None,
-) -> ImportItem:
-    return ImportItem(status, c.line, c.text, reason, key, c.title, c.section, c.url, entry, order)
 
 
 def _chunks(items: list[Work], size: int) -> Iterable[list[Work]]:
@@ -369,16 +216,16 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
     for work in plan.works:
         c = work.candidate
         if work.fields is None:
-            items.append(_item("unresolved", c, work.order, work.problem))
+            items.append(item_of("unresolved", c, work.order, work.problem))
             continue
         # two different arXiv ids are two works, even when their titles and authors agree
-        found = known.find(_strong(work.tokens) if c.arxiv_id else work.tokens)
+        found = known.find(strong_tokens(work.tokens) if c.arxiv_id else work.tokens)
         if found and found[0] in added:
             reason = f"the list cites it already on line {added[found[0]]} ({describe(found[1])})"
-            items.append(_item("ignored", c, work.order, reason))
+            items.append(item_of("ignored", c, work.order, reason))
             continue
         if found:
-            items.append(_item("present", c, work.order, describe(found[1]), found[0]))
+            items.append(item_of("present", c, work.order, describe(found[1]), found[0]))
             present.setdefault(found[0], []).extend([c.section or "", *work.sections])
             continue
         fields = dict(work.fields)
@@ -390,7 +237,7 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
         taken.add(ref.key)
         library.blocks.append(ref)  # new key by construction; Library.add would rescan all keys
         known.add(ref.key, [*work.tokens, *reference_tokens(ref)])
-        items.append(_item("added", c, work.order, work.how, ref.key, ref))
+        items.append(item_of("added", c, work.order, work.how, ref.key, ref))
     plan.changed = _add_sections(library, present)
     return sorted(items, key=lambda i: (i.line, i.order))
 

@@ -45,6 +45,11 @@ from dlbib.errors import ArxivLookupError, ArxivUnreachableError, InvalidArxivId
 from dlbib.library.model import ArxivId, normalize_doi
 from dlbib.library.text import normalize_title
 from dlbib.sources.arxiv_record import ArxivRecord, FetchResult, record_fields, unfold
+from dlbib.sources.arxiv_titles import (
+    RESULTS_PER_TITLE,
+    contains_phrase,
+    title_batches,
+)
 from dlbib.sources.http import RETRY_STATUSES, Throttle, parse_retry_after, user_agent
 
 __all__ = [
@@ -199,7 +204,7 @@ class ArxivSource:
             size = min(BATCH_SIZE, RESULTS_PER_TITLE * len(batch))
             for record in self._run(arxiv.Search(query=query, max_results=size)):
                 for title in batch:
-                    if _contains_phrase(record.title, title):
+                    if contains_phrase(record.title, title):
                         found[title].append(record)
         return found
 
@@ -298,37 +303,6 @@ class ArxivSource:
             ) from cause
         log.info("%s; retrying in %.1f s", problem, wait)
         self.sleep(wait)
-
-
-TITLE_QUERY_CHARS: Final = 1800
-"""Longest ``search_query`` per request: with the URL's other parts, well under the 4 KB that
-proxies and servers reliably accept (arXiv answers 414 beyond about 8 KB)."""
-TITLES_PER_QUERY: Final = 20
-"""Titles per OR query: with :data:`RESULTS_PER_TITLE` each, one page of 100 results."""
-RESULTS_PER_TITLE: Final = 5
-
-
-def title_batches(titles: Sequence[str]) -> list[list[str]]:
-    """Titles grouped for :meth:`ArxivSource.search_titles`, in order (titles without words
-    are left out): T titles make about ⌈T/k⌉ groups."""
-    batches: list[list[str]] = []
-    length = 0
-    for title in titles:
-        words = normalize_title(title)
-        if not words:
-            continue
-        term = len(words) + 6 + 4  # ti:"…" and " OR "
-        if not batches or len(batches[-1]) >= TITLES_PER_QUERY or length + term > TITLE_QUERY_CHARS:
-            batches.append([])
-            length = 0
-        batches[-1].append(title)
-        length += term
-    return batches
-
-
-def _contains_phrase(record_title: str, title: str) -> bool:
-    """True when a record's title holds ``title``'s words in order (what ``ti:"…"`` matched)."""
-    return f" {normalize_title(title)} " in f" {normalize_title(record_title)} "
 
 
 def _check_answer(resp: requests.Response, url: str) -> str | None:
