@@ -164,7 +164,7 @@ def _title(work: Work) -> str:
 
 def _searchable(c: Candidate) -> bool:
     cit = c.citation
-    return bool(cit and cit.authors and cit.year and not cit.book and not c.doi)
+    return bool(cit and cit.authors and cit.year and not cit.book and not c.doi and not c.arxiv_id)
 
 
 def _search_all(
