@@ -100,6 +100,11 @@ def score(  # noqa: C901
                     continue
                 paper_n += 1
                 hit = _paper_at(added, first, last, work["title"])
+                for item in report.by_status("ignored"):  # a repeat: the earlier line's work
+                    m = re.match(r"the list cites it already on line (\d+)", item.reason)
+                    if not hit and m and first <= item.line <= last + 1:
+                        earlier = int(m.group(1))
+                        hit = _paper_at(added, earlier, earlier, work["title"])
                 paper_ok += hit
                 if not hit:
                     misses.append((first, work["title"]))

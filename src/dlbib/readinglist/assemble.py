@@ -23,7 +23,7 @@ from dlbib.readinglist.labels import (
     label_of,
     secondary_field,
 )
-from dlbib.readinglist.names import parse_names
+from dlbib.readinglist.names import column_names
 from dlbib.readinglist.styles import parse_styled
 from dlbib.readinglist.urls import (
     Proceedings,
@@ -51,7 +51,8 @@ class Lines:
     """The list's source lines, for reports."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        # only \n ends a line, as for the parsers (splitlines would also split on U+2028, \x0c…)
+        self.lines = [ln.rstrip("\r") for ln in text.split("\n")]
 
     def __call__(self, number: int) -> str:
         lines = self.lines
@@ -230,6 +231,8 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
     in_title = [lk for lk in usable if cit and lk not in labelled and _inside(lk, cit.title)]
     work.main = list(dict.fromkeys([*([lead] if lead else []), *in_title, *labelled]))
     work.main.sort(key=lambda lk: lk.start)
+    if cit and any(label_of(lk.text) in ("book", "ebook") for lk in labelled):
+        cit = replace(cit, book=True)  # "[[Book]](…)": the list says what it is
     work.citation = cit
     if not cit and not work.main and secondary:
         work.main = [secondary.pop(0)]  # only a code/video link: that is what the line cites
@@ -324,7 +327,7 @@ def _read_row(
     title_text = block.text[title_span[0] : title_span[1]]
     lead = next((lk for lk in work.main if title_span[0] <= lk.start <= title_span[1]), None)
     title = clean_title(lead.text) if lead and not is_label(lead.text) else _row_title(title_text)
-    authors = parse_names(cell("authors")) if cell("authors") else None
+    authors = column_names(cell("authors")) if cell("authors") else None
     year_m = re.search(r"(?:19|20)\d{2}", cell("year") or cell("venue"))
     year = year_m.group(0) if year_m else None
     venue = re.sub(r"\s*'?(?:19|20)?\d{2}$", "", cell("venue")).strip() or None

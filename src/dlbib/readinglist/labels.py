@@ -40,6 +40,8 @@ _MAIN: Final = frozenset(
         "journal",
         "publication",
         "ebook",
+        "book",
+        "amazon",
         "website",
         "site",
         "page",

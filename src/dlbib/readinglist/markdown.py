@@ -127,7 +127,7 @@ class _Walker:
 
 def markdown_blocks(text: str) -> Document:
     """Blocks of a Markdown list."""
-    lines = text.splitlines()
+    lines = [ln.rstrip("\r") for ln in text.split("\n")]
     start, date = front_matter(lines)
     body = "\n" * start + "\n".join(lines[start:])  # blank front matter keeps line numbers
     # indented code is off: lists indent stray lines by tabs; only fenced code is code

@@ -54,6 +54,8 @@ def is_name(part: str, max_words: int = 5) -> bool:
         return False
     if not all(_is_name_word(w) for w in words):
         return False
+    if any(len(w) >= 3 and w.isupper() for w in words):
+        return False  # PILCO, ICML: acronyms, not names
     last = words[-1]
     return (len(words) == 1 and len(last.strip(".")) > 1) or len(last.strip(".")) != 1
 
@@ -64,6 +66,17 @@ def _is_given(part: str) -> bool:
         return True
     words = part.split()
     return 1 <= len(words) <= 2 and all(_is_name_word(w) and w[0].isupper() for w in words)
+
+
+def column_names(cell: str) -> tuple[tuple[str, ...], bool]:
+    """A table's author column: names when they parse, else each comma-separated part as
+    printed (handles such as ``lcamtuf``; the column says they are authors)."""
+    parsed = parse_names(cell)
+    if parsed:
+        return parsed
+    parts = [_clean(p) for p in re.split(r"\s*,\s*|\s+and\s+|\s*&\s*", cell) if p.strip()]
+    parts = [p for p in parts if p and len(p.split()) <= 5]
+    return tuple("{" + p + "}" if " " in p else p for p in parts), False
 
 
 def parse_names(segment: str) -> tuple[tuple[str, ...], bool] | None:

@@ -90,7 +90,7 @@ class _LineReader:
 def text_blocks(text: str) -> Document:
     """Blocks of a plain-text list: one block per line; a short title-like line before a blank
     line is a heading."""
-    lines = text.splitlines()
+    lines = [ln.rstrip("\r") for ln in text.split("\n")]
     start, date = front_matter(lines)
     blocks = _LineReader(lines).read(start)
     return Document(blocks, date or stated_date(lines[:60]))

@@ -19,7 +19,7 @@ from dlbib.readinglist.names import parse_names
 from dlbib.readinglist.venue import split_venue
 
 _LEAD_NUMBER: Final = re.compile(r"^\s*(?:[*_]*\s*\[\d{1,4}\]\s*[*_]*|\(?\d{1,4}[.)]\s+)\s*")
-_QUOTED: Final = re.compile(r"[*_]*[\"“”]+[*_]*(?P<title>[^\"“”]{3,}?)[*_.,]*[\"“”]")
+_QUOTED: Final = re.compile(r"(?:[*_]*[\"“”])+[*_]*(?P<title>[^\"“”]{3,}?)[*_.,]*[\"“”]")
 _EMPH: Final = re.compile(
     r"(?<![\w*])(?P<m>\*\*|\*)(?P<title>[^*\s][^*]*?)(?P=m)(?![\w*])"
     r"|(?<![\w_])(?P<u>__|_)(?P<utitle>[^_\s][^_]*?)(?P=u)(?![\w_])"
@@ -142,6 +142,21 @@ def _commas(text: str) -> Citation | None:
     return None
 
 
+def _periods(text: str) -> Citation | None:
+    """``Given Family and Given Family. Title, Venue, 1993.`` / ``A, B. Title.``"""
+    plain = _plain(text).strip()
+    for m in re.finditer(r"(?<=[^\W\d_]{2})\.\s+(?=[\"“A-Z0-9])", plain):
+        authors, rest = plain[: m.start()], plain[m.end() :]
+        if parse_names(authors) is None:
+            continue
+        cut = _venue_cut(rest)
+        title, tail = (rest[:cut], rest[cut:]) if cut else (re.split(r"\.\s", rest)[0], "")
+        if cut == 0 and "." in rest.rstrip(". "):
+            title, tail = rest.split(". ", 1) if ". " in rest else (rest, "")
+        return _build(title, authors, tail)
+    return None
+
+
 def parse_styled(text: str) -> Citation | None:
     """A citation in one of the authors-first styles, or None.
 
@@ -150,8 +165,14 @@ def parse_styled(text: str) -> Citation | None:
     body = _strip_lead(text)
     if len(body) < 12:
         return None
-    for style in (_quoted, _emphasised, _commas, _colon):
+    for style in (_quoted, _emphasised, _commas, _colon, _periods):
         found = style(body)
         if found is not None:
             return found
+    topic = re.match(r"[^-–:]{2,60}?\s+[-–]\s+(?=\S)", body)  # "Atari 2600 Games - Authors, …"
+    if topic:
+        for style in (_quoted, _emphasised, _commas, _colon):
+            found = style(body[topic.end() :])
+            if found is not None:
+                return found
     return None
