@@ -257,3 +257,36 @@ def test_batched_title_search_costs_one_request_per_batch(arxiv: Any) -> None:
     found = ArxivSource(api_url=url, delay=0).search_titles(titles)
     assert len(api.requests) == 3
     assert [t for t, recs in found.items() if recs] == [titles[3], titles[30]]
+
+
+def test_markdown_structure_nested_lists_html_blocks_and_code() -> None:
+    text = (
+        "# Top\n"
+        "- **Folded attention** [[pdf]](https://arxiv.org/abs/2107.00001)\n"
+        "  - nested: [Lattice walks](https://arxiv.org/abs/2107.00002)\n"
+        "\n"
+        "```\n- [In code](https://arxiv.org/abs/2107.00003)\n```\n"
+        "\n"
+        "<details>\n<summary>More</summary>\n"
+        '<a href="https://arxiv.org/abs/2107.00004">Hidden gem</a>\n'
+        "</details>\n"
+    )
+    cands, _ignored = read(text)
+    assert [(c.line, c.arxiv_id.id if c.arxiv_id else None) for c in cands] == [
+        (2, "2107.00001"), (3, "2107.00002"), (10, "2107.00004"),
+    ]  # fmt: skip
+    assert [c.title for c in cands] == ["Folded attention", "Lattice walks", "Hidden gem"]
+    assert {c.section for c in cands} == {"Top"}
+
+
+def test_every_link_is_accounted_for(tmp_path: Path, arxiv: Any) -> None:
+    text = NUMBERED + (
+        "- [Folded attention](https://arxiv.org/abs/2108.00001) [[Code]](https://github.com/q/f)\n"
+        "- [Folded attention again](https://arxiv.org/abs/2108.00001)\n"
+        "- [Join our Discord](https://discord.gg/abc)\n"
+        "- [A blog](https://quill.example.org/posts/lattices)\n"
+    )
+    report = run(tmp_path, arxiv[0], text)
+    counts = report.counts()
+    assert counts == {"added": 3, "present": 0, "unresolved": 0, "ignored": 2}
+    assert sum(counts.values()) == len(report.items) == 5
