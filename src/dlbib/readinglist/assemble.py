@@ -224,10 +224,7 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
     lead = usable[0] if usable and block.starts_with(usable[0]) else None
     lead = lead if lead and not is_label(lead.text) else None
     cit_text = _markup.citation_text(block.text, is_label)
-    cit = None
-    if block.kind != "heading":
-        first = _titled_citation(block, lead, usable) if lead or block.bold_lead else None
-        cit = first or parse_styled(cit_text) or _titled_citation(block, lead, usable)
+    cit = _citation(block, lead, usable, cit_text)
     in_title = [lk for lk in usable if cit and lk not in labelled and _inside(lk, cit.title)]
     work.main = list(dict.fromkeys([*([lead] if lead else []), *in_title, *labelled]))
     work.main.sort(key=lambda lk: lk.start)
@@ -248,6 +245,31 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
         if work.citation or work.main:
             out.extend(work.candidates(block.ids, ignored))
             block = replace(block, ids=[])
+    _read_others(block, others, cit, cit_text, line, out, ignored)
+    if block.ids:
+        out.extend(_Work(block, line).candidates(block.ids, ignored))
+
+
+def _citation(
+    block: Block, lead: Link | None, usable: list[Link], cit_text: str
+) -> Citation | None:
+    """The block's citation: title-first forms when a title leads, else authors-first."""
+    if block.kind == "heading":
+        return None
+    first = _titled_citation(block, lead, usable) if lead or block.bold_lead else None
+    return first or parse_styled(cit_text) or _titled_citation(block, lead, usable)
+
+
+def _read_others(
+    block: Block,
+    others: list[Link],
+    cit: Citation | None,
+    cit_text: str,
+    line: Lines,
+    out: list[Candidate],
+    ignored: list[Ignored],
+) -> None:
+    """Links beside the block's work: venue/author links are ignored, the rest are works."""
     for link in others:
         if cit and _inside(link, cit_text.replace(cit.title, "")) and block.kind != "para":
             reason = "a link on the venue or an author's name, not the work"
@@ -258,8 +280,6 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
             # "his presentation [video](…) on this paper": the work's title names it
             single = replace(single, title=f"{cit.title} ({label_of(link.text)})")
         out.append(single)
-    if block.ids:
-        out.extend(_Work(block, line).candidates(block.ids, ignored))
 
 
 def _in_prose(link: Link, block: Block) -> bool:
