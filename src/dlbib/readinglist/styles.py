@@ -25,9 +25,12 @@ _EMPH: Final = re.compile(
     r"|(?<![\w_])(?P<u>__|_)(?P<utitle>[^_\s][^_]*?)(?P=u)(?![\w_])"
 )
 _VENUE_WORD: Final = re.compile(
-    r"(?i)^\s*(?:in\s|proceedings|proc\.|journal|trans|arxiv|corr|advances|conference|workshop"
-    r"|nature|science|ieee|acm|\(?[A-Z]{2,}[a-z]*\s*'?\d{2,4}|(?:19|20)\d{2}\b)"
+    r"^\s*(?:(?i:in\s|proceedings|proc\.|journal|j\.\s|trans|arxiv|corr|advances|conference"
+    r"|workshop|nature|science|ieee|acm|ph\.?\s?d|thesis|technical report|tech\.? report"
+    r"|(?:annu|ann)\.)|[A-Z]{2,}[a-z]*\b)"
 )
+"""The start of a venue: venue words (any case) or an acronym (NIPS, SIGKDD, MSR, JMLR)."""
+_DATED: Final = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 def _strip_lead(text: str) -> str:
@@ -57,8 +60,8 @@ def _build(title: str, authors_text: str, rest: str) -> Citation | None:
 
 def _quoted(text: str) -> Citation | None:
     m = _QUOTED.search(text)
-    if not m or m.start() == 0:
-        return None
+    if not m or m.start() == 0 or re.match(r"\s+[a-z]", text[m.end() :]):
+        return None  # '"KnightCap" program using …': a quoted word inside the title
     before = text[: m.start()].rstrip(" *_")
     if before.endswith(":"):
         return None  # "Authors: "Why …?": Explaining …": the colon style reads the whole title
@@ -102,7 +105,7 @@ def _emphasised(text: str) -> Citation | None:
 def _colon(text: str) -> Citation | None:
     plain = _plain(text)
     m = re.match(r"([^:]{3,200}?):\s+(.+)$", plain)
-    if not m:
+    if not m or not _colon_authors(m.group(1)):
         return None
     rest = m.group(2)
     # the title runs to the last ", " before the venue and year
@@ -112,28 +115,44 @@ def _colon(text: str) -> Citation | None:
 
 
 def _venue_cut(rest: str) -> int:
-    """Where the venue starts in ``Title, Venue Year.`` (0 when no venue is found)."""
-    for m in reversed(list(re.finditer(r",\s+|\s+\(|\.\s+", rest))):
-        tail = rest[m.end() :]
-        dated = re.search(r"\b(?:19|20)\d{2}\b", tail) and len(tail.split()) <= 14
-        if dated and (_VENUE_WORD.match(tail) or re.match(r"[A-Z]", tail)):
-            return m.start()
-    return 0
+    """Where the venue starts in ``Title, Venue Year.`` (0 when no venue is found): the first
+    separator before venue words, an acronym or a dated parenthesis; else the first before a
+    short capitalised tail; else the one before a bare year."""
+    cuts = [
+        (m.start(), rest[m.end() :], m.group(0))
+        for m in re.finditer(r",\s+|\s+\(|\.\s+|\s+[-–]\s+", rest)
+        if _DATED.search(rest[m.end() :]) and len(rest[m.end() :].split()) <= 16
+    ]
+    for at, tail, sep in cuts:
+        paren = "(" in sep and re.match(r"[^()]*(?:\b(?:19|20)\d{2}\b|[A-Z]{2,})", tail)
+        if paren or ("(" not in sep and _VENUE_WORD.match(tail)):
+            return at
+    for at, tail, sep in cuts:
+        if "(" not in sep and re.match(r"[A-Z]", tail) and len(tail.split()) <= 8:
+            return at
+    return next((at for at, tail, _sep in cuts if re.match(r"\s*(?:19|20)\d{2}", tail)), 0)
+
+
+def _colon_authors(prefix: str) -> bool:
+    """True when ``prefix`` (before a colon) is an author list, not ``A. Author, Giraffe``."""
+    parsed = parse_names(prefix)
+    if parsed is None:
+        return False
+    names = parsed[0]
+    bare_last = len(names) > 1 and "," not in names[-1] and len(names[-1].split()) == 1
+    return not (bare_last and len(names[0].replace(",", " ").split()) > 1)
 
 
 def _commas(text: str) -> Citation | None:
     plain = _plain(text).strip()
     parts = [p for p in re.split(r",\s*", plain) if p]
-    if len(parts) < 2:
-        return None
+    if len(parts) < 2 or (":" in plain and _colon_authors(plain.split(":")[0])):
+        return None  # "A, B, and C: Title, Venue": the colon style
     for n in range(len(parts) - 1, 0, -1):
         authors = ", ".join(parts[:n])
         if parse_names(authors) is None:
             continue
         rest = ", ".join(parts[n:])
-        head = re.match(r"([^:]{3,80}):\s", rest)
-        if head and parse_names(head.group(1)):
-            return None  # "A, B: Title, Venue": the colon style
         cut = _venue_cut(rest)
         title, tail = (rest[:cut], rest[cut:]) if cut else (rest, "")
         if not re.search(r"\b(?:19|20)\d{2}\b", tail):
