@@ -23,7 +23,7 @@ from dlbib.readinglist.labels import (
     label_of,
     secondary_field,
 )
-from dlbib.readinglist.names import column_names
+from dlbib.readinglist.names import column_names, parse_names
 from dlbib.readinglist.styles import parse_styled
 from dlbib.readinglist.urls import (
     Proceedings,
@@ -257,7 +257,25 @@ def _citation(
     if block.kind == "heading":
         return None
     first = _titled_citation(block, lead, usable) if lead or block.bold_lead else None
-    return first or parse_styled(cit_text) or _titled_citation(block, lead, usable)
+    linked = None if first else _linked_title(block, usable)
+    return first or linked or parse_styled(cit_text) or _titled_citation(block, lead, usable)
+
+
+def _linked_title(block: Block, usable: list[Link]) -> Citation | None:
+    """``Yihan Liu et al. [RoBERTa: A Robustly …](…), 2020``: authors, then the title as a link."""
+    for link in usable:
+        if is_label(link.text) or len(link.text.split()) < 2:
+            continue
+        before = _markup.plain(block.text[: link.start])
+        before = re.sub(r"^\W*(?:\[?\d{1,4}[.)\]]\s*)?", "", before).rstrip(" .,:;-–")
+        names = parse_names(before) if before else None
+        if names and (len(names[0]) > 1 or names[1] or " " in names[0][0]):
+            rest = _markup.citation_text(block.text[link.end :], is_label)
+            year = re.search(r"\b(?:19|20)\d{2}\b", rest)
+            return Citation(clean_title(link.text), names[0], names[1],
+                            year.group(0) if year else None)  # fmt: skip
+        break
+    return None
 
 
 def _read_others(

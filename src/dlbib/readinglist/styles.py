@@ -60,7 +60,8 @@ def _build(title: str, authors_text: str, rest: str) -> Citation | None:
 
 def _quoted(text: str) -> Citation | None:
     m = _QUOTED.search(text)
-    if not m or m.start() == 0 or re.match(r"\s+[a-z]", text[m.end() :]):
+    closed = re.search(r"[.,;:?!][*_]*[\"“”]$", m.group(0)) if m else None
+    if not m or m.start() == 0 or (not closed and re.match(r"\s+[a-z]", text[m.end() :])):
         return None  # '"KnightCap" program using …': a quoted word inside the title
     before = text[: m.start()].rstrip(" *_")
     if before.endswith(":"):
@@ -153,6 +154,9 @@ def _commas(text: str) -> Citation | None:
         if parse_names(authors) is None:
             continue
         rest = ", ".join(parts[n:])
+        sentence = re.match(r"(.+?[^\W\d_]{2})\.\s+[A-Z\"“]", rest)
+        if sentence and parse_names(f"{authors}, {sentence.group(1)}"):
+            return None  # "Kevin Knight, Graehl Jonathan. Title. Venue": the period style
         cut = _venue_cut(rest)
         title, tail = (rest[:cut], rest[cut:]) if cut else (rest, "")
         if not re.search(r"\b(?:19|20)\d{2}\b", tail):
