@@ -311,7 +311,7 @@ def _in_prose(link: Link, block: Block) -> bool:
 
 def _inside(link: Link, text: str) -> bool:
     label = clean_title(link.text)
-    return bool(label) and label in text
+    return bool(label) and label in " ".join(text.split())  # hard-wrapped text too
 
 
 def _titled_citation(block: Block, lead: Link | None, usable: list[Link]) -> Citation | None:

@@ -191,7 +191,8 @@ def find_links(text: str, line: int) -> list[Link]:
         if re.search(r"!\[[^\]]*\]\(", label):
             reason, label = (
                 "image link (a badge or figure)",
-                re.sub(r"!\[[^\]]*\]\([^)]*\)", "", label),
+                # the badge's alt text ("doi", "Preprint") says what the link is
+                re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", label).strip(),
             )
         urls = _urls(raw) if kind in ("inline", "repaired") else tuple(split_glued(raw))
         if not urls:

@@ -79,6 +79,8 @@ def _from_record(work: Work, record: ArxivRecord, how: str) -> None:
     own = work.candidate.url
     if own and not arxiv_id_in_url(own) and own.lower().split("?")[0].endswith(".pdf"):
         fields.setdefault("pdfurl", own)  # "arXiv:ID … [[pdf]](author's copy)": one work
+    if work.candidate.doi and not ArxivId.find(work.candidate.doi):
+        fields.setdefault("doi", work.candidate.doi)  # the published version the list names
     work.entry_type, work.fields, work.how = "misc", fields, how
     work.tokens = list(dict.fromkeys([*work.tokens, *_record_tokens(record)]))
 

@@ -107,10 +107,19 @@ def label_of(text: str) -> str:
     return " ".join(bare.split()).strip(" .")
 
 
+_MAIN_WORDS: Final = frozenset(
+    {w for label in _MAIN for w in label.split()} | {"chapter", "free", "version", "full", "copy"}
+)
+
+
 def is_main_label(text: str) -> bool:
-    """True when the link text only says it is the work's file or page (``[pdf]``, ``Paper``)."""
+    """True when the link text only says it is the work's file or page (``[pdf]``, ``Paper``,
+    ``Book (Amazon)``, ``Book Chapter``)."""
     label = label_of(text)
-    return label in _MAIN or bool(re.fullmatch(r"(?:pdf|paper|arxiv|link)\s*\d*", label))
+    if label in _MAIN or re.fullmatch(r"(?:pdf|paper|arxiv|link)\s*\d*", label):
+        return True
+    words = label.split()
+    return 1 < len(words) <= 3 and words[0] in _MAIN and set(words) <= _MAIN_WORDS
 
 
 def secondary_field(text: str) -> str | None:

@@ -125,6 +125,13 @@ def strong_tokens(tokens: list[str]) -> list[str]:
     return [t for t in tokens if not t.startswith(("t:", "t0:"))]
 
 
+def _richer(later: Candidate, first: Candidate) -> bool:
+    """True when ``later`` says who wrote the work and ``first`` does not."""
+    return bool(later.citation and later.citation.authors) and not (
+        first.citation and first.citation.authors
+    )
+
+
 def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
     """Sort a list's candidates into duplicates, works already present and works to resolve."""
     plan = ImportPlan(reading, urldate=reading.date)
@@ -150,6 +157,13 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
                     plan.sections.setdefault(earlier[0], []).append(c.section)
             if first.line == c.line:
                 continue  # the line's own duplicate: one work, not reported twice
+            work = works.get(earlier[0])
+            if work is not None and _richer(c, first):
+                # "please cite [the paper][ref]" above the paper's own entry: the entry is the work
+                reason = f"the list cites it again, with its authors, on line {c.line}"
+                plan.decided.append(item_of("ignored", first, work.order, reason))
+                work.candidate, work.tokens = c, list(dict.fromkeys([*work.tokens, *tokens]))
+                continue
             reason = f"the list cites it already on line {first.line} ({describe(earlier[1])})"
             plan.decided.append(item_of("ignored", c, order, reason))
             continue

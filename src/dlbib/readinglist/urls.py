@@ -295,6 +295,8 @@ def non_work_reason(url: str) -> str | None:
         return "profile page (GitHub user)"
     if host == "github.com" and len(segments) >= 3 and segments[2] in ("pulls", "issues"):
         return "a repository's issue or pull-request page"
+    if re.search(r"/(?:licen[cs]e|copying)(?:\.\w+)?$", path, re.IGNORECASE):
+        return "a licence file, not a work"
     return _service_page(host, path.lower(), segments, parts.query.lower())
 
 
