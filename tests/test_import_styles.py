@@ -290,3 +290,26 @@ def test_every_link_is_accounted_for(tmp_path: Path, arxiv: Any) -> None:
     counts = report.counts()
     assert counts == {"added": 3, "present": 0, "unresolved": 0, "ignored": 2}
     assert sum(counts.values()) == len(report.items) == 5
+
+
+def test_a_book_link_makes_a_book_without_a_year() -> None:
+    (c,) = read(
+        "- Ada Quill and Bo Chen, Lattice Walks [[Book (Amazon)]](https://example.org/b)\n"
+    )[0]
+    assert c.citation is not None
+    assert (c.citation.title, c.citation.authors, c.citation.book) == (
+        "Lattice Walks", ("Quill, Ada", "Chen, Bo"), True,
+    )  # fmt: skip
+
+
+def test_a_link_inside_a_table_cells_prose_is_not_the_work() -> None:
+    text = (
+        "| **Paper** | **Links** |\n| --- | --- |\n"
+        "| 1) Folded Attention  A study of it[s Tool](http://tool.example.org/) use. "
+        "| [Paper](https://arxiv.org/abs/2109.00001) |\n"
+    )
+    cands, ignored = read(text)
+    assert [(c.title, c.arxiv_id.id if c.arxiv_id else None) for c in cands] == [
+        ("Folded Attention", "2109.00001"),
+    ]
+    assert [i.url for i in ignored] == ["http://tool.example.org/"]

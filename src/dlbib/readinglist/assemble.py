@@ -24,7 +24,7 @@ from dlbib.readinglist.labels import (
     secondary_field,
 )
 from dlbib.readinglist.names import column_names, parse_names
-from dlbib.readinglist.styles import parse_styled
+from dlbib.readinglist.styles import parse_book, parse_styled
 from dlbib.readinglist.urls import (
     Proceedings,
     arxiv_id_in_url,
@@ -228,8 +228,9 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
     in_title = [lk for lk in usable if cit and lk not in labelled and _inside(lk, cit.title)]
     work.main = list(dict.fromkeys([*([lead] if lead else []), *in_title, *labelled]))
     work.main.sort(key=lambda lk: lk.start)
-    if cit and any(label_of(lk.text) in ("book", "ebook") for lk in labelled):
-        cit = replace(cit, book=True)  # "[[Book]](…)": the list says what it is
+    if any(label_of(lk.text).startswith(("book", "ebook")) for lk in labelled):
+        # "[[Book]](…)": the list says what it is, and a book needs no year to be cited
+        cit = replace(cit, book=True) if cit else parse_book(cit_text)
     work.citation = cit
     if not cit and not work.main and secondary:
         work.main = [secondary.pop(0)]  # only a code/video link: that is what the line cites
@@ -355,6 +356,11 @@ def _read_row(
         kind = _COLUMN_OF.get(label_of(column or ""), "")
         field = secondary_field(link.text)
         in_title = title_span[0] <= link.start <= title_span[1]
+        opens = not re.sub(r"^\W*\d{0,3}[.)]?\s*", "", block.text[title_span[0] : link.start])
+        if in_title and not opens and not is_label(link.text):
+            reason = "a link inside a table cell's text, not the work"
+            ignored.append(Ignored(link.line, line(link.line), reason, link.url))
+            continue
         if kind == "code" or (field and not is_main_label(link.text)):
             work.fields.append((field or "codeurl", link.url))
         elif in_title or kind == "links" or is_main_label(link.text):

@@ -12,6 +12,7 @@ Pure string work (see ``names.py`` for the author lists, ``venue.py`` for venue 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Final
 
 from dlbib.readinglist.citation import Citation, clean_title
@@ -198,4 +199,16 @@ def parse_styled(text: str) -> Citation | None:
             found = style(body[topic.end() :])
             if found is not None:
                 return found
+    return None
+
+
+def parse_book(text: str) -> Citation | None:
+    """``Given Family and Given Family, Title`` before a ``[Book]`` link: no year needed."""
+    plain = _plain(_strip_lead(text)).strip(" .,")
+    parts = [p for p in re.split(r",\s*", plain) if p]
+    for n in range(len(parts) - 1, 0, -1):
+        authors = ", ".join(parts[:n])
+        if parse_names(authors) is not None:
+            found = _build(", ".join(parts[n:]), authors, "")
+            return replace(found, book=True) if found else None
     return None
