@@ -313,3 +313,19 @@ def test_a_link_inside_a_table_cells_prose_is_not_the_work() -> None:
         ("Folded Attention", "2109.00001"),
     ]
     assert [i.url for i in ignored] == ["http://tool.example.org/"]
+
+
+@pytest.mark.parametrize(
+    ("text", "journal", "year"),
+    [
+        ('- Quill, Ada, et al. "**Folded attention**." [[pdf]](https://e.org/f.pdf) **(Fast)**\n',
+         None, None),
+        ("**Folded attention** \\\n*Ada Quill* \\\n[[Website](https://e.org/post)] \\\n15 Sep 2022\n",
+         None, "2022"),
+    ],
+    ids=["annotation-is-no-venue", "post-date-is-no-venue"],
+)  # fmt: skip
+def test_notes_and_dates_are_not_venues(text: str, journal: str | None, year: str | None) -> None:
+    (c,) = read(text)[0]
+    assert c.citation is not None
+    assert (c.citation.journal, c.citation.year) == (journal, year)

@@ -51,6 +51,7 @@ def _build(title: str, authors_text: str, rest: str) -> Citation | None:
     names, et_al = parsed
     if len(names) == 1 and not et_al and len(names[0].replace(",", " ").split()) < 2:
         return None  # "Dropout: …", "Adam: …": one bare word is a title, not an author
+    rest = re.sub(r"\*\*\s*\([^)]*\)\s*\*\*", " ", rest)  # **(annotations)** are no venue
     venue = split_venue(_plain(rest))
     year = venue.year or split_venue(_plain(authors_text)).year  # "Quill, Ada (2015). *Title*."
     return Citation(

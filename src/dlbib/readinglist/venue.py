@@ -24,6 +24,10 @@ _YEAR: Final = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _VOL: Final = re.compile(
     r"\b(\d{1,4})\.(\d{1,5})\b|\bvol(?:ume)?\.?\s*(\d+)(?:,?\s*no\.?\s*(\d+))?"
 )
+_DATE: Final = re.compile(
+    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+((?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
 _PAGES: Final = re.compile(r"(?:pp?\.\s*|:\s*)(\d+)\s*[-–]+\s*(\d+)")
 
 
@@ -45,8 +49,11 @@ def split_venue(rest: str) -> Venue:
     """Read ``rest`` (the text after a title, Markdown removed)."""
     text = re.sub(r"\[[^\]]*\]|:\w+:", " ", rest)  # leftover label brackets, :star: codes
     text = re.sub(r"\*\*\([^)]*\)\*\*|\s+", " ", text).strip(" .,;:")
+    text = _DATE.sub(lambda m: m.group(1), text)  # "15 Sep 2022" (a post's date): the year only
     years = _YEAR.findall(text)
     year = years[0] if years else None
+    if text.startswith("(") and not years:
+        return Venue()  # "(New Model, Fast)": the list's own note
     name = re.sub(r"(?i)^(?:in|at|published in)\s+", "", text)
     name = re.split(r"\s*\(?(?:19|20)\d{2}\b|\s+(?:vol\.|pp\.)|\s+\d", name)[0].strip(" .,;:(")
     name = re.sub(r"(?i)\barxiv preprint\b.*", "arXiv preprint", name).strip(" .,;:")
@@ -58,7 +65,7 @@ def split_venue(rest: str) -> Venue:
     p = _PAGES.search(text)
     if p:
         pages = f"{p.group(1)}--{p.group(2)}"
-    if not name or len(name) > 160:
+    if not name or len(name) > 160 or name.startswith("(") or not re.search(r"[A-Za-z]{2}", name):
         return Venue(year, book=book)
     if book:
         return Venue(year, book=True, publisher=name if "press" in name.lower() else None)
