@@ -320,7 +320,7 @@ def test_a_link_inside_a_table_cells_prose_is_not_the_work() -> None:
     [
         ('- Quill, Ada, et al. "**Folded attention**." [[pdf]](https://e.org/f.pdf) **(Fast)**\n',
          None, None),
-        ("**Folded attention** \\\n*Ada Quill* \\\n[[Website](https://e.org/post)] \\\n15 Sep 2022\n",
+        ("**Folded attention** \\\n*Ada Quill* \\\n[[Website](https://e.org/p)] \\\n15 Sep 2022\n",
          None, "2022"),
     ],
     ids=["annotation-is-no-venue", "post-date-is-no-venue"],
