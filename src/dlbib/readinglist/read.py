@@ -1,10 +1,10 @@
 """Reading-list import, first half: read a Markdown, plain-text or HTML list and find the works it
 cites, as :class:`Candidate` references with their line and section heading.
 
-It recognises arXiv links and ids, DOIs, proceedings links (PMLR, JMLR, NeurIPS, CVF, ACL
-Anthology), hand-written citations without a link, and other web links; links that are not works
-(anchors, images, search and profile pages, names mentioned in passing) become :class:`Ignored`
-with a reason. It does not look anything up, deduplicate or write: see ``importer.py``.
+The file is read (errors with file and line), its format detected, its text parsed into blocks
+(``markdown.py``, ``plaintext.py``, ``html.py``) and each block turned into works and ignored
+links (``assemble.py``). It does not look anything up, deduplicate or write: see ``plan.py`` and
+``importer.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from dlbib.readinglist.candidates import MENTION, Candidate, Ignored, Kind
 from dlbib.readinglist.html import html_blocks
 from dlbib.readinglist.markdown import markdown_blocks
 from dlbib.readinglist.plaintext import text_blocks
-from dlbib.readinglist.urls import site_name, web_type
 
 Format = Literal["markdown", "text", "html"]
 _SUFFIXES: Final = {".md": "markdown", ".markdown": "markdown", ".mdown": "markdown",
@@ -101,9 +100,3 @@ def parse_reading_list(text: str, path: Path, fmt: Format | None = None) -> Read
             continue
         read_block(block, line, reading.candidates, reading.ignored)
     return reading
-
-
-def web_fields(candidate: Candidate) -> dict[str, str]:
-    """``howpublished`` and ``type`` for a web candidate (site name, kind of page)."""
-    url = candidate.url or ""
-    return {"howpublished": site_name(url), "type": web_type(url)}
