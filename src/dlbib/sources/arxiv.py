@@ -39,7 +39,7 @@ import random
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
@@ -59,6 +59,11 @@ from dlbib.library.model import ArxivId, normalize_doi
 from dlbib.library.text import normalize_title
 from dlbib.sources.answers import looks_like_html, parse_xml
 from dlbib.sources.arxiv_record import ArxivRecord, FetchResult, record_fields, unfold
+from dlbib.sources.arxiv_titles import (
+    RESULTS_PER_TITLE,
+    contains_phrase,
+    title_batches,
+)
 from dlbib.sources.http import DEFAULT_DEADLINE, RETRY_STATUSES, HttpClient, user_agent
 
 __all__ = [
@@ -231,6 +236,25 @@ class ArxivSource:
             return []
         query = f'ti:"{words}"'
         return self._run(arxiv.Search(query=query, max_results=max_results))
+
+    def search_titles(self, titles: Sequence[str]) -> dict[str, list[ArxivRecord]]:
+        """Candidates for many titles, as few requests as fit: ``ti:"…" OR ti:"…"`` queries of
+        at most :data:`TITLE_QUERY_CHARS` characters and :data:`TITLES_PER_QUERY` titles
+        (:func:`title_batches`); the answers are sorted back to the titles whose words they
+        contain. Callers still accept a candidate only through ``accept_match``.
+
+        :raises ArxivUnreachableError: when arXiv cannot be reached at all.
+        :raises ArxivLookupError: when the API fails.
+        """
+        found: dict[str, list[ArxivRecord]] = {t: [] for t in titles}
+        for batch in title_batches(titles):
+            query = " OR ".join(f'ti:"{normalize_title(t)}"' for t in batch)
+            size = min(BATCH_SIZE, RESULTS_PER_TITLE * len(batch))
+            for record in self._run(arxiv.Search(query=query, max_results=size)):
+                for title in batch:
+                    if contains_phrase(record.title, title):
+                        found[title].append(record)
+        return found
 
     def _run(self, search: arxiv.Search) -> list[ArxivRecord]:
         self.client.page_size = min(BATCH_SIZE, search.max_results or BATCH_SIZE)
