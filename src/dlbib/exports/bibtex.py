@@ -56,6 +56,8 @@ _REWRITTEN: Final = frozenset(
 """Fields both flavours write from the record's parsed parts, never copied as they are."""
 _TO_BIBTEX: Final = {"journaltitle": "journal", "location": "address"}
 _TO_BIBLATEX: Final = {"journal": "journaltitle", "address": "location"}
+_BIBLATEX_THESIS: Final = {"phdthesis": "phdthesis", "mastersthesis": "mathesis"}
+"""biblatex's @thesis needs a ``type``: BibTeX's entry type says which (biblatex's own keys)."""
 _WEB_KINDS: Final = frozenset({"preprint", "blog", "webpage", "video", "software", "dataset"})
 
 Fields = list[tuple[str, str]]
@@ -311,6 +313,7 @@ def biblatex_fields(record: Record, options: ExportOptions) -> Fields:
         ("url", record.url),
         ("urldate", record.accessed.iso() if record.accessed else ""),
         ("pubstate", get("pubstate") or ("prepublished" if kind == "preprint" else "")),
+        ("type", get("type") or _BIBLATEX_THESIS.get(record.entry_type, "")),
         ("keywords", ", ".join(record.keywords)),
         ("file", _files(record, options)),
         ("label", get("label") or get("key")),
@@ -381,7 +384,12 @@ def _transliterate(value: str, name: str, warn: Callable[[str], None]) -> str:
         except UnencodableError:
             pass
         ascii_text = anyascii(char) if char != "\ufffd" else ""
-        if not ascii_text:
+        if ascii_text:
+            warn(
+                f"{name}: character U+{ord(char):04X} has no LaTeX spelling; "
+                f"written as anyascii's {ascii_text!r}"
+            )
+        else:
             warn(f"{name}: character U+{ord(char):04X} has no ASCII spelling; dropped")
         out.append(ascii_text)
     return "".join(out)
