@@ -9,7 +9,8 @@ conference paper has the proceedings title in ``C3`` and the event (``eventtitle
 ``T2`` (RIS.js reads T2 as conferenceName); the publisher-like field of each type goes to ``PB``
 (studio, company, university, institution); report and patent numbers to ``SN``; a type label
 to ``M3`` where RIS.js reads it (thesis, report, manuscript, letter, web). An arXiv id survives as
-the arXiv DOI, the abstract URL and an ``N1`` note. Every field with no tag of its own goes to
+the arXiv DOI, the abstract URL and ``M2  - arXiv:<id> [<class>]`` (RIS.js puts M2 in Extra,
+where Zotero keeps arXiv ids of published papers). Every field with no tag of its own goes to
 one ``N1`` note of ``field: value`` lines, so nothing is lost. PDFs go out as ``L1``, an
 open-access PDF link (``pdfurl``) as ``L4``. Text is plain Unicode.
 """
@@ -99,7 +100,7 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
         p.mark("howpublished" if "arxiv" in record.get("howpublished").lower() else "", "N1")
     if options.attachments != "none":
         p.mark("pdfurl", "L4")
-    lines += [("N1", record.arxiv_note), ("N1", p.take("note", "N1"))]
+    lines += [("M2", record.arxiv_note), ("N1", p.take("note", "N1"))]  # RIS.js: M2 → Extra
     lines += [("N1", "; ".join(p.rest("N1")))]
     lines += _attachments(record, options)
     folded = [(tag, _one_line(value)) for tag, value in lines if value]

@@ -38,7 +38,7 @@ from dlbib.exports._placed import Placed
 from dlbib.exports._record import Record, split_pages
 from dlbib.exports.types import KINDS
 from dlbib.exports.zotero_schema import BASE, CREATORS, FIELDS
-from dlbib.library.names import OTHERS, Name, decode_name
+from dlbib.library.names import OTHERS, Name, NameSplitError, decode_name, split_names
 
 NS: Final = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -186,7 +186,11 @@ def _candidates(record: Record, p: Placed) -> Iterator[tuple[str, str, str]]:
     yield "url", record.url, ""
     yield "DOI", record.doi, ""
     sources = _SOURCES.get(kind, ())
-    yield "publicationTitle", p.first(sources, "publicationTitle"), _first_set(record, sources)
+    container = p.first(sources, "publicationTitle")
+    container_sub = p.take("booksubtitle", "publicationTitle") if sources == ("booktitle",) else ""
+    if container_sub:
+        container = f"{container}: {container_sub}"
+    yield "publicationTitle", container, _first_set(record, sources)
     yield "journalAbbreviation", p.take("shortjournal", "journalAbbreviation"), "shortjournal"
     yield "conferenceName", p.take("eventtitle", "conferenceName"), "eventtitle"
     series = p.take("series", "series")
@@ -204,6 +208,8 @@ def _candidates(record: Record, p: Placed) -> Iterator[tuple[str, str, str]]:
             p.mark("eprint", "archiveID")
             yield "archiveID", f"arXiv:{record.arxiv.id}", ""
         yield "libraryCatalog", "arXiv.org", ""
+    elif kind == "patent":  # the holder is Zotero's assignee (no base field to map)
+        yield "assignee", p.first(_PUBLISHER_SOURCES["patent"], "assignee"), "holder"
     else:
         publishers = _PUBLISHER_SOURCES.get(kind, ("publisher",))
         yield "publisher", p.first(publishers, "publisher"), _first_set(record, publishers)
@@ -228,6 +234,16 @@ def _creators(record: Record, item_type: str, p: Placed) -> list[tuple[str, Name
     p.mark("editor", editor)
     creators = [(primary, n) for n in record.authors if n != OTHERS]
     creators += [(editor, n) for n in record.editors if n != OTHERS]
+    for field_name, role in (("translator", "translator"), ("bookauthor", "bookAuthor")):
+        value = record.fields.get(field_name)
+        if not value:
+            continue
+        try:
+            names = split_names(value)
+        except NameSplitError:
+            continue  # stays in Extra
+        p.mark(field_name, role if role in valid else "contributor")
+        creators += [(role if role in valid else "contributor", n) for n in names if n != OTHERS]
     return [(role, decode_name(name)) for role, name in creators]
 
 
