@@ -72,14 +72,17 @@ KINDS: Final[dict[str, Kind]] = {
     "letter": Kind("letter", "PCOMM", "personal_communication", "misc", "letter", "letter"),
     "dataset": Kind("dataset", "DATA", "dataset", "misc", "dataset", "dataset"),
     "software": Kind("computerProgram", "COMP", "book", "misc", "software", "software"),
-    "video": Kind("videoRecording", "VIDEO", "motion_picture", "misc", "video", "video"),
+    "video": Kind("videoRecording", "VIDEO", "motion_picture", "misc", "misc", "video"),
     "blog": Kind("blogPost", "BLOG", "post-weblog", "misc", "online", "blog post"),
     "webpage": Kind("webpage", "ELEC", "webpage", "misc", "online", "web page, course, site"),
     "document": Kind("document", "GEN", "document", "misc", "misc", "anything else"),
 }
 """Kind → its type in every format. CSL ``software`` is written as ``book`` + ``version``:
 Zotero's CSL importer refuses a whole file holding a ``software`` item (CSL JSON.js
-``detectImport``), and ``book`` with a version is its computerProgram route."""
+``detectImport``), and ``book`` with a version is its computerProgram route. A video is
+BibLaTeX ``@misc`` although biblatex's data model has ``@video`` (which Zotero would read as a
+video): biblatex's standard styles have no driver for ``@video`` ("No driver for 'video'"), so
+the entry would print empty. A library's own ``@video`` stays ``@video``."""
 
 BIBTEX_STANDARD: Final = frozenset(
     [
@@ -184,6 +187,9 @@ _ALIASES: Final = {
     "letter": "letter",
     "dataset": "dataset",
     "software": "software",
+    "softwareversion": "software",  # the biblatex-software package's types
+    "softwaremodule": "software",
+    "codefragment": "software",
     "video": "video",
     "movie": "video",
 }
