@@ -157,3 +157,47 @@ def test_no_field_is_lost(name: str, fmt: str, tmp_path: Path) -> None:
             if value and value not in exported:
                 lost.append(f"{ref.key}.{field}")
     assert lost == [], f"{len(lost)} field(s) lost in {fmt}"
+
+
+# --------------------------------------------------------------------------- crossref, collections
+
+
+def test_crossref_resolved_for_ris_csl_zotero_and_kept_with_its_parent_in_bib() -> None:
+    library = load_library(DATA / "export_types.bib")
+    child = [library.get("ioffe2015child")]
+    everything = library.references
+    csl = json.loads(export_references(child, "csljson", library_refs=everything))
+    assert [i["id"] for i in csl] == ["ioffe2015child"]
+    assert csl[0]["container-title"] == (
+        "Proceedings of the 32nd International Conference on Machine Learning"
+    )  # biblatex: the @proceedings' title is the child's booktitle
+    assert csl[0]["publisher"] == "PMLR"  # BibTeX: every field the child lacks
+    assert [e["family"] for e in csl[0]["editor"]] == ["Bach", "Blei"]
+    assert csl[0]["issued"] == {"date-parts": [[2015]]}
+    for fmt in ("bibtex", "biblatex"):
+        text = export_references(child, fmt, library_refs=everything)
+        assert "crossref" in text
+        assert text.index("{ioffe2015child,") < text.index("{icml2015,")  # parent after child
+
+
+def test_sections_nest_as_zotero_collections() -> None:
+    from lxml import etree
+
+    ref = Reference("k2020", "misc", {"title": "{T}", "keywords": "{Papers > Vision, Other}"})
+    root = etree.fromstring(export_references([ref], "zotero").encode("utf-8"))
+    ns = {
+        "z": "http://www.zotero.org/namespaces/export#",
+        "dc": "http://purl.org/dc/elements/1.1/",
+        "dcterms": "http://purl.org/dc/terms/",
+        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    }
+    res = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
+    collections = {}
+    for node in root.iterfind("z:Collection", ns):
+        title = node.findtext("dc:title", namespaces=ns)
+        collections[title] = [part.get(res) for part in node.iterfind("dcterms:hasPart", ns)]
+    assert set(collections) == {"Papers", "Vision", "Other"}
+    assert collections["Vision"] == ["#item_k2020"]
+    assert collections["Other"] == ["#item_k2020"]
+    assert len(collections["Papers"]) == 1  # only the Vision sub-collection
+    assert collections["Papers"][0].startswith("#collection_")

@@ -259,6 +259,13 @@ def test_zotero_rdf_collections_and_attachments(name: str, raw: dict[tuple[str, 
     for ref in refs:
         for keyword in _keywords(ref):
             assert ref.key in members[keyword.split(" > ")[-1]], (ref.key, keyword)
+    by_id = {c["id"]: c for c in answer["collections"]}
+    for collection in answer["collections"]:  # "A > B": B sits inside A
+        if collection["parent"] is not None:
+            parent = by_id[collection["parent"]]["name"]
+            assert any(
+                k.endswith(f"{parent} > {collection['name']}") for r in refs for k in _keywords(r)
+            )
     items = {i["citationKey"]: i for i in answer["items"]}
     for ref in refs:
         expected = _pdf_paths(ref)
@@ -364,3 +371,15 @@ def test_every_entry_of_every_test_library_arrives(
         lost = {"dataset"} if fmt == "biblatex" else set()
         expected = [r for r in refs if r.entry_type not in lost]
         assert len(imported[name, fmt]) == len(expected), (name, fmt)
+
+
+def test_oracle_missing_skips_locally_and_fails_where_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DLBIB_ZOTERO_ORACLE", str(tmp_path / "nowhere"))
+    monkeypatch.delenv("DLBIB_REQUIRE_ZOTERO", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"Zotero oracle .* is not here"):
+        start_oracle(tmp_path)
+    monkeypatch.setenv("DLBIB_REQUIRE_ZOTERO", "1")
+    with pytest.raises(pytest.fail.Exception, match="required here"):
+        start_oracle(tmp_path)
