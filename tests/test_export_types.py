@@ -200,4 +200,4 @@ def test_sections_nest_as_zotero_collections() -> None:
     assert collections["Vision"] == ["#item_k2020"]
     assert collections["Other"] == ["#item_k2020"]
     assert len(collections["Papers"]) == 1  # only the Vision sub-collection
-    assert collections["Papers"][0].startswith("#collection_")
+    assert (collections["Papers"][0] or "").startswith("#collection_")
