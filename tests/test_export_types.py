@@ -201,3 +201,70 @@ def test_sections_nest_as_zotero_collections() -> None:
     assert collections["Other"] == ["#item_k2020"]
     assert len(collections["Papers"]) == 1  # only the Vision sub-collection
     assert (collections["Papers"][0] or "").startswith("#collection_")
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("relative", ["../papers/2017/vaswani2017attention.pdf"]),
+        ("absolute", ["/library/papers/2017/vaswani2017attention.pdf"]),
+        ("none", []),
+    ],
+)
+def test_zotero_rdf_attachments_follow_the_mode(mode: str, expected: list[str]) -> None:
+    library = load_library(DATA / "sample.bib")
+    text = export_references(
+        library.references,
+        "zotero",
+        strings=library.strings,
+        base_dir=Path("/library/exports"),
+        library_root=Path("/library"),
+        attachments=mode,  # type: ignore[arg-type]
+    )
+    paths = re.findall(r'<z:path rdf:resource="([^"]+)"/>', text)
+    assert paths == expected
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name", ["export_types", "bibdesk-crossref", "export_cases"])
+def test_biber_tool_reads_every_field_of_the_biblatex_flavour(name: str, tmp_path: Path) -> None:
+    """biber's own reader (``biber --tool``, which rewrites the file through its data model)
+    keeps every field value of the flavour, so nothing the library has is lost on the way."""
+    import subprocess
+
+    from bibtexparser.entrypoint import parse_string
+
+    from .conftest import require_tool
+
+    biber = require_tool("biber")
+    library = load_library(LIBRARIES[name])
+    (tmp_path / "lib.bib").write_text(
+        export_references(library.references, "biblatex", strings=library.strings),
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [biber, "--tool", "--validate-datamodel", "--output-file=out.bib", "lib.bib"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    parsed = parse_string((tmp_path / "out.bib").read_text(encoding="utf-8"))
+    values = {
+        e.key.lower(): _norm(" ".join(str(f.value) for f in e.fields)) for e in parsed.entries
+    }
+    unknown = set(re.findall(r"Field '([^']+)' invalid in data model", result.stdout))
+    lost = []
+    for ref in library.references:
+        for field, raw in ref.fields.items():
+            if field in STRUCTURED or raw[:1] not in '{"' or not raw.strip('{}" '):
+                continue
+            if field in unknown:  # biber drops what its data model lacks (pdfurl): by design
+                continue
+            value = _norm(ref.get(field) or "")
+            if field == "howpublished" and ref.arxiv_id and value.startswith("arxiv"):
+                value = _norm(ref.arxiv_id.id)
+            if value and value not in values[ref.key.lower()]:
+                lost.append(f"{ref.key}.{field}")
+    assert lost == []
