@@ -268,3 +268,13 @@ def test_biber_tool_reads_every_field_of_the_biblatex_flavour(name: str, tmp_pat
             if value and value not in values[ref.key.lower()]:
                 lost.append(f"{ref.key}.{field}")
     assert lost == []
+
+
+def test_latex_pylatexenc_trips_over_exports_without_a_traceback() -> None:
+    """A real BibDesk note: ``\\href{url}{text}`` makes pylatexenc 2.10 raise IndexError."""
+    note = r"{Source on \href{https://github.com/goerz/dissertation}{Github}, see \href{x}}"
+    ref = Reference("goerz2015", "phdthesis", {"title": "{T}", "school": "{K}", "note": note})
+    for fmt in EXPORTERS:
+        assert "dissertation" in export_references([ref], fmt), fmt
+    ris = export_references([ref], "ris")
+    assert "N1  - Source on Github <https://github.com/goerz/dissertation>, see x\r\n" in ris

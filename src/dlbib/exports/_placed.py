@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from dlbib.exports._record import Record
-from dlbib.library.text import latex_to_text
+from dlbib.exports._record import Record, plain
 
 INTERNAL: Final = frozenset(
     {
@@ -77,7 +76,7 @@ class Placed:
             if name in self.where or name in INTERNAL or not value.strip():
                 continue
             self.where[name] = slot
-            lines.append(f"{name}: {latex_to_text(value)}")
+            lines.append(f"{name}: {plain(value)}")
         for name in INTERNAL:
             if self.record.fields.get(name) and name not in self.where:
                 self.where[name] = _PARSED.get(name, "(parsed)")

@@ -95,7 +95,7 @@ class Record:
     def text(self, name: str) -> str:
         """The plain Unicode text of a field (one line), or ``""``."""
         value = self.fields.get(name, "")
-        return latex_to_text(value) if value else ""
+        return plain(value) if value else ""
 
     @property
     def arxiv_note(self) -> str:
@@ -103,6 +103,24 @@ class Record:
         if not self.arxiv:
             return ""
         return f"arXiv:{self.arxiv.id}" + (f" [{self.arxiv_class}]" if self.arxiv_class else "")
+
+
+_HREF: Final = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+
+
+def plain(value: str) -> str:
+    """:func:`~dlbib.library.text.latex_to_text`, safe on the LaTeX pylatexenc trips over.
+
+    pylatexenc (2.10) raises IndexError on ``\\href{url}{text}`` (a note in a real BibDesk
+    file); ``\\href`` becomes ``text <url>`` first, and any other such failure falls back to
+    the text with macros and braces taken out, never a traceback.
+    """
+    if "\\href" in value:
+        value = _HREF.sub(lambda m: f"{m.group(2)} <{m.group(1)}>", value)
+    try:
+        return latex_to_text(value)
+    except (IndexError, KeyError, ValueError, TypeError):
+        return " ".join(re.sub(r"\\[A-Za-z]+\*?|[{}]", "", value).split())
 
 
 def resolve_value(raw: str, strings: Mapping[str, str], _depth: int = 0) -> str:
@@ -242,7 +260,7 @@ def _may_cite_arxiv(fields: Mapping[str, str]) -> bool:
 def _classify(ref: Reference, fields: Mapping[str, str], has_arxiv: bool) -> tuple[str, str]:
     venue = next((fields[n] for n in ("journal", "journaltitle", "booktitle") if fields.get(n)), "")
     has_venue = bool(venue) and not _NOT_A_VENUE.search(venue)
-    label = latex_to_text(fields["type"]) if fields.get("type") else ""
+    label = plain(fields["type"]) if fields.get("type") else ""
     return classify(ref.entry_type, label, bool(fields.get("url")), has_arxiv and not has_venue)
 
 

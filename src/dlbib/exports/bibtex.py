@@ -419,7 +419,15 @@ def render_bibtex(record: Record, options: ExportOptions) -> str:
 def render_biblatex(record: Record, options: ExportOptions) -> str:
     """One entry of the BibLaTeX flavour (UTF-8)."""
     fields = biblatex_fields(record, options)
-    return _entry(record, entry_type(record, "biblatex"), fields, latex_letters_to_unicode)
+    return _entry(record, entry_type(record, "biblatex"), fields, _letters_to_unicode)
+
+
+def _letters_to_unicode(value: str) -> str:
+    """Accent macros → letters; a value pylatexenc trips over (``\\href``) stays as it is."""
+    try:
+        return latex_letters_to_unicode(value)
+    except (IndexError, KeyError, ValueError, TypeError):
+        return value
 
 
 def assemble_bibtex(entries: list[str]) -> str:

@@ -26,6 +26,7 @@ own RDF files carry). Structure checked with the Zotero oracle (``tests/test_zot
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
@@ -255,10 +256,14 @@ def _q(name: str) -> str:
     return f"{{{NS[prefix]}}}{local}"
 
 
+_NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters XML 1.0 cannot hold (a form feed pasted from a PDF): left out of the RDF."""
+
+
 def _el(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
     node = etree.SubElement(parent, _q(name))
     if text is not None:
-        node.text = text
+        node.text = _NOT_XML.sub("", text)
     return node
 
 
@@ -347,6 +352,7 @@ def _attachment_nodes(
         attachment = _about(_el(root, "z:Attachment"), uri)
         _el(attachment, "z:itemType", "attachment")
         _el(attachment, "dc:title", title)
+        path = _NOT_XML.sub("", path)
         _el(attachment, "z:path").set(_q("rdf:resource"), path)
         _el(attachment, "rdf:resource").set(_q("rdf:resource"), path)  # RDF.js before 2026-03
         _el(attachment, "z:linkMode", "2")  # a linked file
