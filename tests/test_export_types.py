@@ -278,3 +278,119 @@ def test_latex_pylatexenc_trips_over_exports_without_a_traceback() -> None:
         assert "dissertation" in export_references([ref], fmt), fmt
     ris = export_references([ref], "ris")
     assert "N1  - Source on Github <https://github.com/goerz/dissertation>, see x\r\n" in ris
+
+
+# --------------------------------------------------------------------------- the field table doc
+
+FIELD_DOC = REPO / "docs" / "export-fields.md"
+_FIELD_TYPES = {
+    "journal": "article", "journaltitle": "article", "shortjournal": "article",
+    "issue": "article", "issn": "article", "booktitle": "inproceedings",
+    "booksubtitle": "incollection", "eventtitle": "inproceedings", "venue": "inproceedings",
+    "eventdate": "inproceedings", "chapter": "incollection", "school": "phdthesis",
+    "institution": "techreport", "holder": "patent", "version": "software",
+    "howpublished": "online", "organization": "online",
+}  # fmt: skip
+FIELDS = (
+    "title",
+    "subtitle",
+    "titleaddon",
+    "shorttitle",
+    "author",
+    "editor",
+    "translator",
+    "journal",
+    "journaltitle",
+    "shortjournal",
+    "booktitle",
+    "booksubtitle",
+    "maintitle",
+    "eventtitle",
+    "eventdate",
+    "venue",
+    "series",
+    "volume",
+    "volumes",
+    "number",
+    "issue",
+    "pages",
+    "pagetotal",
+    "chapter",
+    "edition",
+    "version",
+    "publisher",
+    "organization",
+    "institution",
+    "school",
+    "holder",
+    "howpublished",
+    "address",
+    "location",
+    "type",
+    "isbn",
+    "issn",
+    "doi",
+    "url",
+    "urldate",
+    "year",
+    "month",
+    "date",
+    "eprint",
+    "eprinttype",
+    "eprintclass",
+    "abstract",
+    "note",
+    "annotation",
+    "addendum",
+    "language",
+    "langid",
+    "pubstate",
+    "origdate",
+    "keywords",
+    "mendeley-groups",
+)
+
+
+def _field_table() -> str:
+    formats = ("ris", "csljson", "zotero", "bibtex", "biblatex")
+    lines = [
+        "# Where each field goes, per export format",
+        "",
+        "Generated from the exporters by `tests/test_export_types.py` (which fails when this file",
+        "is stale; `DLBIB_UPDATE_GOLDEN=1 pytest tests/test_export_types.py` rewrites it). Each",
+        "field was exported on the entry type in the second column, beside a title and a year;",
+        "on other types a field can land elsewhere (`dlbib export --report` shows the real",
+        "placement per entry). *N1*, *note* and *extra* are the formats' free-text slots (RIS",
+        "note, CSL note, Zotero Extra): a field with no place of its own is kept there as",
+        "`field: value`. Any field not listed (`mendeley-groups` stands for them) goes there too.",
+        "",
+        "| field | on | " + " | ".join(EXPORTERS[f].name for f in formats) + " |",
+        "|---|---|" + "---|" * len(formats),
+    ]
+    for field in FIELDS:
+        entry_type = _FIELD_TYPES.get(field, "book")
+        value = {"author": "{Doe, Jane}", "editor": "{Roe, Rick}", "translator": "{Poe, Paul}",
+                 "year": "{2020}", "month": "{5}", "date": "{2020-05}", "urldate": "{2020-06-01}",
+                 "url": "{https://example.org/x}", "doi": "{10.1000/x}", "eprint": "{2001.00001}",
+                 "pages": "{1--2}", "origdate": "{1990}", "eventdate": "{2020-07}"}.get(
+            field, "{Some value}"
+        )  # fmt: skip
+        fields = {"title": "{A Title}", field: value}
+        if field != "year" and field != "date":
+            fields.setdefault("year", "{2020}")
+        ref = Reference("k", entry_type, fields)
+        cells = []
+        for fmt in formats:
+            where = field_report([ref], fmt)[0].where
+            cells.append(f"`{where[field]}`" if field in where else "—")
+        lines.append(f"| `{field}` | `@{entry_type}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def test_field_table_doc_is_current(request: pytest.FixtureRequest) -> None:
+    import os
+
+    table = _field_table()
+    if request.config.getoption("--update-golden") or os.environ.get("DLBIB_UPDATE_GOLDEN"):
+        FIELD_DOC.write_text(table, encoding="utf-8")
+    assert FIELD_DOC.read_text(encoding="utf-8") == table

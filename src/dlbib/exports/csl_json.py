@@ -107,11 +107,18 @@ def place(record: Record) -> tuple[dict[str, Any], dict[str, str]]:
     data["ISSN"] = p.take("issn", "ISSN")
     data["DOI"] = record.doi
     data["URL"] = record.url
+    p.mark("doi", "DOI")
+    p.mark("url", "URL")
+    if record.issued:
+        for name in ("year", "month", "day", "date"):
+            p.mark(name, "issued")
     if record.accessed:
+        p.mark("urldate", "accessed")
         data["accessed"] = {"date-parts": [record.accessed.parts()]}
     data["abstract"] = p.take("abstract", "abstract")
     data["language"] = p.take("language", "language") or p.take("langid", "language")
     data["title-short"] = p.take("shorttitle", "title-short")
+    p.mark("keywords", "keyword")
     data["keyword"] = ", ".join(record.keywords)
     if record.arxiv:
         p.mark("howpublished" if "arxiv" in record.get("howpublished").lower() else "", "note")

@@ -65,6 +65,8 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     p.mark("editor", editor_tag)
     lines += [(editor_tag, format_ris_name(decode_name(n))) for n in record.editors if n != OTHERS]
     if record.issued:
+        for name in ("year", "month", "day", "date"):
+            p.mark(name, "PY/DA")
         lines.append(("PY", str(record.issued.year)))
         if record.issued.month:
             lines.append(("DA", _date(record.issued)))
@@ -72,17 +74,17 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     sp, ep = split_pages(record.get("pages"))
     p.mark("pages", "SP/EP")
     lines += [("VL", p.take("volume", "VL"))]
-    number_tag = "SN" if ty in ("RPRT", "PAT") else "IS"
+    number_tag = {"RPRT": "SN", "PAT": "SN", "BOOK": "M1", "EDBOOK": "M1"}.get(ty, "IS")
     number = p.take("number", number_tag)
     lines += [("SP", sp), ("EP", ep)]
     pb = "arXiv" if ty == "UNPB" else p.first(_PUBLISHER.get(ty, ("publisher",)), "PB")
     lines += [("PB", pb)]
     lines += [("CY", p.first(("address", "location", "venue"), "CY"))]
     lines += [("ET", p.first(("version", "edition") if ty == "COMP" else ("edition",), "ET"))]
-    if ty in ("RPRT", "PAT"):
+    if number_tag == "SN":
         lines += [("SN", number)]
-    else:
-        lines += [("IS", number), ("SN", p.first(("issn", "isbn"), "SN"))]
+    else:  # RIS.js: M1 is a book's series number
+        lines += [(number_tag, number), ("SN", p.first(("issn", "isbn"), "SN"))]
     if ty in _TYPE_LABEL:
         label = p.take("type", "M3") or _THESIS_TYPES.get(record.entry_type, "")
         lines += [("M3", label)]
@@ -92,7 +94,7 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     if record.accessed:
         p.mark("urldate", "Y2")
         lines.append(("Y2", _date(record.accessed)))
-    lines += [("AB", p.take("abstract", "AB")), ("LA", p.take("language", "LA"))]
+    lines += [("AB", p.take("abstract", "AB")), ("LA", p.first(("language", "langid"), "LA"))]
     lines += [("ST", p.take("shorttitle", "ST"))]
     p.mark("keywords", "KW")
     lines += [("KW", _one_line(k)) for k in record.keywords]

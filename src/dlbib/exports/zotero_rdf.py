@@ -197,7 +197,11 @@ def _candidates(record: Record, p: Placed) -> Iterator[tuple[str, str, str]]:
     series = p.take("series", "series")
     yield ("series" if "series" in FIELDS[KINDS[kind].zotero] else "seriesTitle"), series, "series"
     yield "volume", p.take("volume", "volume"), "volume"
-    yield ("issue" if kind == "article" else "number"), p.take("number", "number"), "number"
+    number = p.take("number", "number")
+    if kind in ("book", "collection", "proceedings", "chapter", "inproceedings", "thesis"):
+        yield "seriesNumber", number, "number"  # biblatex: a book's number is in its series
+    else:
+        yield ("issue" if kind == "article" else "number"), number, "number"
     p.mark("pages", "pages")
     yield "pages", "–".join(part for part in split_pages(record.get("pages")) if part), "pages"
     yield "numPages", p.take("pagetotal", "numPages"), "pagetotal"
