@@ -29,6 +29,7 @@ LIBRARIES = {
     "bibdesk-crossref": DATA / "bibs" / "bibdesk-crossref-bbt3514.bib",
     "biblatex-software": DATA / "bibs" / "biblatex-software-jabref-testbib.bib",
 }
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 STRUCTURED = frozenset(
     {
         *("author", "editor", "translator", "bookauthor", "pages", "file", "keywords"),
@@ -113,6 +114,14 @@ def _values(library: Library, fmt: str, tmp_path: Path) -> dict[str, str]:
         for node in nodes:
             key = str(node.xpath("string(z:citationKey)", namespaces=ns))
             texts: list[str] = node.xpath(".//text()")  # type: ignore[assignment]
+            linked: list[str] = node.xpath(  # type: ignore[assignment]
+                ".//link:link/@rdf:resource",
+                namespaces={**ns, "link": "http://purl.org/rss/1.0/modules/link/", "rdf": RDF},
+            )
+            for uri in linked:
+                attachment = root.find(f"*[@{{{RDF}}}about='{uri}']")
+                if attachment is not None:
+                    texts += [str(t) for t in attachment.itertext()]
             out[key] = " ".join(texts)
         return out
     from bibtexparser.entrypoint import parse_string

@@ -268,12 +268,14 @@ def test_zotero_rdf_collections_and_attachments(name: str, raw: dict[tuple[str, 
             )
     items = {i["citationKey"]: i for i in answer["items"]}
     for ref in refs:
-        expected = _pdf_paths(ref)
-        got = [a["path"] for a in items[ref.key]["attachments"]]
-        assert got == expected, ref.key
-        for attachment in items[ref.key]["attachments"]:
-            assert attachment["linkMode"] == "2"
-            assert attachment["mimeType"] == "application/pdf"
+        attachments = items[ref.key]["attachments"]
+        files = [a for a in attachments if a["linkMode"] == "2"]  # linked files
+        links = [a for a in attachments if a["linkMode"] == "3"]  # linked URLs
+        assert [a["path"] for a in files] == _pdf_paths(ref), ref.key
+        pdfurl = (ref.get("pdfurl") or "").replace("\\_", "_")
+        assert [a["url"] for a in links] == ([pdfurl] if pdfurl else []), ref.key
+        assert len(files) + len(links) == len(attachments)
+        assert {a["mimeType"] for a in attachments} <= {"application/pdf"}
 
 
 # --------------------------------------------------------------------------- the other formats

@@ -18,7 +18,7 @@ own RDF files carry). Structure checked with the Zotero oracle (``tests/test_zot
   field of the entry as a ``field: value`` line of Extra (``dc:description``);
 * each ``file`` the library knows as a linked-file attachment (``z:Attachment``, ``z:linkMode``
   2, ``link:type`` application/pdf) with the path as ``--attachments`` says (relative to the
-  export by default);
+  export by default), and an open-access ``pdfurl`` as a linked URL (``z:linkMode`` 3);
 * each keyword (reading-list section) as a ``z:Collection`` of its items; a keyword
   ``Parent > Child`` nests ``Child`` in ``Parent``.
 """
@@ -36,7 +36,7 @@ from lxml import etree
 
 from dlbib.exports._options import ExportOptions, is_pdf
 from dlbib.exports._placed import Placed
-from dlbib.exports._record import Record, split_pages
+from dlbib.exports._record import Record, split_pages, unescape_verbatim
 from dlbib.exports.types import KINDS
 from dlbib.exports.zotero_schema import BASE, CREATORS, FIELDS
 from dlbib.library.names import OTHERS, Name, NameSplitError, decode_name, split_names
@@ -155,16 +155,27 @@ def zotero_item(record: Record, options: ExportOptions) -> tuple[ZoteroItem, dic
         item.notes.append(f"<p>{html.escape(note, quote=False)}</p>")
     if record.arxiv:  # the id (a published paper has no archiveID) and the arXiv class
         extra.insert(0, record.arxiv_note)
+    item.files = _attachments(record, options, p)
     extra += p.rest("extra")
     if extra:
         item.fields["extra"] = "\n".join(extra)
+    return item, p.where
+
+
+def _attachments(record: Record, options: ExportOptions, p: Placed) -> list[tuple[str, str, bool]]:
+    """(title, path or URL, is a PDF): each ``file`` record, then an open-access ``pdfurl``."""
+    files = []
     p.mark("file", "attachment")
     for file in record.files:
         path = options.file_path(file)
         if path:
             pdf = is_pdf(file)
-            item.files.append(("Full Text PDF" if pdf else file.description or path, path, pdf))
-    return item, p.where
+            files.append(("Full Text PDF" if pdf else file.description or path, path, pdf))
+    pdfurl = unescape_verbatim(record.get("pdfurl"))
+    if pdfurl and options.attachments != "none":
+        p.mark("pdfurl", "attachment (link)")
+        files.append(("Full Text PDF (link)", pdfurl, True))
+    return files
 
 
 def _candidates(record: Record, p: Placed) -> Iterator[tuple[str, str, str]]:
@@ -357,9 +368,13 @@ def _attachment_nodes(
         _el(attachment, "z:itemType", "attachment")
         _el(attachment, "dc:title", title)
         path = _NOT_XML.sub("", path)
-        _el(attachment, "z:path").set(_q("rdf:resource"), path)
-        _el(attachment, "rdf:resource").set(_q("rdf:resource"), path)  # RDF.js before 2026-03
-        _el(attachment, "z:linkMode", "2")  # a linked file
+        if path.startswith(("http://", "https://")):  # a linked URL (linkMode 3)
+            _el(_el(_el(attachment, "dc:identifier"), "dcterms:URI"), "rdf:value", path)
+            _el(attachment, "z:linkMode", "3")
+        else:
+            _el(attachment, "z:path").set(_q("rdf:resource"), path)
+            _el(attachment, "rdf:resource").set(_q("rdf:resource"), path)  # RDF.js < 2026-03
+            _el(attachment, "z:linkMode", "2")  # a linked file
         if pdf:
             _el(attachment, "link:type", "application/pdf")
         nodes.append(attachment)
