@@ -120,4 +120,8 @@ def start_oracle(cache: Path) -> Oracle:
     if version is None or version < NODE_MIN:
         _unavailable(f"the Zotero oracle needs node >= 20.19 (found {version or 'none'})")
     home = Path(os.environ.get("ZOTERO_ORACLE_HOME") or cache)
-    return Oracle(folder, home)
+    try:
+        return Oracle(folder, home)
+    except (AssertionError, subprocess.TimeoutExpired) as exc:  # e.g. npm ci without a registry
+        _unavailable(f"the Zotero oracle did not start: {exc}")
+        raise
