@@ -294,7 +294,7 @@ def biblatex_fields(record: Record, options: ExportOptions) -> Fields:
     get, kind = record.get, record.kind
     first, last = split_pages(get("pages"))
     online = entry_type(record, "biblatex") == "online"
-    site = get("howpublished") or get("journaltitle") or get("journal")
+    site = get("howpublished") or get("journaltitle") or get("journal") or get("organization")
     fields: Fields = [
         ("author", _names(record, "author")),
         ("editor", _names(record, "editor")),
