@@ -229,7 +229,11 @@ def _candidates(record: Record, p: Placed) -> Iterator[tuple[str, str, str]]:
     else:
         publishers = _PUBLISHER_SOURCES.get(kind, ("publisher",))
         yield "publisher", p.first(publishers, "publisher"), _first_set(record, publishers)
-    yield "place", p.first(("address", "location"), "place"), _first_set(record, ("address",))
+    yield (
+        "place",
+        p.first(("address", "location"), "place"),
+        _first_set(record, ("address", "location")),
+    )
     yield "eventPlace", p.take("venue", "eventPlace"), "venue"
     label = p.take("type", "type") or _THESIS_TYPES.get(record.entry_type, "")
     yield ("medium" if kind == "video" else "type"), label, "type"
