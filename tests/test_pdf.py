@@ -171,9 +171,11 @@ def test_hang_times_out(pdf_server, sleeps, tmp_path):
 
 
 def test_whole_download_deadline(pdf_server, sleeps, tmp_path):
-    ticks = iter(range(1000))
+    # The fake clock moves 0.1 s per look; the socket waits for at most the (fake) time left,
+    # so each real wait stays long enough for a loaded machine (1 tick a second left ~1 ms).
+    ticks = iter(range(100_000))
     fetcher = PdfFetcher(
-        min_interval=0, sleep=sleeps.append, clock=lambda: float(next(ticks)), max_seconds=0.5
+        min_interval=0, sleep=sleeps.append, clock=lambda: next(ticks) / 10, max_seconds=0.5
     )
     url = pdf_server.pdf("/big.pdf", BIG)
     with pytest.raises(PdfDownloadError, match="took longer than 0 s"):

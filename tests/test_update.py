@@ -33,7 +33,7 @@ def test_run_update_offline_does_the_rest(tmp_path: Path, unused_port: int) -> N
     assert report.pdfs is not None
     assert report.pdfs.unreachable_hosts == ["127.0.0.1"]
     assert report.pdfs.failed_reachable == []
-    assert [f.format for f in report.exports] == ["bibtex", "biblatex", "csljson", "ris"]
+    assert [f.format for f in report.exports] == ["bibtex", "biblatex", "csljson", "ris", "zotero"]
     assert all(f.path is not None and f.path.is_file() for f in report.exports)
     # the sample's PDF does not exist: check says so, and that (only) makes the job fail
     assert [f.code for f in report.findings] == ["missing-file"]

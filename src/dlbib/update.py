@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from dlbib.sync.arxiv import Progress
 
 
-UPDATE_FORMATS: Final = ("bibtex", "biblatex", "csljson", "ris")
+UPDATE_FORMATS: Final = ("bibtex", "biblatex", "csljson", "ris", "zotero")
 """The exports the main job writes, in this order."""
 
 

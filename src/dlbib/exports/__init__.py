@@ -1,9 +1,12 @@
-"""Export library entries as RIS, CSL-JSON, BibTeX or BibLaTeX text (FORMATS.md).
+"""Export library entries as RIS, CSL-JSON, BibTeX, BibLaTeX or Zotero RDF text (FORMATS.md).
 
 :data:`EXPORTERS` maps each format name to its :class:`Exporter`; :func:`export_references` is
-the one call a user needs. Output is deterministic: entries in library order, fixed field order,
-no timestamps. An entry a format cannot represent raises :class:`~dlbib.errors.ExportError`, or,
-with ``on_skip``, is reported there and left out. Writes no files (the CLI does, atomically).
+the one call a user needs. Every entry type goes to every format (the one type table:
+:mod:`dlbib.exports.types`), and every field either has a place in the format or goes to its
+free-text slot (:func:`field_report` says which). Output is deterministic: entries in library
+order, fixed field order, no timestamps. The only entry a format cannot represent — a non-ASCII
+key in the BibTeX flavour — raises :class:`~dlbib.errors.ExportError`, or, with ``on_skip``, is
+reported there and left out. Writes no files (the CLI does, atomically).
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from pathlib import Path
 from typing import Final
 
 from dlbib.errors import ExportError
-from dlbib.exports import bibtex, csl_json, ris
+from dlbib.exports import bibtex, csl_json, ris, zotero_rdf
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
 from dlbib.exports._record import Record, build_record
+from dlbib.exports.inherit import resolve
 from dlbib.library.files import atomic_write, write_together
 from dlbib.library.model import Reference
 
@@ -24,11 +28,13 @@ __all__ = [
     "ATTACHMENT_MODES",
     "EXPORTERS",
     "AttachmentMode",
+    "EntryReport",
     "ExportOptions",
     "ExportedFile",
     "Exporter",
     "export_library",
     "export_references",
+    "field_report",
     "write_export",
     "write_exports",
 ]
@@ -46,12 +52,35 @@ class Exporter:
     assemble: Callable[[list[str]], str]
     """The rendered records → the whole file."""
     description: str
+    place: Callable[[Record, ExportOptions], dict[str, str]] | None = None
+    """One record → where each of its fields went (None: every field kept under its name)."""
+    keeps_crossref: bool = False
+    """A .bib flavour: ``crossref`` stays, and the parents are added to the file."""
+
+
+def _csl_place(record: Record, options: ExportOptions) -> dict[str, str]:
+    return csl_json.place(record)[1]
+
+
+def _ris_place(record: Record, options: ExportOptions) -> dict[str, str]:
+    return ris.place(record, options)[1]
+
+
+def _zotero_place(record: Record, options: ExportOptions) -> dict[str, str]:
+    return zotero_rdf.zotero_item(record, options)[1]
 
 
 EXPORTERS: Final[Mapping[str, Exporter]] = {
-    "ris": Exporter("ris", "library.ris", ris.render, ris.assemble, "RIS (Zotero, Mendeley)"),
+    "ris": Exporter(
+        "ris", "library.ris", ris.render, ris.assemble, "RIS (Mendeley, EndNote)", _ris_place
+    ),
     "csljson": Exporter(
-        "csljson", "library.json", csl_json.render, csl_json.assemble, "CSL-JSON (Zotero, pandoc)"
+        "csljson",
+        "library.json",
+        csl_json.render,
+        csl_json.assemble,
+        "CSL-JSON (pandoc, citeproc)",
+        _csl_place,
     ),
     "bibtex": Exporter(
         "bibtex",
@@ -59,6 +88,7 @@ EXPORTERS: Final[Mapping[str, Exporter]] = {
         bibtex.render_bibtex,
         bibtex.assemble_bibtex,
         "BibTeX, ASCII (natbib, Mendeley)",
+        keeps_crossref=True,
     ),
     "biblatex": Exporter(
         "biblatex",
@@ -66,6 +96,15 @@ EXPORTERS: Final[Mapping[str, Exporter]] = {
         bibtex.render_biblatex,
         bibtex.assemble_biblatex,
         "BibLaTeX, UTF-8 (biber)",
+        keeps_crossref=True,
+    ),
+    "zotero": Exporter(
+        "zotero",
+        "library.rdf",
+        zotero_rdf.render,
+        zotero_rdf.assemble,
+        "Zotero RDF (Zotero: types, tags, collections, notes, PDFs)",
+        _zotero_place,
     ),
 }
 """Format name → exporter, for ``dlbib export --format``."""
@@ -80,6 +119,8 @@ def export_references(
     attachments: AttachmentMode = "relative",
     library_root: Path | None = None,
     on_skip: Callable[[ExportError], None] | None = None,
+    library_refs: Iterable[Reference] | None = None,
+    on_warning: Callable[[str, str], None] | None = None,
 ) -> str:
     """The text of ``refs`` in ``format``.
 
@@ -93,6 +134,10 @@ def export_references(
         relative (default: ``base_dir``).
     :param on_skip: called with the error for each entry the format cannot represent, which is
         then left out; when None, the first such error is raised.
+    :param library_refs: every entry of the library, where ``crossref``/``xdata`` parents are
+        looked up (default: ``refs``).
+    :param on_warning: called with (key, message) for what BibTeX would only warn about (an
+        undefined ``@string``, a name with a trailing comma, a dropped character).
     :raises ExportError: for an unknown format or attachment mode, or (without ``on_skip``) an
         entry the format cannot represent.
     """
@@ -105,14 +150,80 @@ def export_references(
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
     entries: list[str] = []
-    for ref in refs:
+    for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
         try:
-            entries.append(exporter.render(build_record(ref, strings or {}), options))
+            record = build_record(ref, strings or {})
+            entries.append(exporter.render(record, options))
         except ExportError as exc:
             if on_skip is None:
                 raise
             on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, format))
+            continue
+        if on_warning is not None:
+            for message in record.warnings:
+                on_warning(ref.key, message)
     return exporter.assemble(entries)
+
+
+def _with_parents(
+    refs: Iterable[Reference], library_refs: Iterable[Reference] | None, keep: bool
+) -> list[Reference]:
+    """``refs`` with crossref/xdata resolved (``keep``: unresolved, missing parents appended)."""
+    wanted = list(refs)
+    if not any("crossref" in r.fields or "xdata" in r.fields for r in wanted):
+        return wanted
+    pool = wanted if library_refs is None else list(library_refs)
+    by_key: dict[str, Reference] = {}
+    for ref in pool:
+        by_key.setdefault(ref.key.lower(), ref)  # BibTeX uses the first of repeated keys
+    if not keep:
+        return [resolve(ref, by_key) for ref in wanted]
+    have = {ref.key.lower() for ref in wanted}
+    extra: list[Reference] = []
+    queue = list(wanted)
+    while queue:
+        ref = queue.pop(0)
+        for name in ("crossref", "xdata"):
+            raw = ref.fields.get(name, "").strip().strip('{}"')
+            for key in (k.strip().lower() for k in raw.split(",") if k.strip()):
+                parent = by_key.get(key)
+                if parent is not None and key not in have:
+                    have.add(key)
+                    extra.append(parent)
+                    queue.append(parent)
+    return wanted + extra
+
+
+@dataclass(frozen=True)
+class EntryReport:
+    """Where one entry's fields went in one format (``dlbib export --report``)."""
+
+    key: str
+    format: str
+    where: dict[str, str]
+    """Library field → the format's field, or its free-text slot (``N1``, ``note``, ``extra``)."""
+    warnings: list[str]
+
+
+def field_report(
+    refs: Iterable[Reference],
+    format: str,
+    *,
+    strings: Mapping[str, str] | None = None,
+    library_refs: Iterable[Reference] | None = None,
+) -> list[EntryReport]:
+    """Per entry, where each of its fields goes in ``format`` (same rules as the export)."""
+    exporter = EXPORTERS[format]
+    options = ExportOptions(Path("."), Path("."), "relative")
+    reports = []
+    for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
+        record = build_record(ref, strings or {})
+        if exporter.place is not None:
+            where = exporter.place(record, options)
+        else:
+            where = bibtex.placement(record, format)
+        reports.append(EntryReport(ref.key, format, where, list(record.warnings)))
+    return reports
 
 
 def _reason(exc: ExportError) -> str:
@@ -153,6 +264,7 @@ def export_library(
     keys: Iterable[str] = (),
     attachments: AttachmentMode = "relative",
     to_stdout: bool = False,
+    on_warning: Callable[[str, str], None] | None = None,
 ) -> tuple[list[ExportedFile], list[ExportError]]:
     """Export a library file to each format; nothing is written yet (see :func:`write_exports`).
 
@@ -187,6 +299,8 @@ def export_library(
             attachments=attachments,
             library_root=library_path.parent,
             on_skip=skipped.append,
+            library_refs=library.references,
+            on_warning=on_warning,
         )
         files.append(ExportedFile(name, target, text))
     return files, skipped
