@@ -37,6 +37,8 @@ _KINDS: Final = {
 }
 _SUFFIX = re.compile(r"\s+\d{4}$")
 _PMLR = re.compile(r"proceedings\.mlr\.press/v(\d+)/|jmlr\.org/proceedings/papers/v(\d+)/")
+_TRACK = re.compile(r"Datasets_and_Benchmarks|datasets-benchmarks-proceedings", re.IGNORECASE)
+"""A NeurIPS Datasets & Benchmarks paper's link (``…-Abstract-Datasets_and_Benchmarks.html``)."""
 _SERIES: Final = {"lncs": ("Lecture Notes in Computer Science", "Springer")}
 
 
@@ -106,6 +108,8 @@ def hit_publication(info: dict[str, Any]) -> Publication:
     year = str(info.get("year") or "")
     ee = info.get("ee") or []
     links = ee if isinstance(ee, list) else [ee]
+    if venue_class == "conference" and any(_TRACK.search(str(link)) for link in links):
+        venue_class = "datasets"  # DBLP files the NeurIPS D&B track under NeurIPS; its link not
     abbr = venue_abbreviation(venue)
     full, publisher, series = VENUES.get(abbr or "", ("", "", ""))
     volume = str(info.get("volume") or "")

@@ -66,6 +66,8 @@ _ALIASES: Final = {
     "TRANS. MACH. LEARN. RES.": "TMLR",
 }
 
+_PART = re.compile(r"(?:-HLT)?\s*\((?:\d+|POSTER|ORAL|SPOTLIGHT)\)$|-HLT$")
+"""A volume or presentation kind after a venue (not "(Findings)" or "(Workshop)")."""
 _WORKSHOP = re.compile(r"\bworkshops?\b|\bwork\b\.?$|@", re.IGNORECASE)
 _FINDINGS = re.compile(r"\bfindings\b", re.IGNORECASE)
 _DATASETS = re.compile(r"datasets[ _]?(?:and|&)[ _]?benchmarks", re.IGNORECASE)
@@ -101,7 +103,7 @@ def classify_venue(venue: str, kind: str = "") -> VenueClass:
 
 def venue_abbreviation(venue: str) -> str | None:
     """The key of :data:`VENUES` a venue name stands for (``NEURIPS`` for "NIPS"), or None."""
-    text = venue.strip().upper()
+    text = _PART.sub("", venue.strip().upper())  # DBLP's "ICLR (Poster)", "NAACL-HLT (1)"
     text = _ALIASES.get(text, text)
     if text in VENUES:
         return text
