@@ -61,8 +61,10 @@ def render_sync(report: Any, dry_run: bool) -> None:
         if o.status == "unmatched":
             found = "; ".join(o.candidates[:3]) or "no candidates"
             click.echo(f"{o.key}: not matched on arXiv: {o.reason} [{short(found, 80)}]")
-    for o in report.failed:
-        click.echo(f"{o.key}: {o.reason}", err=True)
+    lines = [f"{o.key}: {o.reason}" for o in report.failed]
+    lines += [f"sync: {report.unreachable}; arXiv fields unchanged"] * bool(report.unreachable)
+    for line in lines:
+        click.echo(line, err=True)
     counts = [
         f"{len(report.having('updated'))} updated",
         f"{len(report.new_versions)} new version(s)",

@@ -183,6 +183,8 @@ class _Resolution:
         stamp = info.get("checked_at")
         if self.options.refresh or not stamp or info.get("arxiv") != ident:
             return False
+        if ident is not None and info.get("arxiv_doi", "") != self.arxiv_doi(ref):
+            return False  # arXiv has since told a DOI (it was unreachable when this was found)
         try:
             age = self.now - datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
         except (ValueError, TypeError):  # a hand-edited sidecar: look it up again
@@ -198,6 +200,10 @@ class _Resolution:
                                    candidates=list(info.get("candidates", [])))  # fmt: skip
         self.finish(ref, outcome, pub, record_state=False)
         return True
+
+    def arxiv_doi(self, ref: Reference) -> str:
+        """The DOI arXiv gave the entry's paper (recorded by sync), or ``""``."""
+        return str((self.state.get(ref.key, "arxiv") or {}).get("doi") or "")
 
     def candidates_and_confirm(self, batch: list[tuple[Reference, str]]) -> None:
         if not batch:
@@ -355,6 +361,8 @@ class _Resolution:
             section.clear()
             section.update(keep, checked_at=utc_stamp(self.now), arxiv=ident,
                            status=outcome.status)  # fmt: skip
+            if ident is not None and self.arxiv_doi(ref):
+                section["arxiv_doi"] = self.arxiv_doi(ref)
             if outcome.reason:
                 section["reason"] = outcome.reason
             if outcome.candidates:
