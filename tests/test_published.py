@@ -330,6 +330,7 @@ def test_a_429_storm_gives_up_with_one_line(library, make_services, services, sl
     services.api.fault("s2", "semantic_scholar/error_429_too_many_requests", times=10)
     report, _ = resolve(library, make_services())
     assert services.api.count("s2") == 3  # the first try and two retries
+    assert report.requests["Semantic Scholar"] == 3  # the summary counts every try
     assert sleeps == [1.0, 2.0]
     assert list(report.down) == ["Semantic Scholar"]
     assert {o.status for o in report.outcomes} == {"failed"}

@@ -87,3 +87,19 @@ def test_a_journal_paper_without_doi_is_enriched_by_dblp_after_crossref(
     entry = more.get("srivastava2014dropout")
     assert (entry.get("volume"), entry.get("pages")) == ("15", "1929--1958")
     assert entry.get("doi") is None  # never the other paper's DOI
+
+
+def test_openreview_down_an_iclr_paper_is_confirmed_by_dblp(more, make_services, services) -> None:
+    services.api.fault("openreview", "openreview/trap_cloudflare_challenge_200")
+    report, _ = resolve(more, make_services(), keys=["kingma2014adam"])
+    adam = by_key(report)["kingma2014adam"]
+    assert (adam.status, adam.confirmed_by) == ("published", "DBLP")
+    assert list(report.down) == ["OpenReview"]
+
+
+def test_openreview_down_dblp_alone_never_says_not_accepted(more, make_services, services) -> None:
+    services.api.fault("openreview", "openreview/trap_cloudflare_challenge_200")
+    title = "Adam: A Method for Stochastic Optimization"
+    services.api.add_dblp_hits(title, [])  # DBLP may lag behind OpenReview
+    report, _ = resolve(more, make_services(), keys=["kingma2014adam"])
+    assert by_key(report)["kingma2014adam"].status == "failed"  # retried next time

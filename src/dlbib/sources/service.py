@@ -141,7 +141,7 @@ class ServiceClient:
         if self.down is not None:
             raise self.down
         url = self.base_url + path
-        self.requests_made += 1
+        sent_before = getattr(self.http, "requests_made", None)
         self.advertised.wait()
         try:
             if method == "GET":
@@ -159,3 +159,9 @@ class ServiceClient:
         except (ServiceUnreachableError, ServiceBusyError, BotCheckError) as exc:
             self.down = exc
             raise
+        finally:  # every try counts (a 429 storm is three requests, not one)
+            sent_after = getattr(self.http, "requests_made", None)
+            if isinstance(sent_before, int) and isinstance(sent_after, int):
+                self.requests_made += max(sent_after - sent_before, 1)
+            else:
+                self.requests_made += 1

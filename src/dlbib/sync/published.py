@@ -264,8 +264,14 @@ class _Resolution:
         title = plain(ref.title) or (cand.title if cand else "")
         claim = describe_candidate(cand) if cand else f"arXiv: {journal_ref or doi}"
         owner = _owner(cand, doi, journal_ref, svc)
+        openreview_down: ServiceError | None = None
         if owner is svc.openreview and svc.openreview is not None:
-            found = svc.call(svc.openreview, lambda c: c.notes_by_title(title))
+            try:
+                found = svc.call(svc.openreview, lambda c: c.notes_by_title(title))
+            except ServiceError as exc:
+                if svc.dblp is None or svc.is_down(svc.dblp):
+                    raise
+                found, openreview_down = [], exc  # DBLP lists accepted ICLR papers too
             if not found and svc.dblp is not None:
                 # no note at all (ICLR before 2018 is not in API v2; S2 may name only CoRR)
                 owner = svc.dblp
@@ -281,6 +287,8 @@ class _Resolution:
             self.finish(ref, outcome, None, ident)
             return
         verdict, pub, why, more = choose(ref, found, cand.dblp_key if cand else "", doi)
+        if openreview_down is not None and verdict != "published":
+            raise openreview_down  # only OpenReview can say "not accepted" (DBLP may lag)
         if verdict == "unknown":
             name = owner.name if owner is not None else "no service"
             verdict, why = "unconfirmed", f"{name} does not confirm the candidate"
