@@ -103,3 +103,19 @@ def test_openreview_down_dblp_alone_never_says_not_accepted(more, make_services,
     services.api.add_dblp_hits(title, [])  # DBLP may lag behind OpenReview
     report, _ = resolve(more, make_services(), keys=["kingma2014adam"])
     assert by_key(report)["kingma2014adam"].status == "failed"  # retried next time
+
+
+def test_an_acl_findings_record_gets_acls_own_booktitle() -> None:
+    from dlbib.sources.dblp import hit_publication
+
+    info = {"title": "CodeBERT: A Pre-Trained Model for Programming and Natural Languages.",
+            "venue": "EMNLP (Findings)", "year": "2020", "pages": "1536-1547",
+            "type": "Conference and Workshop Papers", "key": "conf/emnlp/FengGTDFGS0LJZ20",
+            "authors": {"author": [{"text": "Zhangyin Feng"}, {"text": "Daya Guo"}]}}  # fmt: skip
+    pub = hit_publication(info)
+    assert (pub.venue_class, pub.describe()) == (
+        "findings",
+        "Findings of EMNLP 2020 (pp. 1536–1547)",
+    )
+    assert pub.container == "Findings of the Association for Computational Linguistics: EMNLP 2020"
+    assert pub.publisher == "Association for Computational Linguistics"
