@@ -195,3 +195,29 @@ def test_a_doi_arxiv_tells_later_is_looked_up_although_fresh(
     state_path.write_text(json.dumps(data), encoding="utf-8")  # as if arXiv had said a DOI
     result = sync(runner, lib, env)
     assert "Semantic Scholar 1," in result.stdout.splitlines()[-1]
+
+
+BN = """
+@inproceedings{ioffe2015bn,
+  author = {Ioffe, Sergey and Szegedy, Christian},
+  title = {Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate
+    Shift},
+  booktitle = {ICML},
+  year = {2015},
+}
+"""
+
+
+def test_report_mode_shows_found_fields_and_unconfirmed_claims(runner, lib, env, services) -> None:
+    with lib.open("a", encoding="utf-8") as out:  # a published paper lacking its pages and DOI
+        out.write(BN)
+    paper = dict(services.api.s2["ARXIV:1409.2329"])  # S2 names another paper's DOI
+    paper["externalIds"] = {"ArXiv": "1409.2329", "DOI": "10.1109/ICCV.2015.123"}
+    paper["venue"], paper["publicationVenue"] = "Some Journal", {"type": "journal"}
+    services.api.add_s2_paper(paper)
+    result = sync(runner, lib, env, "--no-search")  # ioffe2015bn stays without an arXiv id
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("ioffe2015bn: found as ICML 2015") for line in lines)
+    assert "zaremba2014recurrent: Crossref does not confirm the candidate" in lines
+    assert ", 1 unconfirmed, 0 ambiguous," in lines[-1]
+    assert lines[-1].endswith("report only (dlbib sync --accept-published KEY applies)")
