@@ -221,3 +221,15 @@ def test_report_mode_shows_found_fields_and_unconfirmed_claims(runner, lib, env,
     assert "zaremba2014recurrent: Crossref does not confirm the candidate" in lines
     assert ", 1 unconfirmed, 0 ambiguous," in lines[-1]
     assert lines[-1].endswith("report only (dlbib sync --accept-published KEY applies)")
+
+
+def test_update_offline_arxiv_still_reports_published_versions(
+    runner, lib, env, unused_port
+) -> None:
+    dead = f"http://127.0.0.1:{unused_port}"
+    env = {**env, "DLBIB_ARXIV_API_URL": f"{dead}/api/query", "DLBIB_ARXIV_PDF_URL": f"{dead}/pdf",
+           "DLBIB_PDF_DELAY": "0"}  # fmt: skip
+    result = runner.invoke(cli, ["--library", str(lib), "update"], env=env)
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("sync: skipped, arXiv could not be reached") for line in lines)
+    assert IOFFE in lines

@@ -80,7 +80,8 @@ def api(fake_arxiv: FakeArxiv) -> FakeArxiv:
 def config(tmp_path: Path, arxiv_url: str) -> Config:
     library = tmp_path / "library.bib"
     library.write_text(LIBRARY, encoding="utf-8")
-    return Config(library=library, arxiv_api_url=arxiv_url, arxiv_delay=0.0)
+    # published versions off: Config() would otherwise point at the real services
+    return Config(library=library, arxiv_api_url=arxiv_url, arxiv_delay=0.0, published="off")
 
 
 def opts(**changes: object) -> SyncOptions:

@@ -73,6 +73,7 @@ def run_update(
     saved: list[str] = []
     try:
         report.sync = sync_library(config, progress=sync_progress)
+        report.sync_skipped = report.sync.unreachable or None  # published versions still done
         saved.append("the arXiv metadata (library.bib and its sidecar)")
     except ArxivUnreachableError as exc:
         report.sync_skipped = str(exc)
