@@ -377,7 +377,8 @@ def sync_library(
             if (options.published or config.published) == "off":
                 raise
             # the other services still know the entries whose arXiv id is in library.bib
-            report = SyncReport(dry_run=options.dry_run, unreachable=str(exc))
+            report = SyncReport(dry_run=options.dry_run, unreachable=str(exc),
+                                requests=source.requests_made)  # fmt: skip
         report.publications = _published_step(config, library, state, options, keys, services)
         if not options.dry_run:
             with deferred_interrupts():
