@@ -119,3 +119,16 @@ def test_an_acl_findings_record_gets_acls_own_booktitle() -> None:
     )
     assert pub.container == "Findings of the Association for Computational Linguistics: EMNLP 2020"
     assert pub.publisher == "Association for Computational Linguistics"
+
+
+def test_dblp_journal_abbreviations_get_the_journals_full_name() -> None:
+    from dlbib.sources.dblp import hit_publication
+
+    info = {"title": "Faster R-CNN: Towards Real-Time Object Detection with Region Proposal "
+            "Networks.", "venue": "IEEE Trans. Pattern Anal. Mach. Intell.", "year": "2017",
+            "volume": "39", "number": "6", "pages": "1137-1149", "type": "Journal Articles",
+            "key": "journals/pami/RenHG017",
+            "authors": {"author": [{"text": "Shaoqing Ren"}]}}  # fmt: skip
+    pub = hit_publication(info)
+    assert (pub.venue_class, pub.venue, pub.volume) == ("journal", "TPAMI", "39")
+    assert pub.container == "IEEE Transactions on Pattern Analysis and Machine Intelligence"

@@ -53,6 +53,8 @@ VENUES: Final[dict[str, tuple[str, str, str]]] = {
     "UAI": ("Conference on Uncertainty in Artificial Intelligence", "PMLR",
             "Proceedings of Machine Learning Research"),
     "TMLR": ("Transactions on Machine Learning Research", "", ""),
+    "JMLR": ("Journal of Machine Learning Research", "", ""),
+    "TPAMI": ("IEEE Transactions on Pattern Analysis and Machine Intelligence", "IEEE", ""),
     "KDD": ("ACM SIGKDD International Conference on Knowledge Discovery and Data Mining", "ACM",
             ""),
 }  # fmt: skip
@@ -64,6 +66,8 @@ _ALIASES: Final = {
     "NIPS": "NEURIPS",
     "NEURAL INFORMATION PROCESSING SYSTEMS": "NEURIPS",
     "TRANS. MACH. LEARN. RES.": "TMLR",
+    "J. MACH. LEARN. RES.": "JMLR",  # DBLP's journal abbreviations
+    "IEEE TRANS. PATTERN ANAL. MACH. INTELL.": "TPAMI",
 }
 
 _PART = re.compile(r"(?:-HLT)?\s*\((?:\d+|POSTER|ORAL|SPOTLIGHT)\)$|-HLT$")
