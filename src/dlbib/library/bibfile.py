@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 from dlbib.errors import (
     DuplicateKeyError,
@@ -34,6 +34,8 @@ FIELD_ORDER: Final = (
     "primaryclass", "url", "pdfurl", "urldate", "file", "keywords", "note", "abstract",
 )  # fmt: skip
 """Canonical field order; fields not listed follow in the order they had."""
+
+_log = logging.getLogger(__name__)
 
 _RANK: Final = {name: i for i, name in enumerate(FIELD_ORDER)}
 
@@ -56,15 +58,26 @@ Block = Reference | RawBlock
 
 @dataclass
 class Library:
-    """The blocks of one library file, in file order."""
+    """The blocks of one library file, in file order.
+
+    Keys are found through an index (case-folded key → position in :attr:`blocks`), so
+    :meth:`find`, :meth:`add` and :meth:`replace` cost the same at any size.
+    """
 
     path: Path
     blocks: list[Block] = field(default_factory=list)
+    """Every block in file order. Append to it freely (the index follows); other edits in place
+    go through :meth:`add` and :meth:`replace`, or are followed by :meth:`reindex`."""
     lines: dict[str, int] = field(default_factory=dict)
     """Citation key → 1-based line of its entry in the file it was loaded from."""
     digest: str = ""
     """SHA-256 of the file's bytes when loaded (empty for a library built in memory): a save
     refuses to replace a file that changed on disk since, e.g. in an editor."""
+    on_save: SaveListener | None = field(default=None, repr=False, compare=False)
+    """Told about each successful save (the parse cache uses it to stay warm)."""
+    _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
+    """How many leading blocks :attr:`_index` covers."""
 
     @property
     def references(self) -> list[Reference]:
@@ -84,13 +97,46 @@ class Library:
         """Every citation key, in file order."""
         return [r.key for r in self.references]
 
+    def reindex(self) -> None:
+        """Rebuild the key index from :attr:`blocks` (after editing them in place)."""
+        self._index = {}
+        self._indexed = 0
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Index blocks appended since the last look-up; rebuild when the list shrank."""
+        blocks = self.blocks
+        if len(blocks) < self._indexed:
+            self.reindex()
+            return
+        index = self._index
+        for i in range(self._indexed, len(blocks)):
+            block = blocks[i]
+            if isinstance(block, Reference):
+                index.setdefault(block.key.lower(), i)  # the first of repeated keys, as BibTeX
+        self._indexed = len(blocks)
+
+    def _position(self, key: str) -> int | None:
+        """Where the entry with ``key`` (case-insensitively) is in :attr:`blocks`, or None."""
+        self._catch_up()
+        folded = key.lower()
+        pos = self._index.get(folded)
+        if pos is None:
+            return None
+        block = self.blocks[pos]
+        if not (isinstance(block, Reference) and block.key.lower() == folded):
+            self.reindex()  # blocks were moved by hand: look again
+            pos = self._index.get(folded)
+        return pos
+
     def find(self, key: str) -> Reference | None:
         """The entry with this key (compared case-insensitively, as BibTeX does), or None."""
-        folded = key.lower()
-        for ref in self.references:
-            if ref.key.lower() == folded:
-                return ref
-        return None
+        pos = self._position(key)
+        if pos is None:
+            return None
+        block = self.blocks[pos]
+        assert isinstance(block, Reference)
+        return block
 
     def get(self, key: str) -> Reference:
         """The entry with this key.
@@ -110,8 +156,9 @@ class Library:
 
         :raises DuplicateKeyError: when the key (case-insensitively) is taken.
         """
-        if self.find(ref.key) is not None:
-            raise DuplicateKeyError(self.path, ref.key, [self.lines.get(ref.key, 0)])
+        present = self.find(ref.key)
+        if present is not None:
+            raise DuplicateKeyError(self.path, ref.key, [self.lines.get(present.key, 0)])
         self.blocks.append(ref)
 
     def replace(self, ref: Reference) -> None:
@@ -119,11 +166,18 @@ class Library:
 
         :raises ReferenceNotFoundError: when no entry has that key.
         """
-        for i, block in enumerate(self.blocks):
-            if isinstance(block, Reference) and block.key == ref.key:
-                self.blocks[i] = ref
-                return
-        raise ReferenceNotFoundError(ref.key)
+        pos = self._position(ref.key)
+        current = None if pos is None else self.blocks[pos]
+        if pos is None or not isinstance(current, Reference) or current.key != ref.key:
+            raise ReferenceNotFoundError(ref.key)
+        self.blocks[pos] = ref
+
+
+class SaveListener(Protocol):
+    """Something told when a library was saved (see :attr:`Library.on_save`)."""
+
+    def saved(self, library: Library, path: Path, data: bytes) -> None:
+        """``library`` was written to ``path`` as ``data``."""
 
 
 def parse_library(text: str, path: Path) -> Library:
@@ -135,7 +189,9 @@ def parse_library(text: str, path: Path) -> Library:
     # Parsing makes hundreds of thousands of small objects and no reference cycles; the cyclic
     # GC would rescan the growing heap again and again (about 8% of a 10,000-entry load).
     with _gc_paused():
-        return _parse_library(text, path)
+        library = _parse_library(text, path)
+    _log.debug("%s: parsed %d blocks", path, len(library.blocks))
+    return library
 
 
 @contextlib.contextmanager
@@ -340,6 +396,8 @@ def save_library(library: Library, path: Path | None = None) -> bool:
         except OSError as exc:
             raise LibraryError(target, f"cannot be written: {exc.strerror or exc}") from exc
     library.digest = _digest(text)
+    if library.on_save is not None:
+        library.on_save.saved(library, target, text)
     return True
 
 

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from dlbib.errors import ArxivLookupError, ArxivUnreachableError, InvalidArxivIdError
 from dlbib.library.files import deferred_interrupts
-from dlbib.library.model import ArxivId, Reference, arxiv_id_of
+from dlbib.library.model import ArxivId, Reference
 from dlbib.sources.arxiv_record import ArxivRecord
 from dlbib.sources.match import accept_match
 from dlbib.sync.merge import (
@@ -131,7 +131,7 @@ def entry_arxiv_id(ref: Reference) -> ArxivId | None:
     prefix = (ref.get("archiveprefix") or ref.get("eprinttype") or "arxiv").lower()
     if eprint and prefix == "arxiv":
         return ArxivId.parse(eprint)
-    found = arxiv_id_of(ref)
+    found = ref.arxiv_id  # memoised: check, PDFs and exports ask too
     if found is None:  # an arxiv.org link pasted into another field (``journal``, ``note``)
         for name in ("journal", "note", "howpublished", "booktitle"):
             m = _ARXIV_LINK.search(ref.get(name) or "")
