@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from dlbib.errors import DuplicateKeyError, LibraryError
-from dlbib.library.bibfile import Library, load_library
+from dlbib.library.bibfile import Library
+from dlbib.library.cache import load_cached
 from dlbib.library.keys import family_name
 from dlbib.library.model import ArxivId, Reference, is_valid_doi, is_valid_value, normalize_doi
 from dlbib.library.state import SyncState
@@ -72,7 +73,7 @@ def check_library(path: Path, extra: Iterable[Check] = ()) -> list[Finding]:
     :raises LibraryError: only when the file cannot be read at all (missing, not UTF-8).
     """
     try:
-        library = load_library(path)
+        library = load_cached(path)
     except DuplicateKeyError as exc:
         return [Finding("duplicate-key", exc.message, exc.key)]
     except LibraryError as exc:

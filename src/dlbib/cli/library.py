@@ -54,10 +54,10 @@ def list_(settings: Settings, as_json: bool) -> None:
         dlbib list
         dlbib list --json
     """
-    from dlbib.library.bibfile import load_library
+    from dlbib.library.cache import load_cached
     from dlbib.library.text import latex_to_text
 
-    library = load_library(settings.library)
+    library = load_cached(settings.library)
     rows = [
         {
             "key": r.key,
@@ -86,9 +86,10 @@ def show(settings: Settings, key: str, as_json: bool) -> None:
     Example:
         dlbib show ioffe2015batch
     """
-    from dlbib.library.bibfile import load_library, render_reference
+    from dlbib.library.bibfile import render_reference
+    from dlbib.library.cache import load_cached
 
-    ref = load_library(settings.library).get(key)
+    ref = load_cached(settings.library).get(key)
     if as_json:
         emit_json({"key": ref.key, "type": ref.entry_type, "fields": dict(ref.fields)})
     else:

@@ -8,10 +8,10 @@ with ``on_skip``, is reported there and left out. Writes no files (the CLI does,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from dlbib.errors import ExportError
 from dlbib.exports import bibtex, csl_json, ris
@@ -19,6 +19,9 @@ from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptio
 from dlbib.exports._record import Record, build_record
 from dlbib.library.files import atomic_write
 from dlbib.library.model import Reference
+
+if TYPE_CHECKING:
+    from dlbib.library.bibfile import Library
 
 __all__ = [
     "ATTACHMENT_MODES",
@@ -28,6 +31,7 @@ __all__ = [
     "ExportedFile",
     "Exporter",
     "export_library",
+    "export_loaded_library",
     "export_references",
     "write_export",
     "write_exports",
@@ -104,14 +108,36 @@ def export_references(
         raise ExportError(f"unknown attachment mode {attachments!r}", format=format)
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
-    entries: list[str] = []
+    return _render(exporter, _records(refs, strings or {}), options, on_skip)
+
+
+def _records(
+    refs: Iterable[Reference], strings: Mapping[str, str]
+) -> Iterator[Record | ExportError]:
+    """Each entry's record, or why it has none (the same for every format)."""
     for ref in refs:
         try:
-            entries.append(exporter.render(build_record(ref, strings or {}), options))
+            yield build_record(ref, strings)
+        except ExportError as exc:
+            yield exc
+
+
+def _render(
+    exporter: Exporter,
+    records: Iterable[Record | ExportError],
+    options: ExportOptions,
+    on_skip: Callable[[ExportError], None] | None,
+) -> str:
+    entries: list[str] = []
+    for record in records:
+        try:
+            if isinstance(record, ExportError):
+                raise record
+            entries.append(exporter.render(record, options))
         except ExportError as exc:
             if on_skip is None:
                 raise
-            on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, format))
+            on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, exporter.name))
     return exporter.assemble(entries)
 
 
@@ -166,28 +192,58 @@ def export_library(
     :raises LibraryError: when the library cannot be loaded.
     :raises ReferenceNotFoundError: for an unknown key.
     """
-    from dlbib.library.bibfile import load_library
+    from dlbib.library.cache import load_cached
 
     if output is not None and _is_kept_file(output, library_path):
         raise ExportError(
             f"{output}: refusing to overwrite the library or its sync state with an export"
         )
-    library = load_library(library_path)
+    return export_loaded_library(
+        load_cached(library_path),
+        formats,
+        exports_root=exports_root,
+        output=output,
+        keys=keys,
+        attachments=attachments,
+        to_stdout=to_stdout,
+    )
+
+
+def export_loaded_library(
+    library: Library,
+    formats: Iterable[str],
+    *,
+    exports_root: Path,
+    output: Path | None = None,
+    keys: Iterable[str] = (),
+    attachments: AttachmentMode = "relative",
+    to_stdout: bool = False,
+) -> tuple[list[ExportedFile], list[ExportError]]:
+    """:func:`export_library` on a library already in memory (``dlbib update``'s one load).
+
+    Each entry's record is built once and shared by every format.
+
+    :raises ReferenceNotFoundError: for an unknown key.
+    """
     wanted = list(keys)
     refs = [library.get(key) for key in wanted] if wanted else library.references
+    names = list(formats)
+    strings = library.strings
+    records: Iterable[Record | ExportError] | None = None
+    if len(names) > 1:
+        records = list(_records(refs, strings))
     skipped: list[ExportError] = []
     files: list[ExportedFile] = []
-    for name in formats:
-        target = None if to_stdout else (output or exports_root / EXPORTERS[name].filename)
-        text = export_references(
-            refs,
-            name,
-            strings=library.strings,
-            base_dir=Path.cwd() if target is None else target.parent,
-            attachments=attachments,
-            library_root=library_path.parent,
-            on_skip=skipped.append,
-        )
+    for name in names:
+        exporter = EXPORTERS.get(name)
+        if exporter is None or attachments not in ATTACHMENT_MODES:  # the checks and their errors
+            export_references([], name, attachments=attachments)
+        assert exporter is not None
+        target = None if to_stdout else (output or exports_root / exporter.filename)
+        base = Path.cwd() if target is None else target.parent
+        options = ExportOptions(base, library.path.parent, attachments)
+        batch = records if records is not None else _records(refs, strings)
+        text = _render(exporter, batch, options, skipped.append)
         files.append(ExportedFile(name, target, text))
     return files, skipped
 

@@ -318,6 +318,37 @@ def _is_exhaustion(exc: ArxivLookupError) -> bool:
     return exc.retry > 0 or (exc.status is not None and (exc.status == 429 or exc.status >= 500))
 
 
+def sync_loaded(
+    library: Library,
+    state: SyncState,
+    config: Config,
+    keys: Sequence[str] | None = None,
+    options: SyncOptions | None = None,
+    *,
+    source: ArxivSource | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """:func:`sync_metadata` with ``config``'s settings, on a library already loaded (the
+    caller locks and saves; ``dlbib update`` runs every step on one load).
+
+    :param options: how to sync; ``versions``/``fresh_days`` left None come from ``config``.
+    :param source: default: an :class:`ArxivSource` on ``config``'s API URL and delay.
+    :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
+    :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing changed).
+    """
+    from dlbib.sources.arxiv import ArxivSource
+
+    options = options or SyncOptions()
+    options = replace(
+        options,
+        versions=options.versions or config.versions,
+        fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
+    )
+    if source is None:
+        source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
+    return sync_metadata(library, state, source, options, progress, keys=keys)
+
+
 def sync_library(
     config: Config,
     keys: Sequence[str] | None = None,
@@ -338,23 +369,17 @@ def sync_library(
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing written).
     :raises LibraryError: when the library or sidecar cannot be read or written.
     """
-    from dlbib.library.bibfile import library_lock, load_library, save_library
+    from dlbib.library.bibfile import library_lock, save_library
+    from dlbib.library.cache import load_cached
     from dlbib.library.state import load_state, save_state
-    from dlbib.sources.arxiv import ArxivSource
 
-    options = options or SyncOptions()
-    options = replace(
-        options,
-        versions=options.versions or config.versions,
-        fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
-    )
-    if source is None:
-        source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
     with library_lock(config.library):
-        library = load_library(config.library)
+        library = load_cached(config.library)
         state = load_state(config.state_path)
-        report = sync_metadata(library, state, source, options, progress, keys=keys)
-        if not options.dry_run:
+        report = sync_loaded(
+            library, state, config, keys, options, source=source, progress=progress
+        )
+        if not (options and options.dry_run):
             with deferred_interrupts():
                 save_library(library)
                 save_state(state)
