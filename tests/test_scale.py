@@ -15,7 +15,7 @@ import pytest
 from dlbib.config import load_config
 from dlbib.errors import DuplicateKeyError, ReferenceNotFoundError
 from dlbib.exports import export_loaded_library, export_references
-from dlbib.library.bibfile import Library, RawBlock, load_library, save_library
+from dlbib.library.bibfile import Block, Library, RawBlock, load_library, save_library
 from dlbib.library.cache import ParseCache
 from dlbib.library.model import ArxivId, Reference
 from dlbib.update import run_update
@@ -29,7 +29,7 @@ def parses(caplog: pytest.LogCaptureFixture) -> int:
     return sum(1 for r in caplog.records if PARSED.search(r.getMessage()))
 
 
-def refs(*keys: str) -> list[Reference]:
+def refs(*keys: str) -> list[Block]:
     return [Reference(k, "misc", {"title": "{T}"}) for k in keys]
 
 
