@@ -30,6 +30,28 @@ WORDS = [
 ]
 
 
+def arxiv_id(year: int, month: int, number: int) -> str:
+    """A well-formed new-style arXiv id: 4-digit numbers before 2015, 5-digit from 2015 on."""
+    yymm = f"{year % 100:02d}{month:02d}"
+    return f"{yymm}.{number:05d}" if yymm >= "1501" else f"{yymm}.{number % 10000:04d}"
+
+
+def generate_arxiv_library(path: Path, n: int) -> Path:
+    """Write ``n`` arXiv preprints with distinct ids (2001.00001 on, a new month every 99,999),
+    each with a stale title and no abstract, so a sync against the synthetic fake arXiv
+    (``tests/arxiv_server.py``) updates every one of them."""
+    parts = []
+    for i in range(n):
+        month, number = divmod(i, 99_999)
+        ident = arxiv_id(2020 + month // 12, 1 + month % 12, number + 1)
+        parts.append(
+            f"@misc{{synth{i:06d},\n  author = {{Someone, A.}},\n  title = {{Old title {i}}},\n"
+            f"  year = {{2020}},\n  eprint = {{{ident}}},\n  archiveprefix = {{arXiv}},\n}}\n"
+        )
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
 def generate_library(path: Path, n: int, seed: int = 1) -> Path:
     """Write ``n`` varied entries (articles, proceedings, arXiv preprints, web pages) to ``path``."""
     rng = random.Random(seed)
@@ -53,7 +75,7 @@ def generate_library(path: Path, n: int, seed: int = 1) -> Path:
             body = "  booktitle = {Proceedings of the {International} Conference on Machine Learning},\n"
             etype = "inproceedings"
         elif kind == 2:
-            arxiv = f"{(year % 100):02d}{rng.randint(1, 12):02d}.{rng.randint(10000, 99999)}"
+            arxiv = arxiv_id(rng.randint(2008, 2025), rng.randint(1, 12), rng.randint(1, 9999))
             body = f"  eprint = {{{arxiv}}},\n  archiveprefix = {{arXiv}},\n  primaryclass = {{cs.LG}},\n"
             etype = "misc"
         else:
