@@ -36,17 +36,24 @@ def arxiv_id(year: int, month: int, number: int) -> str:
     return f"{yymm}.{number:05d}" if yymm >= "1501" else f"{yymm}.{number % 10000:04d}"
 
 
-def generate_arxiv_library(path: Path, n: int) -> Path:
-    """Write ``n`` arXiv preprints with distinct ids (2001.00001 on, a new month every 99,999),
-    each with a stale title and no abstract, so a sync against the synthetic fake arXiv
-    (``tests/arxiv_server.py``) updates every one of them."""
-    parts = []
+def generate_arxiv_library(path: Path, n: int, seed: int = 2) -> Path:
+    """Write ``n`` arXiv preprints shaped like :func:`generate_library`'s (authors, title,
+    abstract, keywords) with distinct ids (2001.00001 on, a new month every 99,999), so a sync
+    against the synthetic fake arXiv (``tests/arxiv_server.py``) updates every one of them."""
+    rng = random.Random(seed)
+    parts = ["% synthetic arXiv benchmark library\n"]
     for i in range(n):
         month, number = divmod(i, 99_999)
         ident = arxiv_id(2020 + month // 12, 1 + month % 12, number + 1)
+        authors = " and ".join(
+            f"{rng.choice(LAST)}, {rng.choice(FIRST)}" for _ in range(rng.randint(1, 6))
+        )
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 10))).capitalize()
         parts.append(
-            f"@misc{{synth{i:06d},\n  author = {{Someone, A.}},\n  title = {{Old title {i}}},\n"
-            f"  year = {{2020}},\n  eprint = {{{ident}}},\n  archiveprefix = {{arXiv}},\n}}\n"
+            f"@misc{{synth{i:06d},\n  author = {{{authors}}},\n  title = {{{title} {i}}},\n"
+            f"  year = {{2020}},\n  eprint = {{{ident}}},\n  archiveprefix = {{arXiv}},\n"
+            f"  primaryclass = {{cs.LG}},\n  keywords = {{Benchmark}},\n"
+            f"  abstract = {{{' '.join(rng.choice(WORDS) for _ in range(60))}}},\n}}\n"
         )
     path.write_text("\n".join(parts), encoding="utf-8")
     return path

@@ -220,3 +220,35 @@ def test_version_is_still_there_when_asked() -> None:
     import dlbib
 
     assert re.fullmatch(r"\d+\.\d+.*", dlbib.__version__)
+
+
+# --- LaTeX accents without the parser ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Doll{\\'a}r, Piotr",
+        'M{\\"u}ller and G\\"odel',
+        "\\'{E}mile \\c{c}a",
+        "Erd\\H{o}s and \\v{S}t\\v{e}p\\'an",
+        "{ACME Corp} and {\\~n}and\\'u",
+        "\\`a\\^e\\=o\\.z\\u{g}\\k{a}\\r{a}",
+    ],
+)
+def test_simple_accents_decode_as_the_parser_does(value: str) -> None:
+    import unicodedata
+
+    from dlbib.library.text import _converter, _simple_accents
+
+    expected = unicodedata.normalize("NFC", " ".join(_converter().latex_to_text(value).split()))
+    assert _simple_accents(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["{\\c c}a", "\\ss{} x", "a~b", "$x$ \\'a", "50\\% \\'a", "\\emph{x}"]
+)
+def test_anything_else_goes_to_the_parser(value: str) -> None:
+    from dlbib.library.text import _simple_accents
+
+    assert _simple_accents(value) is None
