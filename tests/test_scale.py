@@ -234,6 +234,7 @@ def test_version_is_still_there_when_asked() -> None:
         "Erd\\H{o}s and \\v{S}t\\v{e}p\\'an",
         "{ACME Corp} and {\\~n}and\\'u",
         "\\`a\\^e\\=o\\.z\\u{g}\\k{a}\\r{a}",
+        "50\\% of R\\&D at 4.9% \\#1 and a\\_b \\'a",
     ],
 )
 def test_simple_accents_decode_as_the_parser_does(value: str) -> None:
@@ -241,12 +242,13 @@ def test_simple_accents_decode_as_the_parser_does(value: str) -> None:
 
     from dlbib.library.text import _converter, _simple_accents
 
-    expected = unicodedata.normalize("NFC", " ".join(_converter().latex_to_text(value).split()))
+    escaped = re.sub(r"(?<!\\)%", r"\\%", value)  # as latex_to_text hands a bare % over
+    expected = unicodedata.normalize("NFC", " ".join(_converter().latex_to_text(escaped).split()))
     assert _simple_accents(value) == expected
 
 
 @pytest.mark.parametrize(
-    "value", ["{\\c c}a", "\\ss{} x", "a~b", "$x$ \\'a", "50\\% \\'a", "\\emph{x}"]
+    "value", ["{\\c c}a", "\\ss{} x", "a~b", "$x$ \\'a", "a\\\\%b", "\\emph{x}"]
 )
 def test_anything_else_goes_to_the_parser(value: str) -> None:
     from dlbib.library.text import _simple_accents

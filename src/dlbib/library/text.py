@@ -43,6 +43,9 @@ _ACCENT_RE: Final = re.compile(
 )
 
 
+_ESCAPED_SIGNS: Final = "%&#_"
+
+
 def _accent(match: re.Match[str]) -> str:
     accent = match.group(1) or match.group(3) or match.group(5)
     letter = match.group(2) or match.group(4) or match.group(6)
@@ -50,12 +53,17 @@ def _accent(match: re.Match[str]) -> str:
 
 
 def _simple_accents(value: str) -> str | None:
-    """:func:`latex_to_text` of a value whose only LaTeX is accents on letters (``Doll{\\'a}r``)
-    and brace groups, without the parser (pylatexenc costs about a millisecond a value, and
-    author lists are mostly this); None when anything else is in it."""
-    text = _ACCENT_RE.sub(_accent, value) if "\\" in value else value
+    """:func:`latex_to_text` of a value whose only LaTeX is accents on letters (``Doll{\\'a}r``),
+    escaped signs (``\\%``) and brace groups, without the parser: pylatexenc costs about a
+    millisecond a value, and most author lists and abstracts hold nothing else. None when
+    anything else is in the value."""
+    text = value
+    if "\\" in text:
+        text = _ACCENT_RE.sub(_accent, text)
+        for escaped in _ESCAPED_SIGNS:  # \% \& \# \_ are the signs themselves
+            text = text.replace("\\" + escaped, escaped)
     text = text.replace("{", "").replace("}", "")
-    if not _is_plain(text) or "%" in text:
+    if not _is_plain(text):
         return None
     return unicodedata.normalize("NFC", " ".join(text.split()))
 
