@@ -254,26 +254,3 @@ def test_anything_else_goes_to_the_parser(value: str) -> None:
     from dlbib.library.text import _simple_accents
 
     assert _simple_accents(value) is None
-
-
-# --- the sidecar's JSON ------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "entries",
-    [
-        {},
-        {"k": {"arxiv": {"id": "1502.03167", "version": 3, "fetched_at": "2026-01-01T00:00:00Z"}}},
-        {"é": {"pdf": {"size": 10**20, "ratio": 0.1, "ok": True, "none": None, "list": [1, "x"]}}},
-        {"b": {"x": {"s": 'quote " backslash \\ newline \n \u2028 \x00'}}, "a": {"y": {}}},
-        {"t": {"tuple": (1, 2)}},  # not a plain JSON value: the standard encoder takes over
-    ],
-)
-def test_sidecar_text_is_what_json_dumps_writes(tmp_path, entries) -> None:
-    import json
-
-    from dlbib.library.state import SyncState
-
-    state = SyncState(tmp_path / "s.json", entries)
-    data = {"format": 1, "entries": entries}
-    assert state.render() == json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
