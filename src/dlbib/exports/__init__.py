@@ -130,15 +130,26 @@ def _render(
 ) -> str:
     entries: list[str] = []
     for record in records:
-        try:
-            if isinstance(record, ExportError):
-                raise record
-            entries.append(exporter.render(record, options))
-        except ExportError as exc:
-            if on_skip is None:
-                raise
-            on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, exporter.name))
+        _render_one(exporter, record, options, entries, on_skip)
     return exporter.assemble(entries)
+
+
+def _render_one(
+    exporter: Exporter,
+    record: Record | ExportError,
+    options: ExportOptions,
+    entries: list[str],
+    on_skip: Callable[[ExportError], None] | None,
+) -> None:
+    """Append ``record``'s text to ``entries``, or report why the format leaves it out."""
+    try:
+        if isinstance(record, ExportError):
+            raise record
+        entries.append(exporter.render(record, options))
+    except ExportError as exc:
+        if on_skip is None:
+            raise
+        on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, exporter.name))
 
 
 def _reason(exc: ExportError) -> str:
@@ -227,14 +238,8 @@ def export_loaded_library(
     """
     wanted = list(keys)
     refs = [library.get(key) for key in wanted] if wanted else library.references
-    names = list(formats)
-    strings = library.strings
-    records: Iterable[Record | ExportError] | None = None
-    if len(names) > 1:
-        records = list(_records(refs, strings))
-    skipped: list[ExportError] = []
-    files: list[ExportedFile] = []
-    for name in names:
+    jobs: list[tuple[str, Exporter, Path | None, ExportOptions, list[str], list[ExportError]]] = []
+    for name in formats:
         exporter = EXPORTERS.get(name)
         if exporter is None or attachments not in ATTACHMENT_MODES:  # the checks and their errors
             export_references([], name, attachments=attachments)
@@ -242,10 +247,17 @@ def export_loaded_library(
         target = None if to_stdout else (output or exports_root / exporter.filename)
         base = Path.cwd() if target is None else target.parent
         options = ExportOptions(base, library.path.parent, attachments)
-        batch = records if records is not None else _records(refs, strings)
-        text = _render(exporter, batch, options, skipped.append)
-        files.append(ExportedFile(name, target, text))
-    return files, skipped
+        jobs.append((name, exporter, target, options, [], []))
+    # One pass: each record is built once and rendered in every format, then dropped (holding
+    # every record for a second format would cost as much memory as the library).
+    for record in _records(refs, library.strings):
+        for _, exporter, _, options, entries, skips in jobs:
+            _render_one(exporter, record, options, entries, skips.append)
+    files: list[ExportedFile] = []
+    for name, exporter, target, _, entries, _ in jobs:
+        files.append(ExportedFile(name, target, exporter.assemble(entries)))
+        entries.clear()  # the pieces go as soon as their file's text is whole
+    return files, [skip for job in jobs for skip in job[5]]
 
 
 def _is_kept_file(output: Path, library_path: Path) -> bool:
