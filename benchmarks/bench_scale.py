@@ -15,8 +15,9 @@ file (a fresh ``python -c "parse_file(path)"``, CPU time, median of the runs):
 CPU time rather than wall time: the machine is shared, and CPU time is what the code costs.
 Prints figures; asserts nothing.
 
-Run: python -m benchmarks.bench_scale [N] [RUNS]       (N = 10000 by default)
-     python -m benchmarks.bench_scale 100000 1          (heavy: minutes)
+Run: python -m benchmarks.bench_scale [N] [RUNS] [PARTS]   (N = 10000, RUNS = 3 by default;
+     PARTS a comma list of commands, sync, startup: all by default)
+     python -m benchmarks.bench_scale 100000 1             (heavy: ten minutes and more)
 """
 
 from __future__ import annotations
@@ -240,16 +241,21 @@ def bench_sync(root: Path, n: int) -> None:
         server.server_close()
 
 
-def main(n: int = 10_000, runs: int = 3) -> None:
+def main(n: int = 10_000, runs: int = 3, parts: str = "commands,sync,startup") -> None:
+    wanted = set(parts.split(","))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        bench_commands(root, n, runs)
-        bench_sync(root, n)
-    bench_startup(runs)
+        if "commands" in wanted:
+            bench_commands(root, n, runs)
+        if "sync" in wanted:
+            bench_sync(root, n)
+    if "startup" in wanted:
+        bench_startup(runs)
 
 
 if __name__ == "__main__":
     main(
         int(sys.argv[1]) if len(sys.argv) > 1 else 10_000,
         int(sys.argv[2]) if len(sys.argv) > 2 else 3,
+        sys.argv[3] if len(sys.argv) > 3 else "commands,sync,startup",
     )
