@@ -12,6 +12,7 @@ from dlbib.latex.citations import (
     CITE_COMMANDS,
     MULTICITE_COMMANDS,
     Citation,
+    citations_from_tex,
     extract_citations,
 )
 from dlbib.latex.texscan import mask_tex
@@ -69,7 +70,7 @@ CASES = [
     ("Verbatim (fancyvrb)", "\\begin{Verbatim}\n\\cite{x}\n\\end{Verbatim}\n\\cite{a}", ["a"]),
     ("verb", r"\verb|\cite{x}| \verb*+\cite{y}+ \cite{a}", ["a"]),
     ("after end document", "\\cite{a}\n\\end{document}\n\\cite{x}", ["a"]),
-    ("macro parameter", r"\newcommand{\mycite}[1]{\citep{#1}} \mycite{x} \cite{a}", ["a"]),
+    ("macro parameter", r"\newcommand{\mycite}[1]{\citep{#1}} \mycite{x} \cite{a}", ["x", "a"]),
     ("not a cite command", r"\citestyle{x} \citename{y} \cite{a}", ["a"]),
     ("command without argument", r"\let\oldcite\cite \cite{a}", ["a"]),
     ("empty key", r"\cite{} \cite{a,}", ["a"]),
@@ -222,7 +223,10 @@ BIBLATEX_KEYS = [
     ids=["natbib-aux", "natbib-tex", "biblatex-aux", "biblatex-bcf", "biblatex-tex"],
 )
 def test_real_runs_agree_with_the_source(doc: str, expected: list[str], files: int) -> None:
-    cited = extract_citations(LATEX / doc)
+    # the sources themselves (a fresh .aux beside a .tex would otherwise be the authority)
+    cited = (
+        citations_from_tex(LATEX / doc) if doc.endswith(".tex") else extract_citations(LATEX / doc)
+    )
     assert cited.keys == expected
     assert len(cited.files) == files
     assert cited.cite_all is None

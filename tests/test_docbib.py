@@ -160,13 +160,14 @@ def test_cite_document_writes_the_named_bib(tmp_path: Path, library: Path) -> No
     bib = cite_document(doc, library)
     assert bib.output == tmp_path / "refs.bib"
     assert load_library(tmp_path / "refs.bib").keys() == ["lecun2015deep"]
-    assert bib.flavour == "bibtex"
+    assert bib.flavour == "verbatim"  # the default: entries as the library has them
 
 
 def test_cite_document_picks_biblatex_for_biblatex_documents(tmp_path: Path, library: Path):
     doc = write_doc(tmp_path, "\\usepackage{biblatex}\\addbibresource{r.bib}\\cite{müller2020}")
     bib = cite_document(doc, library, write=False)
-    assert bib.flavour == "biblatex"
+    assert bib.flavour == "verbatim"
+    assert bib.cited.biblatex
     assert bib.output is None
     assert not (tmp_path / "r.bib").exists()
 
@@ -199,10 +200,12 @@ def test_cli_writes_and_reports(tmp_path: Path, library: Path, runner: CliRunner
     assert result.exit_code == 0, result.output
     out = tmp_path / "paper.bib"
     assert result.stdout == (
-        f"{out}: 3 entries (bibtex; 2 cited)\n12 library entries not cited (--json lists them)\n"
+        f"{out}: 3 entries (verbatim; 2 cited)\n12 library entries not cited (--json lists them)\n"
     )
     assert result.stderr == ""
-    assert load_library(out).keys() == ["lecun2015deep", "child2015a", "icml2015"]
+    keys = load_library(out).keys()  # verbatim: the library's order, the crossref parent after
+    assert sorted(keys) == ["child2015a", "icml2015", "lecun2015deep"]
+    assert keys.index("icml2015") > keys.index("child2015a")
 
 
 def test_cli_missing_key_still_writes_and_exits_1(
@@ -238,7 +241,7 @@ def test_cli_json(tmp_path: Path, library: Path, runner: CliRunner) -> None:
     assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert report["output"] == str(tmp_path / "paper.bib")
-    assert report["format"] == "bibtex"
+    assert report["format"] == "verbatim"
     assert report["cited"] == [
         {"key": "lecun2015deep", "file": str(doc), "line": 1},
         {"key": "sutskever2014seq", "file": str(doc), "line": 2},

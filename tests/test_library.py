@@ -12,6 +12,7 @@ from dlbib.errors import DuplicateKeyError, LibraryError, LockedError, Reference
 from dlbib.library.bibfile import (
     RawBlock,
     edit_library,
+    format_library,
     library_lock,
     load_library,
     render_library,
@@ -38,11 +39,14 @@ def test_round_trip_keeps_everything(sample_bib: Path) -> None:
     assert second.strings == {"jmlr": "{Journal of Machine Learning Research}"}
 
 
-def test_save_is_canonical_and_idempotent(sample_bib: Path, golden) -> None:
-    library = load_library(sample_bib)
-    assert save_library(library) is True
+def test_save_changes_nothing_and_format_is_canonical(sample_bib: Path, golden) -> None:
+    before = sample_bib.read_bytes()
+    assert save_library(load_library(sample_bib)) is False  # never reformats
+    assert sample_bib.read_bytes() == before
+    assert format_library(sample_bib) is True
     once = sample_bib.read_bytes()
     assert save_library(load_library(sample_bib)) is False
+    assert format_library(sample_bib) is False
     assert sample_bib.read_bytes() == once
     golden("library/sample.canonical.bib", once.decode("utf-8"))
 
@@ -50,7 +54,7 @@ def test_save_is_canonical_and_idempotent(sample_bib: Path, golden) -> None:
 def test_canonical_field_order_keeps_unknown_fields_after_known(tmp_path: Path) -> None:
     path = tmp_path / "library.bib"
     path.write_text("@ARTICLE{k, zzz = {1}, Year = 2020, Title = {T}, aaa = {2}, author = {A}}\n")
-    save_library(load_library(path))
+    format_library(path)
     assert path.read_text() == (
         "@article{k,\n  author = {A},\n  title = {T},\n  year = 2020,\n"
         "  zzz = {1},\n  aaa = {2},\n}\n"
@@ -62,7 +66,9 @@ def test_round_trip_of_a_real_488_entry_file(tmp_path: Path) -> None:
     path.write_bytes((BIBS / "d2l.bib").read_bytes())
     library = load_library(path)
     assert len(library.references) == 488
-    save_library(library)
+    assert save_library(library) is False
+    assert path.read_bytes() == (BIBS / "d2l.bib").read_bytes()
+    format_library(path)
     again = load_library(path)
     assert again.blocks == library.blocks
     assert render_library(again.blocks) == path.read_text(encoding="utf-8")
@@ -101,8 +107,6 @@ def test_get_unknown_key_suggests_close_keys(sample_bib: Path) -> None:
 BROKEN = {
     "unbalanced-brace": ("@article{a, title = {ok}}\n\n@article{b, title = {broken\n", 3),
     "unclosed-entry": ("@article{a, title = {x}, year = 2000\n\n@misc{b, title={y}}\n", 1),
-    "duplicate-key": ("@misc{a, title={x}}\n@misc{a, title={y}}\n", 2),
-    "duplicate-field": ("@misc{a, title={x}, title={y}}\n", 1),
     "extra-closing-brace": (
         "@article{a,\n  title = {Good}},\n  journal = {J},\n  year = 2020,\n}\n",
         2,
@@ -129,10 +133,16 @@ def test_broken_file_raises_with_line_and_is_untouched(
 def test_case_insensitive_duplicate_key(tmp_path: Path) -> None:
     path = tmp_path / "library.bib"
     path.write_text("@misc{Smith2020, title={x}}\n\n@misc{smith2020, title={y}}\n")
+    library = load_library(path)  # BibTeX reads it (and uses the first)
+    assert library.duplicate_keys() == [("Smith2020", [1, 3])]
+    before = path.read_bytes()
     with pytest.raises(DuplicateKeyError) as info:
-        load_library(path)
-    assert info.value.key == "smith2020"
-    assert str(info.value) == f"{path}: duplicate citation key 'smith2020' (line 1, line 3)"
+        save_library(library)
+    assert info.value.key == "Smith2020"
+    assert "1 citation key is repeated ('Smith2020' at 1, 3); nothing was written" in str(
+        info.value
+    )
+    assert path.read_bytes() == before
 
 
 def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
@@ -181,7 +191,9 @@ def test_second_process_is_refused_while_lock_held(sample_bib: Path) -> None:
     finally:
         done.set()
         proc.join(20)
-    assert save_library(load_library(sample_bib)) is True  # free again once released
+    library = load_library(sample_bib)
+    library.add(Reference("free2020", "misc", {"title": "{Free}"}))
+    assert save_library(library) is True  # free again once released
 
 
 def test_lock_is_reentrant_in_one_process(sample_bib: Path) -> None:

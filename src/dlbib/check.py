@@ -1,23 +1,36 @@
 """``dlbib check``: find problems in a library without changing it.
 
-Checks parse failures, duplicate keys, two entries for one work, required fields per entry
-type, malformed DOIs and arXiv ids, LaTeX-escaped ``_`` in URLs/DOIs, and ``file`` paths that
-do not exist, and (with :func:`pdf_files_check`) downloaded PDFs that are missing or altered.
+Checks parse failures, repeated keys (all at once, with which one BibTeX uses), two entries for
+one work (entries linked by ``related``/``ids``/``crossref``/``@set`` are not), required fields
+per entry type (with what a ``crossref``/``xdata`` parent supplies), values BibTeX would refuse,
+undefined ``@string`` macros, malformed DOIs and arXiv ids, LaTeX-escaped ``_`` in URLs/DOIs,
+``file`` paths that do not exist (JabRef, Mendeley and Zotero forms, JabRef's ``fileDirectory``),
+and (with :func:`pdf_files_check`) downloaded PDFs that are missing or altered. Things BibTeX
+accepts silently — a repeated ``@string``, a stray ``}`` — are *notes*, which do not fail a check.
 It reads files; it never writes and never touches the network.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from dlbib.errors import DuplicateKeyError, LibraryError
-from dlbib.library.bibfile import Library
+from dlbib.errors import LibraryEncodingError, LibraryError
+from dlbib.library.attachments import attachment_paths, file_bases, is_url, resolve_attachment
+from dlbib.library.bibfile import Library, RawBlock
 from dlbib.library.cache import load_cached
 from dlbib.library.keys import family_name
-from dlbib.library.model import ArxivId, Reference, is_valid_doi, is_valid_value, normalize_doi
+from dlbib.library.layout import scan_value
+from dlbib.library.model import (
+    ArxivId,
+    Reference,
+    is_valid_doi,
+    normalize_doi,
+    split_concatenation,
+)
 from dlbib.library.state import SyncState
 from dlbib.library.text import normalize_title
 
@@ -46,12 +59,17 @@ class Finding:
     """One problem ``dlbib check`` reports."""
 
     code: str
-    """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-work``,
-    ``missing-field``, ``bad-doi``, ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``,
-    ``altered-file``."""
+    """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-field``,
+    ``duplicate-work``, ``missing-field``, ``bad-crossref``, ``undefined-string``, ``bad-doi``,
+    ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``, ``altered-file``; notes:
+    ``repeated-string``, ``stray-text``, ``no-key`` (and ``unread-entry``, an error: an entry
+    BibTeX reads that bibtexparser cannot, ``@ misc{``)."""
     message: str
     key: str | None = None
     line: int = 0
+    severity: str = "error"
+    """``error`` (BibTeX warns or fails; ``dlbib check`` exits 1) or ``note`` (BibTeX accepts
+    it silently; reported, not failed)."""
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -60,51 +78,130 @@ class Finding:
     def format(self, path: Path) -> str:
         """``library.bib:12: key: message``."""
         where = f"{path}:{self.line}" if self.line else str(path)
+        if self.severity == "note":
+            where += ": note"
         return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 Check = Callable[[Library], Iterable[Finding]]
 
 
-def check_library(path: Path, extra: Iterable[Check] = ()) -> list[Finding]:
+NOTE_CODES: Final = frozenset({"repeated-string", "stray-text", "no-key"})
+"""Load notes for what BibTeX accepts without a word."""
+
+
+def check_library(
+    path: Path, extra: Iterable[Check] = (), *, include_notes: bool = False
+) -> list[Finding]:
     """Load ``path`` and run every check; a file that does not parse yields its parse findings.
 
     :param extra: more checks to run (sync adds its PDF-hash check).
-    :raises LibraryError: only when the file cannot be read at all (missing, not UTF-8).
+    :param include_notes: also return notes (what BibTeX accepts silently).
+    :raises LibraryError: only when the file cannot be read at all (missing, wrong encoding).
     """
     try:
         library = load_cached(path)
-    except DuplicateKeyError as exc:
-        return [Finding("duplicate-key", exc.message, exc.key)]
+    except LibraryEncodingError:
+        raise  # unreadable as text: raised, not a finding
     except LibraryError as exc:
-        if not exc.problems or exc.message == "is not UTF-8":
+        if not exc.problems:
             raise
         return [Finding("parse", p.reason, line=p.line) for p in exc.problems]
-    return lint_library(library, extra)
+    findings = lint_library(library, extra)
+    return [f for f in findings if include_notes or f.severity != "note"]
 
 
 def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]:
-    """Every finding for an already-loaded library, sorted by line."""
-    findings: list[Finding] = []
+    """Every finding for an already-loaded library (notes included), sorted by line."""
+    findings: list[Finding] = [
+        Finding(n.code, n.message, n.key, n.line, "note" if n.code in NOTE_CODES else "error")
+        for n in library.notes
+    ]
     for check in (_duplicate_works, _entry_checks, _missing_files, *extra):
         findings.extend(check(library))
     return sorted(findings, key=lambda f: (f.line, f.code, f.key or ""))
 
 
+LINK_FIELDS: Final = ("crossref", "xdata", "related", "ids", "entryset", "xref", "set")
+"""Fields naming other entries: entries linked through them are not duplicates of each other."""
+MONTHS: Final = frozenset(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+)
+STYLE_MACROS: Final = MONTHS | frozenset(
+    [
+        "acmcs",
+        "acta",
+        "cacm",
+        "ibmjrd",
+        "ibmsj",
+        "ieeese",
+        "ieeetc",
+        "ieeetcad",
+        "ipl",
+        "jacm",
+        "jcss",
+        "scp",
+        "sicomp",
+        "tcs",
+        "tocs",
+        "tods",
+        "tog",
+        "toms",
+        "toois",
+        "toplas",
+    ]
+)
+"""Macros BibTeX's standard styles (and biber) define, so a .bib may use them undefined."""
+_FIELD_NAME_RE: Final = re.compile(r"[^\s\"#%'(),={}0-9][^\s\"#%'(),={}]*")
+_INHERITED_TITLE: Final = {"booktitle": ("title", "booktitle"), "maintitle": ("title",)}
+
+
+def _links(ref: Reference) -> set[str]:
+    keys: set[str] = set()
+    for name in LINK_FIELDS:
+        value = ref.get(name)
+        if value:
+            keys.update(k.strip().lower() for k in value.split(",") if k.strip())
+    return keys
+
+
+def _link_groups(refs: list[Reference]) -> dict[str, str]:
+    """Each key → a representative of the entries linked to it, directly or through others
+    (``related``, ``crossref``, ``ids``, ``@set`` members…): one group per linked family."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for ref in refs:
+        for other in _links(ref):
+            parent[root(other)] = root(ref.key.lower())
+    return {ref.key.lower(): root(ref.key.lower()) for ref in refs}
+
+
 def _duplicate_works(library: Library) -> Iterator[Finding]:
-    seen: dict[tuple[str, str], str] = {}
+    seen: dict[tuple[str, str], Reference] = {}
+    group = _link_groups(library.references)
     for ref in library.references:
+        if ref.entry_type == "set" or not ref.key.strip() or "related" in ref.fields:
+            continue  # a set, or an entry that records its relation to another edition
         for ident in _identities(ref):
-            first = seen.setdefault(ident, ref.key)
-            if first != ref.key:
-                what = {"doi": "DOI", "arxiv": "arXiv id", "work": "title, first author and year"}
-                yield Finding(
-                    "duplicate-work",
-                    f"same {what[ident[0]]} as {first!r} ({ident[1]})",
-                    ref.key,
-                    library.lines.get(ref.key, 0),
-                )
-                break
+            first = seen.setdefault(ident, ref)
+            if first is ref or first.key.lower() == ref.key.lower():
+                continue  # the same entry, or a repeated key (reported as duplicate-key)
+            if group[ref.key.lower()] == group[first.key.lower()]:
+                continue  # related, an alias, a crossref family or members of one set
+            what = {"doi": "DOI", "arxiv": "arXiv id", "work": "title, first author and year"}
+            yield Finding(
+                "duplicate-work",
+                f"same {what[ident[0]]} as {first.key!r} ({ident[1]})",
+                ref.key,
+                library.lines.get(ref.key, 0),
+            )
+            break
 
 
 def _identities(ref: Reference) -> Iterator[tuple[str, str]]:
@@ -122,24 +219,89 @@ def _identities(ref: Reference) -> Iterator[tuple[str, str]]:
 
 
 def _entry_checks(library: Library) -> Iterator[Finding]:
+    strings = set(library.strings)
+    by_key: dict[str, Reference] = {}
+    for ref in library.references:
+        by_key.setdefault(ref.key.lower(), ref)  # BibTeX uses the first of a repeated key
     for ref in library.references:
         line = library.lines.get(ref.key, 0)
-        for message, code in _problems(ref):
+        for message, code in _problems(ref, _ancestors(ref, by_key), strings):
             yield Finding(code, message, ref.key, line)
+
+
+def _ancestors(ref: Reference, by_key: dict[str, Reference]) -> list[Reference | str]:
+    """The entries ``ref`` inherits from (crossref, xdata; transitively), or the key of a missing
+    one (as a str)."""
+    out: list[Reference | str] = []
+    todo, seen = [ref], {ref.key.lower()}
+    while todo:
+        current = todo.pop(0)
+        for name in ("crossref", "xdata"):
+            value = current.get(name)
+            for key in (k.strip() for k in (value or "").split(",") if k.strip()):
+                if key.lower() in seen:
+                    continue
+                seen.add(key.lower())
+                parent = by_key.get(key.lower())
+                out.append(parent if parent is not None else key)
+                if parent is not None:
+                    todo.append(parent)
+    return out
 
 
 def _present(raw: str | None) -> bool:
     return bool(raw and raw.strip('{}" \t\n'))
 
 
-def _problems(ref: Reference) -> Iterator[tuple[str, str]]:
+def _supplied(name: str, ref: Reference, parents: list[Reference]) -> bool:
+    if _present(ref.fields.get(name)):
+        return True
+    inherited = _INHERITED_TITLE.get(name, (name,))
+    return any(_present(p.fields.get(n)) for p in parents for n in (name, *inherited))
+
+
+def is_valid_value(raw: str) -> bool:
+    """True when BibTeX accepts ``raw`` as a field value: ``{…}`` (balanced), ``"…"`` (braces
+    balanced inside, so ``"M{\\"a}ller"`` is fine), a number or macro name, or such pieces
+    joined by ``#``. Catches a missing comma (``{x} year = 2000``)."""
+    text = raw.strip()
+    return bool(text) and scan_value(text, 0) == len(text)
+
+
+def _macros(raw: str) -> Iterator[str]:
+    for piece in split_concatenation(raw):
+        if piece and piece[0] not in '{"' and not piece.isdigit():
+            yield piece
+
+
+def _field_problems(ref: Reference, strings: set[str]) -> Iterator[tuple[str, str]]:
+    """Field names and values BibTeX would refuse, and @string macros defined nowhere."""
     for name, raw in ref.fields.items():
+        if not _FIELD_NAME_RE.fullmatch(name):
+            message = f"field name {name!r} is not valid BibTeX (a % comment inside an entry?)"
+            yield (message, "syntax")
+            continue
         if not is_valid_value(raw):
             yield (f"field {name} is not a valid BibTeX value (a missing comma?): {raw}", "syntax")
-    fields = ref.fields
+            continue
+        for macro in _macros(raw):
+            if macro.lower() not in strings and macro.lower() not in STYLE_MACROS:
+                yield (
+                    f"field {name} uses @string {macro}, which is not defined",
+                    "undefined-string",
+                )
+
+
+def _problems(
+    ref: Reference, ancestors: list[Reference | str], strings: set[str]
+) -> Iterator[tuple[str, str]]:
+    yield from _field_problems(ref, strings)
+    for missing in (a for a in ancestors if isinstance(a, str)):
+        message = f"crossref/xdata names {missing!r}, which is not in the library"
+        yield (message, "bad-crossref")
+    parents = [a for a in ancestors if isinstance(a, Reference)]
     for alternatives in REQUIRED_FIELDS.get(ref.entry_type, ()):
-        # the raw value is enough to see presence; only a near-empty one needs unbracing
-        if not any(_present(fields.get(name)) for name in alternatives):
+        if not any(_supplied(name, ref, parents) for name in alternatives):
             yield (f"@{ref.entry_type} needs {' or '.join(alternatives)}", "missing-field")
     raw_doi = ref.get("doi")
     if raw_doi and not is_valid_doi(normalize_doi(raw_doi).replace("\\_", "_")):
@@ -158,18 +320,19 @@ def _problems(ref: Reference) -> Iterator[tuple[str, str]]:
 
 
 def _missing_files(library: Library) -> Iterator[Finding]:
-    root = library.path.parent
+    comments = [b.text for b in library.blocks if isinstance(b, RawBlock)]
+    bases = file_bases(library.path.parent, comments)
     for ref in library.references:
-        for record in ref.files:
-            if record.path.startswith(("http://", "https://")):
+        value = ref.get("file")
+        for path in attachment_paths(value) if value else []:
+            if is_url(path) or resolve_attachment(path, bases) is not None:
                 continue
-            if not (root / record.path).is_file():
-                yield Finding(
-                    "missing-file",
-                    f"file {record.path!r} does not exist",
-                    ref.key,
-                    library.lines.get(ref.key, 0),
-                )
+            yield Finding(
+                "missing-file",
+                f"file {path!r} does not exist",
+                ref.key,
+                library.lines.get(ref.key, 0),
+            )
 
 
 def pdf_files_check(state: SyncState) -> Check:

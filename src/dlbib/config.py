@@ -20,6 +20,9 @@ under git. This module only reads settings; it does not create folders or touch 
 
     [export]
     dir = "exports"
+
+    [library]
+    encoding = "utf-8"          # DLBIB_ENCODING / --encoding: for a file without BOM or header
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ _ENV: Final = {
     "DLBIB_ARXIV_DELAY": ("arxiv_delay", float),
     "DLBIB_ARXIV_PDF_URL": ("arxiv_pdf_url", str),
     "DLBIB_PDF_DELAY": ("pdf_delay", float),
+    "DLBIB_ENCODING": ("encoding", str),
 }
 _TOML: Final = {
     ("arxiv", "api_url"): ("arxiv_api_url", str),
@@ -60,6 +64,7 @@ _TOML: Final = {
     ("pdf", "pattern"): ("pdf_pattern", str),
     ("pdf", "max_size_mb"): ("max_pdf_mb", float),
     ("export", "dir"): ("exports_dir", Path),
+    ("library", "encoding"): ("encoding", str),
 }
 
 
@@ -81,6 +86,8 @@ class Config:
     pdf_pattern: str = DEFAULT_PDF_PATTERN
     max_pdf_mb: float = 200.0
     exports_dir: Path = Path("exports")
+    encoding: str | None = None
+    """The library's encoding when the file has no BOM or JabRef header (None: UTF-8)."""
 
     @property
     def root(self) -> Path:

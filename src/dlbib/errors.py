@@ -7,7 +7,8 @@ into one ``Error: ...`` line and exit code 1. Lower-level exceptions are wrapped
 
     DlbibError                      base
     ├── LibraryError                library.bib cannot be read/parsed/written; .path, .problems
-    │   ├── DuplicateKeyError       .key
+    │   ├── DuplicateKeyError       .key (.groups: every repeated key with its lines)
+    │   ├── LibraryEncodingError    the bytes are not valid in the file's encoding
     │   └── LockedError             another dlbib process holds the library's lock
     ├── ConfigError                 dlbib.toml or an environment setting is invalid; .path
     ├── ReferenceNotFoundError      .key
@@ -70,8 +71,29 @@ class DuplicateKeyError(LibraryError):
 
     def __init__(self, path: Path, key: str, lines: Sequence[int]) -> None:
         self.key = key
+        self.groups: tuple[tuple[str, tuple[int, ...]], ...] = ((key, tuple(lines)),)
         where = ", ".join(f"line {n}" for n in lines)
         super().__init__(path, f"duplicate citation key {key!r} ({where})")
+
+    @classmethod
+    def of_groups(
+        cls, path: Path, groups: Sequence[tuple[str, Sequence[int]]]
+    ) -> DuplicateKeyError:
+        """One error naming every repeated key (``groups``: key and the lines of its entries)."""
+        error = cls(path, groups[0][0], groups[0][1])
+        error.groups = tuple((k, tuple(v)) for k, v in groups)
+        listed = "; ".join(f"{k!r} at " + ", ".join(map(str, v)) for k, v in error.groups)
+        noun = "key is" if len(groups) == 1 else "keys are"
+        error.message = (
+            f"{len(groups)} citation {noun} repeated ({listed}); nothing was written — "
+            "rename or delete the extra entries (`dlbib check` lists them)"
+        )
+        error.args = (str(error),)
+        return error
+
+
+class LibraryEncodingError(LibraryError):
+    """The library's bytes are not valid in its encoding (or a save cannot encode a character)."""
 
 
 class LockedError(LibraryError):

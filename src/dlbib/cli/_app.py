@@ -24,6 +24,8 @@ class Settings:
 
     library: Path
     verbose: int = 0
+    encoding: str | None = None
+    """``--encoding``: how to read a library without a BOM or JabRef header."""
 
     def config(self) -> Config:
         """The library's resolved settings (dlbib.toml + environment)."""
@@ -39,8 +41,17 @@ class DlbibGroup(click.Group):
     """A group that turns any :class:`DlbibError` into ``Error: …`` and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from dlbib.library.encoding import encoding_override
+
+        def chosen() -> str | None:
+            from dlbib.config import load_config
+
+            given: str | None = ctx.params.get("encoding")
+            return given or load_config(ctx.params["library"]).encoding
+
         try:
-            return super().invoke(ctx)
+            with encoding_override(chosen):
+                return super().invoke(ctx)
         except DlbibError as exc:
             raise click.ClickException(str(exc)) from exc
 
@@ -60,10 +71,16 @@ def emit_json(data: Any) -> None:
     show_default=True,
     help="The library file; everything dlbib keeps for it lives beside it. Env: DLBIB_LIBRARY.",
 )
+@click.option(
+    "--encoding",
+    envvar="DLBIB_ENCODING",
+    help="Encoding of a library without a BOM or JabRef 'Encoding:' header [default: utf-8, or "
+    "dlbib.toml's [library] encoding]; it is written back the same way. Env: DLBIB_ENCODING.",
+)
 @click.option("-v", "--verbose", count=True, help="Log what happens (-vv for HTTP details).")
 @click.version_option(package_name="dlbib", prog_name="dlbib")
 @click.pass_context
-def cli(ctx: click.Context, library: Path, verbose: int) -> None:
+def cli(ctx: click.Context, library: Path, encoding: str | None, verbose: int) -> None:
     """dlbib: a reading list's papers as a living, verified BibTeX library.
 
     \b
@@ -76,7 +93,7 @@ def cli(ctx: click.Context, library: Path, verbose: int) -> None:
 
         level = logging.DEBUG if verbose > 1 else logging.INFO
         logging.basicConfig(level=level, format="%(name)s: %(message)s")
-    ctx.obj = Settings(library=library, verbose=verbose)
+    ctx.obj = Settings(library=library, verbose=verbose, encoding=encoding)
 
 
 EXIT_UNREACHABLE = 3

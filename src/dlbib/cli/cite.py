@@ -33,10 +33,37 @@ def _cite_json(bib: DocumentBib) -> dict[str, Any]:
             for m in bib.missing
         ],
         "uncited": list(bib.uncited),
+        "encoding": bib.encoding,
+        "repeated": [{"key": k, "lines": list(v)} for k, v in bib.repeated],
+        "authority": str(bib.cited.authority) if bib.cited.authority else None,
+        "unknown_commands": [
+            {"command": u.key, "file": str(u.path), "line": u.line}
+            for u in bib.cited.unknown_commands
+        ],
     }
 
 
 def _cite_text(bib: DocumentBib) -> None:
+    if bib.cited.authority is not None:
+        click.echo(
+            f"{bib.cited.authority}: newer than every source file, so its citations (the last "
+            "LaTeX run's) are used",
+            err=True,
+        )
+    for key, lines in bib.repeated:
+        where = ", ".join(map(str, lines))
+        click.echo(
+            f"{key}: repeated in the library (lines {where}); the first (line {lines[0]}) is "
+            "written, as BibTeX uses it",
+            err=True,
+        )
+    aux = bib.cited.source.with_suffix(".bcf" if bib.cited.biblatex else ".aux").name
+    for u in bib.cited.unknown_commands:
+        click.echo(
+            f"{u.path}:{u.line}: \\{u.key}: unknown command with 'cite' in its name; citations "
+            f"made with it may be missed: run LaTeX, then `dlbib cite {aux}`",
+            err=True,
+        )
     for m in bib.missing:
         c = m.citation
         hint = f"; did you mean {', '.join(m.suggestions)}?" if m.suggestions else ""
@@ -63,8 +90,9 @@ def _cite_text(bib: DocumentBib) -> None:
 @click.option(
     "--format",
     "flavour",
-    type=click.Choice(["bibtex", "biblatex"]),
-    help="Flavour of the .bib [default: biblatex when the document uses it, else bibtex].",
+    type=click.Choice(["verbatim", "bibtex", "biblatex"]),
+    help="verbatim: entries exactly as the library has them [default]; bibtex/biblatex: "
+    "rewritten through that export flavour.",
 )
 @click.option("--check", is_flag=True, help="Only report; write nothing (for CI and editors).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
@@ -75,9 +103,12 @@ def cite(
 ) -> None:  # fmt: skip
     """Write a document's .bib: the library entries it cites; exit 1 if any are missing.
 
-    DOCUMENT is the .tex (read before any LaTeX run, following \\input/\\include), or the .aux
-    or .bcf of a run. Cited keys missing from the library are listed with suggestions; the .bib
-    is still written for the others (unless --check).
+    DOCUMENT is the .tex (read before any LaTeX run, following \\input/\\include and the
+    document's own citation macros), or the .aux or .bcf of a run; an .aux (biblatex: .bcf)
+    beside the .tex that is newer than every source is used instead. Entries are copied
+    verbatim (with their crossref parents and @strings) unless --format asks for a flavour.
+    Cited keys missing from the library are listed with suggestions; the .bib is still written
+    for the others (unless --check).
 
     \b
     Example:

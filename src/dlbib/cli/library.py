@@ -1,4 +1,4 @@
-"""``dlbib check``, ``list`` and ``show``: read-only views of the library."""
+"""``dlbib check``, ``list`` and ``show`` (read-only views of the library) and ``format``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 from dlbib.cli._app import Settings, cli, emit_json, pass_settings
 
 if TYPE_CHECKING:
-    pass
+    from dlbib.library.bibfile import Library
 
 
 @cli.command()
@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 def check(settings: Settings, as_json: bool) -> None:
     """Lint the library; exit 1 when anything is wrong.
 
-    Reports parse failures (with line numbers), duplicate keys, two entries for one work,
-    missing required fields, malformed DOIs and arXiv ids, escaped underscores in URLs,
-    files that do not exist, and downloaded PDFs that changed since (SHA-256 in the sidecar).
+    Reports parse failures (with line numbers), repeated keys (all of them, and which one BibTeX
+    uses), two entries for one work, missing required fields (counting what a crossref parent
+    supplies), values BibTeX refuses, undefined @string macros, malformed DOIs and arXiv ids,
+    escaped underscores in URLs, files that do not exist, and downloaded PDFs that changed since
+    (SHA-256 in the sidecar). What BibTeX accepts silently (a repeated @string, a stray '}') is
+    printed as a note and does not fail the check.
 
     \b
     Example:
@@ -31,15 +34,18 @@ def check(settings: Settings, as_json: bool) -> None:
     from dlbib.library.state import load_state
 
     state = load_state(settings.config().state_path)
-    findings = check_library(settings.library, extra=[pdf_files_check(state)])
+    findings = check_library(settings.library, [pdf_files_check(state)], include_notes=True)
+    errors = [f for f in findings if f.severity != "note"]
     if as_json:
         emit_json([f.as_dict() for f in findings])
     else:
         for finding in findings:
             click.echo(finding.format(settings.library))
-        summary = f"{len(findings)} problem(s)" if findings else "no problems"
+        summary = f"{len(errors)} problem(s)" if errors else "no problems"
+        if len(findings) > len(errors):
+            summary += f", {len(findings) - len(errors)} note(s)"
         click.echo(f"{settings.library}: {summary}", err=True)
-    if findings:
+    if errors:
         raise SystemExit(1)
 
 
@@ -58,6 +64,7 @@ def list_(settings: Settings, as_json: bool) -> None:
     from dlbib.library.text import latex_to_text
 
     library = load_cached(settings.library)
+    _say_duplicates(library)
     rows = [
         {
             "key": r.key,
@@ -86,11 +93,57 @@ def show(settings: Settings, key: str, as_json: bool) -> None:
     Example:
         dlbib show ioffe2015batch
     """
-    from dlbib.library.bibfile import render_reference
     from dlbib.library.cache import load_cached
 
-    ref = load_cached(settings.library).get(key)
+    library = load_cached(settings.library)
+    ref = library.get(key)
+    for repeated, lines in library.duplicate_keys():
+        if repeated.lower() == ref.key.lower():
+            where = ", ".join(map(str, lines))
+            click.echo(
+                f"{settings.library}: key {key!r} is repeated (lines {where}); showing the "
+                f"first (line {lines[0]}), as BibTeX uses it",
+                err=True,
+            )
     if as_json:
         emit_json({"key": ref.key, "type": ref.entry_type, "fields": dict(ref.fields)})
     else:
-        click.echo(render_reference(ref))
+        click.echo(library.block_text(ref))
+
+
+def _say_duplicates(library: Library) -> None:
+    groups = library.duplicate_keys()
+    if groups:
+        keys = ", ".join(k for k, _ in groups[:5]) + (" …" if len(groups) > 5 else "")
+        click.echo(
+            f"{library.path}: {len(groups)} key(s) repeated ({keys}); BibTeX uses the first of "
+            "each; `dlbib check` lists them",
+            err=True,
+        )
+
+
+@cli.command("format")
+@click.option("--check", "check_only", is_flag=True, help="Only say whether it would change.")
+@click.option("--encoding", help="Convert the file to this encoding (e.g. utf-8).")
+@pass_settings
+def format_(settings: Settings, check_only: bool, encoding: str | None) -> None:
+    """Rewrite the whole library in dlbib's canonical layout (other commands never reformat).
+
+    Lower-case types, one field a line in the canonical order, two-space indent, a blank line
+    between blocks. Comments, @string, @preamble and stray text are kept. With --check, exit 1
+    when the file is not canonical and write nothing.
+
+    \b
+    Example:
+        dlbib format --check
+        dlbib format --encoding utf-8      # a JabRef ISO8859_1 library becomes UTF-8
+    """
+    from dlbib.library.bibfile import format_library
+
+    changed = format_library(settings.library, encoding=encoding, write=not check_only)
+    if check_only:
+        click.echo(f"{settings.library}: {'not canonical' if changed else 'canonical'}")
+        if changed:
+            raise SystemExit(1)
+    else:
+        click.echo(f"{settings.library}: {'reformatted' if changed else 'already canonical'}")

@@ -21,21 +21,31 @@ import shutil
 import subprocess
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
 from dlbib.errors import CitationError
+from dlbib.latex.macros import (
+    MacroSpec,
+    command_regex,
+    learn_macros,
+    macro_keys,
+    unknown_cite_commands,
+)
 from dlbib.latex.texscan import Args, mask_tex
 
 _CITE_BASES: Final = (
     # LaTeX and natbib
     "cite", "citep", "citet", "citealt", "citealp", "citeauthor", "citefullauthor", "citeyear",
-    "citeyearpar", "citenum", "nocite",
+    "citeyearpar", "citenum", "nocite", "citetext",
+    # cite.sty, apacite, harvard, chicago, jurabib
+    "citen", "citeonline", "citeA", "citeNP", "citeyearNP", "citeauthorNP", "shortcite",
+    "shortciteNP", "shortciteA", "fullcite", "citeasnoun", "possessivecite", "citeN",
     # biblatex
     "parencite", "textcite", "autocite", "footcite", "footcitetext", "smartcite", "supercite",
     "fullcite", "footfullcite", "citetitle", "citedate", "citeurl", "notecite", "pnotecite",
-    "fnotecite",
+    "fnotecite", "citefield", "citelist",
 )  # fmt: skip
 _MULTI_BASES: Final = (
     "cites", "parencites", "textcites", "autocites", "footcites", "footcitetexts", "smartcites",
@@ -92,6 +102,10 @@ class CitedKeys:
     """Every file read, the source first."""
     biblatex: bool = False
     """True when the document uses biblatex (so biber, not BibTeX, will read the .bib)."""
+    unknown_commands: tuple[Citation, ...] = ()
+    """Unknown commands with ``cite`` in their name (``key``: the name): citations may be missed."""
+    authority: Path | None = None
+    """The ``.aux`` whose citations were used because it is newer than every source read."""
 
     @property
     def keys(self) -> list[str]:
@@ -107,6 +121,9 @@ class _Collector:
     resources: list[Path] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     biblatex: bool = False
+    macros: dict[str, MacroSpec] = field(default_factory=dict)
+    defined: set[str] = field(default_factory=set)
+    unknown: dict[str, Citation] = field(default_factory=dict)
 
     def add(self, key: str, path: Path, line: int) -> None:
         key = key.strip()
@@ -126,6 +143,7 @@ class _Collector:
             tuple(dict.fromkeys(self.resources)),
             tuple(self.files),
             self.biblatex,
+            tuple(self.unknown.values()),
         )
 
 
@@ -164,7 +182,32 @@ def extract_citations(path: Path) -> CitedKeys:
         return citations_from_aux(path)
     if path.suffix == ".bcf":
         return citations_from_bcf(path)
-    return citations_from_tex(path)
+    cited = citations_from_tex(path)
+    return _fresh_aux(cited) or cited
+
+
+def _fresh_aux(cited: CitedKeys) -> CitedKeys | None:
+    """The citations of the ``.aux`` (biblatex: ``.bcf``) beside the document when it is newer
+    than every source read (the last run saw them all: it is the authority) and not empty."""
+    run = cited.source.with_suffix(".bcf" if cited.biblatex else ".aux")
+    reader = citations_from_bcf if cited.biblatex else citations_from_aux
+    try:
+        newest = max(p.stat().st_mtime for p in cited.files)
+        if run.stat().st_mtime < newest:
+            return None
+        from_aux = reader(run)
+    except (OSError, CitationError):  # no such file, or an unfinished run: the sources decide
+        return None
+    if cited.citations and not from_aux.citations and from_aux.cite_all is None:
+        return None
+    return replace(
+        from_aux,
+        source=cited.source,
+        biblatex=cited.biblatex or from_aux.biblatex,
+        bib_resources=from_aux.bib_resources or cited.bib_resources,
+        files=(*cited.files, *from_aux.files),
+        authority=run,
+    )
 
 
 def _read(path: Path, *, line: int = 0, by: Path | None = None) -> str:
@@ -338,9 +381,11 @@ def _scan_tex(
     masked = mask_tex(text)
     if not out.biblatex and _BIBLATEX_RE.search(masked):
         out.biblatex = True
+    out.defined |= learn_macros(masked, CITE_COMMANDS | MULTICITE_COMMANDS, out.macros)
     newlines = [m.start() for m in re.finditer("\n", masked)]
     scanner = Args(masked, path, newlines)
-    for m in _COMMAND_RE.finditer(masked):
+    pattern = command_regex([*_NAMES, *out.macros]) if out.macros else _COMMAND_RE
+    for m in pattern.finditer(masked):
         if m.start() < scanner.pos:  # inside an argument already consumed
             continue
         name, line = m.group("name"), bisect_right(newlines, m.start()) + 1
@@ -354,10 +399,26 @@ def _scan_tex(
                 out.add(key, path, line)
         elif name in BIB_COMMANDS:
             _bib_command(scanner, name, line, out)
+        elif name in out.macros:
+            for key in macro_keys(scanner, out.macros[name], line):
+                out.add(key, path, line)
         else:
             for target in scanner.include_targets(name, out.root, path):
                 _include(target, name, path, line, out, stack)
+    _note_unknown(masked, newlines, path, out)
     stack.pop()
+
+
+_NOT_CITING = "citestyle citesetup citereset citeresetall AtEveryCitekey AtNextCitekey AtEveryCite"
+NOT_CITING: Final = frozenset([*_NOT_CITING.split(), "AtNextCite", "citename"])
+"""Commands with ``cite`` in their name that take no keys (not reported as unknown)."""
+
+
+def _note_unknown(masked: str, newlines: list[int], path: Path, out: _Collector) -> None:
+    known = CITE_COMMANDS | MULTICITE_COMMANDS | out.defined | NOT_CITING
+    for name, offset in unknown_cite_commands(masked, known):
+        line = bisect_right(newlines, offset) + 1
+        out.unknown.setdefault(name, Citation(name, path, line))
 
 
 def _bib_command(scanner: Args, name: str, line: int, out: _Collector) -> None:

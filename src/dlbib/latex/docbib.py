@@ -1,15 +1,18 @@
 """A document's own .bib: the library entries it cites, and a report of what is missing.
 
 Takes the cited keys (:mod:`dlbib.citations`) and the library, selects the cited entries plus
-their ``crossref``/``xdata`` parents and the ``@string`` macros they use, renders them in the
-flavour asked for (``bibtex`` or ``biblatex``), and writes the file atomically. It also says which
-cited keys the library lacks, with the closest keys as suggestions, and which entries go uncited.
+their ``crossref``/``xdata`` parents and the ``@string`` macros they use, and copies them
+*verbatim* — each block exactly as the library file has it, in the library's order and encoding,
+so BibTeX or biber builds the same bibliography from it as from the library — or, when asked,
+renders them in a flavour (``bibtex`` or ``biblatex``); it writes the file atomically. It also
+says which cited keys the library lacks, with the closest keys as suggestions, and which entries
+go uncited.
 It does not parse LaTeX and never changes the library.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -21,10 +24,10 @@ from dlbib.library.bibfile import Block, Library, RawBlock, render_block
 from dlbib.library.files import atomic_write
 from dlbib.library.model import Reference, split_concatenation
 
-FLAVOURS: Final = ("bibtex", "biblatex")
+FLAVOURS: Final = ("verbatim", "bibtex", "biblatex")
+"""What ``dlbib cite --format`` writes: the library's own text (default), or a flavour."""
 DLBIB_HEADER: Final = b"% dlbib "
 """How every .bib dlbib writes begins (the exporters' header comment)."""
-"""The .bib flavours ``dlbib cite --format`` writes: BibTeX (natbib) or biblatex (biber)."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +46,18 @@ class DocumentBib:
     cited: CitedKeys
     flavour: str
     references: tuple[Reference, ...]
-    """The entries written, in file order: cited ones in citation order, crossref/xdata-linked
-    ones (children before parents) last."""
+    """The entries written, in file order (verbatim: the library's order; a flavour: cited ones
+    in citation order, crossref/xdata-linked ones, children before parents, last)."""
     text: str
     """The .bib file's content."""
     missing: tuple[Missing, ...]
     uncited: tuple[str, ...]
     """Library keys the document does not cite (nor pulls in as a parent), in library order."""
+    encoding: str = "utf-8"
+    """The codec the file is written in (the library's, for a verbatim copy)."""
+    repeated: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    """Written keys the library has more than once, with the lines of every occurrence; the
+    first occurrence is the one written (as BibTeX uses it)."""
     output: Path | None = None
     """Where the .bib was written (None when nothing was written)."""
 
@@ -66,7 +74,8 @@ def cite_document(
 
     :param document: a ``.tex`` (read before any run), ``.aux`` or ``.bcf``.
     :param output: the .bib to write; default :func:`default_output`.
-    :param flavour: ``bibtex`` or ``biblatex``; default: biblatex when the document uses it.
+    :param flavour: ``verbatim`` (default: entries exactly as the library has them), ``bibtex``
+        or ``biblatex``.
     :param write: False checks only (``--check``): nothing is written.
 
     The default output is never a hand-written file: an existing one is overwritten only when
@@ -79,9 +88,7 @@ def cite_document(
 
     cited = extract_citations(document)
     library = load_cached(library_path)
-    bib = build_document_bib(
-        cited, library, flavour or ("biblatex" if cited.biblatex else "bibtex")
-    )
+    bib = build_document_bib(cited, library, flavour or "verbatim")
     if not write:
         return bib
     target = output or default_output(cited)
@@ -121,7 +128,9 @@ def default_output(cited: CitedKeys) -> Path:
     return cited.source.with_suffix(".bib")
 
 
-def build_document_bib(cited: CitedKeys, library: Library, flavour: str = "bibtex") -> DocumentBib:
+def build_document_bib(
+    cited: CitedKeys, library: Library, flavour: str = "verbatim"
+) -> DocumentBib:
     """Select the cited entries and render them; nothing is written.
 
     :raises CitationError: when a key cannot be used with the flavour (non-ASCII for BibTeX).
@@ -132,23 +141,47 @@ def build_document_bib(cited: CitedKeys, library: Library, flavour: str = "bibte
     if flavour == "bibtex":
         for c in cited.citations:
             check_key(c.key, c.path, c.line, ascii_only=True)
-    by_key = {r.key: r for r in library.references}
-    if cited.cite_all is not None:
-        chosen = list(library.references)
-        missing = [c for c in cited.citations if c.key not in by_key]
-    else:
-        chosen = [by_key[c.key] for c in cited.citations if c.key in by_key]
-        missing = [c for c in cited.citations if c.key not in by_key]
-    selected = _with_parents(chosen, library)
+    by_key: dict[str, Reference] = {}
+    for ref in library.references:
+        by_key.setdefault(ref.key, ref)  # a repeated key: BibTeX uses the first
+        if not cited.biblatex:  # BibTeX finds keys ignoring case; biber does not
+            by_key.setdefault(ref.key.lower(), ref)
+    if cited.biblatex:  # biber also finds an entry by the aliases in its ids field
+        for ref in library.references:
+            for alias in _keys_in(ref.get("ids")):
+                by_key.setdefault(alias, ref)
+    fold = (lambda k: k) if cited.biblatex else str.lower
+
+    def lookup(key: str) -> Reference | None:
+        return by_key.get(key) or by_key.get(fold(key))
+
+    found = by_key.values() if cited.cite_all is not None else map(lookup, cited.keys)
+    chosen = list({id(r): r for r in found if r is not None}.values())
+    missing = [c for c in cited.citations if lookup(c.key) is None]
+    links = _verbatim_links if flavour == "verbatim" else _parents
+    selected = _with_parents(chosen, library, links)
     taken = {r.key for r in selected}
-    written, text = render_bibliography(selected, library, flavour)
+    encoding = "utf-8"
+    if flavour == "verbatim":
+        written, text = render_verbatim(selected, library)
+        encoding = library.encoding.name
+    else:
+        written, text = render_bibliography(selected, library, flavour)
     return DocumentBib(
         cited=cited,
         flavour=flavour,
         references=tuple(written),
         text=text,
         missing=_with_suggestions(missing, library),
-        uncited=tuple(k for k in by_key if k not in taken),
+        uncited=tuple(
+            r.key for r in {id(r): r for r in by_key.values()}.values() if r.key not in taken
+        ),
+        encoding=encoding,
+        repeated=tuple(
+            (key, tuple(lines))
+            for key, lines in library.duplicate_keys()
+            if key.lower() in {r.key.lower() for r in written}
+        ),
     )
 
 
@@ -159,9 +192,36 @@ def write_document_bib(bib: DocumentBib, output: Path, library_path: Path) -> No
     """
     _refuse_library(output, library_path)
     try:
-        atomic_write(output, bib.text.encode("utf-8"))
+        atomic_write(output, bib.text.encode(bib.encoding))
     except OSError as exc:
         raise CitationError(output, f"cannot be written: {exc.strerror or exc}") from exc
+
+
+def render_verbatim(refs: list[Reference], library: Library) -> tuple[list[Reference], str]:
+    """``refs`` (and the ``@preamble`` and ``@string`` blocks they use), each exactly as the
+    library file has it, in the file's order — so crossref parents stay after their children
+    and a redefined ``@string`` means what it meant there. The header names the encoding.
+
+    :returns: the entries in file order, and the text.
+    """
+    chosen = {id(r) for r in refs}
+    wanted = _wanted_strings(refs, library)
+    kept = [
+        b
+        for b in library.blocks
+        if id(b) in chosen
+        or (isinstance(b, RawBlock) and b.kind == "preamble")
+        or (isinstance(b, RawBlock) and b.kind == "string" and b.name.lower() in wanted)
+    ]
+    body = "\n\n".join(library.block_text(b) for b in kept)
+    label = "ASCII" if body.isascii() else library.encoding.label
+    entries = [b for b in kept if isinstance(b, Reference)]
+    noun = "entry" if len(entries) == 1 else "entries"
+    header = (
+        f"% dlbib cite: {len(entries)} {noun} of {library.path.name}, copied verbatim "
+        f"(encoding: {label})\n\n"
+    )
+    return entries, header + body + "\n"
 
 
 def render_bibliography(
@@ -216,23 +276,39 @@ def _parents(ref: Reference) -> Iterator[str]:
     crossref = ref.get("crossref")
     if crossref:
         yield crossref.strip()
-    xdata = ref.get("xdata")
-    if xdata:
-        yield from (k.strip() for k in xdata.split(",") if k.strip())
+    yield from _keys_in(ref.get("xdata"))
 
 
-def _with_parents(chosen: list[Reference], library: Library) -> list[Reference]:
+def _keys_in(value: str | None) -> list[str]:
+    return [k.strip() for k in (value or "").split(",") if k.strip()]
+
+
+def _verbatim_links(ref: Reference) -> Iterator[str]:
+    """What a verbatim copy brings along: crossref/xdata parents, and the entries biblatex
+    prints with it — ``@set`` members (``entryset``), ``related`` entries and ``xref`` targets."""
+    yield from _parents(ref)
+    for name in ("entryset", "related", "xref"):
+        yield from _keys_in(ref.get(name))
+
+
+def _with_parents(
+    chosen: list[Reference],
+    library: Library,
+    links: Callable[[Reference], Iterable[str]] = _parents,
+) -> list[Reference]:
     """``chosen`` followed by every ``crossref``/``xdata`` ancestor, each after its children.
 
     BibTeX only resolves a crossref when the parent comes after the entries that use it.
     """
     level = chosen
     seen = {r.key for r in chosen}
+    expanded: set[str] = set()  # each entry's links are followed once: cycles end
     order: dict[str, Reference] = {r.key: r for r in chosen}
     while level:
+        expanded.update(r.key for r in level)
         parents: list[Reference] = []
         for ref in level:
-            for key in _parents(ref):
+            for key in links(ref):
                 parent = library.find(key)
                 if parent is None:
                     continue
@@ -245,7 +321,7 @@ def _with_parents(chosen: list[Reference], library: Library) -> list[Reference]:
         for parent in parents:
             order.pop(parent.key, None)
             order[parent.key] = parent
-        level = parents
+        level = [p for p in parents if p.key not in expanded]
     return list(order.values())
 
 
@@ -259,16 +335,26 @@ def _macros(raw: str) -> set[str]:
     return names
 
 
-def _blocks(selected: list[Reference], library: Library) -> list[Block]:
-    """@preamble blocks, the @string macros the entries use (transitively), then the entries."""
-    strings = {b.name.lower(): b for b in library.blocks if isinstance(b, RawBlock) and b.name}
+def _wanted_strings(selected: list[Reference], library: Library) -> set[str]:
+    """Lower-case names of the @string macros the entries use, transitively (every definition
+    of a repeated one counts)."""
+    strings: dict[str, list[RawBlock]] = {}
+    for b in library.blocks:
+        if isinstance(b, RawBlock) and b.kind == "string":
+            strings.setdefault(b.name.lower(), []).append(b)
     wanted: set[str] = set()
     todo = [name for ref in selected for raw in ref.fields.values() for name in _macros(raw)]
     while todo:
         name = todo.pop()
         if name in strings and name not in wanted:
             wanted.add(name)
-            todo.extend(_macros(strings[name].text))
+            todo.extend(m for b in strings[name] for m in _macros(b.text))
+    return wanted
+
+
+def _blocks(selected: list[Reference], library: Library) -> list[Block]:
+    """@preamble blocks, the @string macros the entries use (transitively), then the entries."""
+    wanted = _wanted_strings(selected, library)
     head: list[Block] = [
         b
         for b in library.blocks

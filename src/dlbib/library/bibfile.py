@@ -1,7 +1,11 @@
 """Load and save library.bib: bibtexparser v2 for parsing, a canonical writer, locked atomic saves.
 
 The :class:`Library` keeps every block of the file in order — entries as :class:`Reference`,
-``@string``, ``@preamble`` and comments as :class:`RawBlock` — so a round trip loses nothing.
+``@string``, ``@preamble`` and comments as :class:`RawBlock` — and, in its :class:`Layout`, the
+exact text each came from, so a save rewrites only the blocks that changed (:mod:`.layout`) and
+writes the file back in the encoding it was read in (:mod:`.encoding`). It loads what BibTeX
+loads: a repeated ``@string`` (the later one wins), a stray ``}`` between entries, repeated keys
+(BibTeX uses the first; writing such a library is refused) — and says so in :attr:`Library.notes`.
 It does not fetch metadata, generate keys or lint; those live in their own modules.
 """
 
@@ -12,10 +16,10 @@ import gc
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Literal, Protocol
+from typing import Final
 
 from dlbib.errors import (
     DuplicateKeyError,
@@ -24,60 +28,51 @@ from dlbib.errors import (
     Problem,
     ReferenceNotFoundError,
 )
+from dlbib.library.blocks import Block, BlockKind, LoadNote, RawBlock
+from dlbib.library.encoding import TextEncoding, check_codec, decode_library, encode_library
 from dlbib.library.files import LockHeldError, atomic_write, file_lock
+from dlbib.library.keyindex import KeyIndex, repeated_keys
+from dlbib.library.layout import Layout, build_layout
 from dlbib.library.model import Reference
+from dlbib.library.render import (
+    FIELD_ORDER,
+    block_source,
+    render_block,
+    render_library,
+    render_reference,
+    render_text,
+)
 
-FIELD_ORDER: Final = (
-    "author", "editor", "title", "booktitle", "journal", "series", "volume", "number", "pages",
-    "publisher", "organization", "institution", "school", "address", "edition", "howpublished",
-    "type", "year", "month", "date", "doi", "isbn", "issn", "eprint", "archiveprefix",
-    "primaryclass", "url", "pdfurl", "urldate", "file", "keywords", "note", "abstract",
-)  # fmt: skip
-"""Canonical field order; fields not listed follow in the order they had."""
+__all__ = [
+    "FIELD_ORDER", "Block", "BlockKind", "Library", "LoadNote", "RawBlock", "edit_library",
+    "format_library", "library_lock", "load_library", "parse_library", "render_block",
+    "render_library", "render_reference", "save_library",
+]  # fmt: skip
 
 _log = logging.getLogger(__name__)
-
-_RANK: Final = {name: i for i, name in enumerate(FIELD_ORDER)}
-
-BlockKind = Literal["string", "preamble", "comment", "text"]
-
-
-@dataclass(frozen=True, slots=True)
-class RawBlock:
-    """A non-entry block kept verbatim: ``@string``, ``@preamble``, ``@comment`` or free text."""
-
-    kind: BlockKind
-    text: str
-    """The block as written (for ``string``: the raw value expression)."""
-    name: str = ""
-    """The macro name of a ``@string`` block."""
-
-
-Block = Reference | RawBlock
 
 
 @dataclass
 class Library:
-    """The blocks of one library file, in file order.
-
-    Keys are found through an index (case-folded key → position in :attr:`blocks`), so
-    :meth:`find`, :meth:`add` and :meth:`replace` cost the same at any size.
-    """
+    """The blocks of one library file, in file order; entries found by key through an index."""
 
     path: Path
     blocks: list[Block] = field(default_factory=list)
-    """Every block in file order. Append to it freely (the index follows); other edits in place
-    go through :meth:`add` and :meth:`replace`, or are followed by :meth:`reindex`."""
+    """Append freely (the key index follows); after other edits in place, :meth:`reindex`."""
     lines: dict[str, int] = field(default_factory=dict)
     """Citation key → 1-based line of its entry in the file it was loaded from."""
     digest: str = ""
     """SHA-256 of the file's bytes when loaded (empty for a library built in memory): a save
     refuses to replace a file that changed on disk since, e.g. in an editor."""
-    on_save: SaveListener | None = field(default=None, repr=False, compare=False)
-    """Told about each successful save (the parse cache uses it to stay warm)."""
-    _index: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
-    _indexed: int = field(default=0, init=False, repr=False, compare=False)
-    """How many leading blocks :attr:`_index` covers."""
+    layout: Layout | None = None
+    """The text each loaded block came from (None: render every block canonically)."""
+    encoding: TextEncoding = field(default_factory=TextEncoding)
+    """The file's encoding; a save writes it back the same way."""
+    notes: list[LoadNote] = field(default_factory=list)
+    """What BibTeX would accept or warn about, found while loading (for ``dlbib check``)."""
+    on_save: Callable[[Library, Path, bytes], None] | None = field(default=None, compare=False)
+    """Called with (library, path, bytes) after each save that wrote (the parse cache's hook)."""
+    _index: KeyIndex = field(default_factory=KeyIndex, init=False, repr=False, compare=False)
 
     @property
     def references(self) -> list[Reference]:
@@ -99,44 +94,22 @@ class Library:
 
     def reindex(self) -> None:
         """Rebuild the key index from :attr:`blocks` (after editing them in place)."""
-        self._index = {}
-        self._indexed = 0
-        self._catch_up()
+        self._index.rebuild(self.blocks)
 
-    def _catch_up(self) -> None:
-        """Index blocks appended since the last look-up; rebuild when the list shrank."""
-        blocks = self.blocks
-        if len(blocks) < self._indexed:
-            self.reindex()
-            return
-        index = self._index
-        for i in range(self._indexed, len(blocks)):
-            block = blocks[i]
-            if isinstance(block, Reference):
-                index.setdefault(block.key.lower(), i)  # the first of repeated keys, as BibTeX
-        self._indexed = len(blocks)
+    def duplicate_keys(self) -> list[tuple[str, list[int]]]:
+        """Keys that more than one entry has (compared ignoring case, as BibTeX does), each with
+        the lines of all its entries; BibTeX uses the first. Empty keys are not counted."""
+        return repeated_keys(self.blocks, self.layout.segments if self.layout else ())
 
-    def _position(self, key: str) -> int | None:
-        """Where the entry with ``key`` (case-insensitively) is in :attr:`blocks`, or None."""
-        self._catch_up()
-        folded = key.lower()
-        pos = self._index.get(folded)
-        if pos is None:
-            return None
-        block = self.blocks[pos]
-        if not (isinstance(block, Reference) and block.key.lower() == folded):
-            self.reindex()  # blocks were moved by hand: look again
-            pos = self._index.get(folded)
-        return pos
+    def block_text(self, block: Block) -> str:
+        """The block as the file has it (verbatim when unchanged since loading), else canonical."""
+        return block_source(self.layout, block)
 
     def find(self, key: str) -> Reference | None:
         """The entry with this key (compared case-insensitively, as BibTeX does), or None."""
-        pos = self._position(key)
-        if pos is None:
-            return None
-        block = self.blocks[pos]
-        assert isinstance(block, Reference)
-        return block
+        pos = self._index.position(self.blocks, key)
+        found = None if pos is None else self.blocks[pos]
+        return found if isinstance(found, Reference) else None
 
     def get(self, key: str) -> Reference:
         """The entry with this key.
@@ -166,25 +139,19 @@ class Library:
 
         :raises ReferenceNotFoundError: when no entry has that key.
         """
-        pos = self._position(ref.key)
-        current = None if pos is None else self.blocks[pos]
-        if pos is None or not isinstance(current, Reference) or current.key != ref.key:
+        pos = self._index.position(self.blocks, ref.key)
+        if pos is None or getattr(self.blocks[pos], "key", None) != ref.key:
             raise ReferenceNotFoundError(ref.key)
         self.blocks[pos] = ref
-
-
-class SaveListener(Protocol):
-    """Something told when a library was saved (see :attr:`Library.on_save`)."""
-
-    def saved(self, library: Library, path: Path, data: bytes) -> None:
-        """``library`` was written to ``path`` as ``data``."""
 
 
 def parse_library(text: str, path: Path) -> Library:
     """Parse library text; ``path`` names the file in errors.
 
+    What BibTeX accepts loads — repeated keys and ``@string``s, a stray ``}``, a repeated field —
+    and is listed in :attr:`Library.notes`; the file's layout is kept for minimal-diff saves.
+
     :raises LibraryError: listing every block that failed to parse, with line and reason.
-    :raises DuplicateKeyError: when two keys are equal ignoring case.
     """
     # Parsing makes hundreds of thousands of small objects and no reference cycles; the cyclic
     # GC would rescan the growing heap again and again (about 8% of a 10,000-entry load).
@@ -206,7 +173,6 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _parse_library(text: str, path: Path) -> Library:
-    from bibtexparser import model as bm
     from bibtexparser.entrypoint import parse_string
 
     # An empty parse stack keeps raw values: braces, quotes, @string references untouched.
@@ -218,51 +184,108 @@ def _parse_library(text: str, path: Path) -> Library:
         parsed = parse_string(text, parse_stack=[])
     finally:
         quiet.setLevel(level)
-    if parsed.failed_blocks:
-        problems = [_problem(b) for b in parsed.failed_blocks]
+    lib = Library(path)
+    problems: list[Problem] = []
+    pieces: list[tuple[object, str, int]] = []
+    first_string: dict[str, int] = {}
+    for raw_block in parsed.blocks:
+        line = (raw_block.start_line or 0) + 1
+        block = _accepted(raw_block, line, lib, problems)
+        if block is None:
+            continue
+        if isinstance(block, RawBlock) and block.kind == "string":
+            _note_string(block, line, first_string, lib)
+        lib.blocks.append(block)
+        pieces.append((block, raw_block.raw or "", line))
+    if problems:
         noun = "block" if len(problems) == 1 else "blocks"
         raise LibraryError(path, f"{len(problems)} {noun} failed to parse", problems)
-    lib = Library(path)
-    seen: dict[str, tuple[str, int]] = {}
-    for block in parsed.blocks:
-        line = (block.start_line or 0) + 1
-        if isinstance(block, bm.Entry):
-            folded = block.key.lower()
-            if folded in seen:
-                raise DuplicateKeyError(path, block.key, [seen[folded][1], line])
-            seen[folded] = (block.key, line)
-            fields = {f.key.lower(): f.value for f in block.fields}
-            lib.blocks.append(Reference(block.key, block.entry_type.lower(), fields))
-            lib.lines[block.key] = line
-        elif isinstance(block, bm.String):
-            lib.blocks.append(RawBlock("string", block.value, block.key))
-        elif isinstance(block, bm.Preamble):
-            lib.blocks.append(RawBlock("preamble", block.value))
-        elif isinstance(block, bm.ExplicitComment):
-            lib.blocks.append(RawBlock("comment", (block.raw or "").strip()))
-        elif (block.raw or "").strip():
-            text = (block.raw or "").strip()
-            stray = _stray_entry_text(text)
-            if stray:
-                raise LibraryError(path, "1 block failed to parse", [Problem(line, stray)])
-            lib.blocks.append(RawBlock("text", text))
+    lib.layout = build_layout(text, pieces)
+    for key, lines in lib.duplicate_keys():
+        where = ", ".join(f"line {n}" for n in lines)
+        lib.notes.append(
+            LoadNote("duplicate-key", lines[1], f"key {key!r} is repeated ({where}); "
+                     f"BibTeX uses the first (line {lines[0]})", key)
+        )  # fmt: skip
     return lib
 
 
+def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -> Block | None:
+    """The library block for one parsed block; failures BibTeX would not accept go to
+    ``problems``; what BibTeX accepts silently or with a warning goes to ``lib.notes``."""
+    from bibtexparser import model as bm
+
+    if isinstance(block, bm.DuplicateFieldKeyBlock):
+        names = ", ".join(sorted(block.duplicate_keys))
+        block = block.ignore_error_block
+        key = block.key if isinstance(block, bm.Entry) else None
+        message = f"field repeated in one entry: {names}; BibTeX uses the first"
+        lib.notes.append(LoadNote("duplicate-field", line, message, key))
+    elif isinstance(block, bm.DuplicateBlockKeyBlock):
+        block = block.ignore_error_block  # a repeated key or @string: noted below
+    elif isinstance(block, bm.ParsingFailedBlock):
+        problems.append(_problem(block))
+        return None
+    if isinstance(block, bm.Entry):
+        fields: dict[str, str] = {}
+        for f in block.fields:
+            fields.setdefault(f.key.lower(), f.value)  # a repeated field: BibTeX keeps the first
+        lib.lines.setdefault(block.key, line)
+        if not block.key.strip():
+            lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
+                                      "skips it; it cannot be cited)"))  # fmt: skip
+        return Reference(block.key, block.entry_type.lower(), fields)
+    if isinstance(block, bm.String):
+        return RawBlock("string", block.value, block.key)
+    if isinstance(block, bm.Preamble):
+        return RawBlock("preamble", block.value)
+    if isinstance(block, bm.ExplicitComment):
+        return RawBlock("comment", (block.raw or "").strip())
+    raw = getattr(block, "raw", None) or ""
+    text = raw.strip()
+    stray = _stray_entry_text(text)
+    if stray == _LOST:
+        problems.append(Problem(line, stray))
+        return None
+    if stray:
+        lib.notes.append(
+            LoadNote("unread-entry" if stray == _UNREAD else "stray-text", line, stray)
+        )
+    return RawBlock("text", text) if text else None
+
+
+def _note_string(block: RawBlock, line: int, first: dict[str, int], lib: Library) -> None:
+    name = block.name.lower()
+    if name in first:
+        lib.notes.append(
+            LoadNote("repeated-string", line, f"@string {block.name} is defined again (first at "
+                     f"line {first[name]}); BibTeX uses this later value from here on")
+        )  # fmt: skip
+    else:
+        first[name] = line
+
+
 _LOST_FIELD = re.compile(r"^\s*,?\s*[A-Za-z][\w\-:.]*\s*=\s*[{\"\w]", re.MULTILINE)
+_LOST: Final = "a field outside any entry (a '}' too many, or a missing '@type{key,')"
+_SPACED_ENTRY = re.compile(r"^\s*@\s+[A-Za-z][\w\-]*\s*[{(]", re.MULTILINE)
+_UNREAD: Final = (
+    "an entry with a space after '@': BibTeX reads it, dlbib cannot (it is kept as text, "
+    "but cannot be cited or synced); write '@type{' without the space"
+)
 
 
 def _stray_entry_text(text: str) -> str | None:
-    """Why text between entries is really a torn entry (a ``}`` too many closed it early).
-
-    bibtexparser keeps such leftovers as a comment; saving would then move the fields out of
-    their entry, so they count as a parse failure. ``%`` comment lines are not looked at.
+    """What is odd about text between entries: a field outside any entry (a ``}`` too many
+    closed it early: a parse failure, since saving would move the field out of its entry), or
+    a stray ``}`` alone (BibTeX ignores it; kept byte for byte). ``%`` lines are not looked at.
     """
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%"))
-    if body.count("}") > body.count("{"):
-        return "unbalanced braces: a '}' closes an entry early (fields left outside it)"
+    if _SPACED_ENTRY.search(body):
+        return _UNREAD
     if _LOST_FIELD.search(body):
-        return "a field outside any entry (a '}' too many, or a missing '@type{key,')"
+        return _LOST
+    if body.count("}") > body.count("{"):
+        return "a stray '}' between entries (BibTeX ignores it; kept as it is)"
     return None
 
 
@@ -283,69 +306,47 @@ def _problem(block: object) -> Problem:
     return Problem(line, reason)
 
 
-def read_library_text(path: Path) -> str:
-    """Read a library file as UTF-8.
+def read_library_bytes(path: Path) -> bytes:
+    """The bytes of a library file.
 
-    :raises LibraryError: when it is missing, unreadable, or not valid UTF-8 (with the line).
+    :raises LibraryError: when it is missing or unreadable.
     """
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise LibraryError(path, "no such file (create it, or pass --library PATH)") from exc
     except IsADirectoryError as exc:
         raise LibraryError(path, "is a folder, not a .bib file") from exc
     except OSError as exc:
         raise LibraryError(path, f"cannot be read: {exc.strerror}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LibraryError(
-            path, "is not UTF-8", [Problem(line, f"byte 0x{data[exc.start]:02x} is not UTF-8")]
-        ) from exc
 
 
-def load_library(path: Path) -> Library:
+def read_library_text(path: Path, encoding: str | None = None) -> str:
+    """Read a library file as text, in its encoding (BOM, JabRef header, ``encoding``, UTF-8).
+
+    :raises LibraryError: when it is missing, unreadable, or not valid in its encoding.
+    """
+    return decode_library(read_library_bytes(path), path, encoding)[0]
+
+
+def load_library(path: Path, *, encoding: str | None = None) -> Library:
     """Load and fully parse a library file.
 
-    :raises LibraryError: when the file is missing, not UTF-8, or any block fails to parse.
+    :param encoding: the file's encoding when it has no BOM or JabRef header (default: the
+        ``--encoding`` override, ``DLBIB_ENCODING``, else UTF-8).
+    :raises LibraryError: when the file is missing, not in its encoding, or a block fails to
+        parse the way BibTeX would refuse it too.
     """
-    text = read_library_text(path)
+    data = read_library_bytes(path)
+    text, enc = decode_library(data, path, encoding)
     library = parse_library(text, path)
-    library.digest = _digest(text.encode("utf-8"))
+    library.encoding = enc
+    library.digest = _digest(data)
     return library
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _field_sort_key(item: tuple[int, str]) -> tuple[int, int]:
-    index, name = item
-    return (_RANK.get(name, len(_RANK)), index)
-
-
-def render_reference(ref: Reference) -> str:
-    """One entry in canonical form: lower-case type, canonical field order, one field a line."""
-    names = sorted(enumerate(ref.fields), key=_field_sort_key)
-    body = "".join(f"  {name} = {ref.fields[name]},\n" for _, name in names)
-    return f"@{ref.entry_type}{{{ref.key},\n{body}}}"
-
-
-def render_block(block: Block) -> str:
-    """One block in canonical form."""
-    if isinstance(block, Reference):
-        return render_reference(block)
-    if block.kind == "string":
-        return f"@string{{{block.name} = {block.text}}}"
-    if block.kind == "preamble":
-        return f"@preamble{{{block.text}}}"
-    return block.text
-
-
-def render_library(blocks: Iterable[Block]) -> str:
-    """The whole file: blocks separated by one blank line, ending with a newline."""
-    return "\n\n".join(render_block(b) for b in blocks) + "\n"
 
 
 @contextlib.contextmanager
@@ -368,14 +369,17 @@ def library_lock(path: Path) -> Iterator[None]:
 
 
 def save_library(library: Library, path: Path | None = None) -> bool:
-    """Write the library canonically and atomically, under the lock.
+    """Write the library atomically, under the lock, changing only what changed since loading
+    (:func:`render_text`), in the encoding it was read in.
 
-    :returns: True when the file changed, False when its bytes were already canonical.
+    :returns: True when the file changed, False when its bytes were already the same.
+    :raises DuplicateKeyError: when keys repeat (every repeated key listed; nothing written).
     :raises LibraryError: when the file cannot be written (the old bytes stay).
     :raises LockedError: when another process holds the lock.
     """
     target = path or library.path
-    text = render_library(library.blocks).encode("utf-8")
+    refuse_duplicate_keys(library)
+    text = encode_library(render_text(library.blocks, library.layout), library.encoding, target)
     with library_lock(target):
         try:
             on_disk: bytes | None = target.read_bytes()
@@ -397,7 +401,7 @@ def save_library(library: Library, path: Path | None = None) -> bool:
             raise LibraryError(target, f"cannot be written: {exc.strerror or exc}") from exc
     library.digest = _digest(text)
     if library.on_save is not None:
-        library.on_save.saved(library, target, text)
+        library.on_save(library, target, text)
     return True
 
 
@@ -412,5 +416,52 @@ def edit_library(path: Path) -> Iterator[Library]:
     """
     with library_lock(path):
         library = load_library(path)
+        refuse_duplicate_keys(library)
         yield library
         save_library(library, path)
+
+
+def refuse_duplicate_keys(library: Library) -> None:
+    """Refuse to write a library whose keys repeat, naming every repeated key at once.
+
+    :raises DuplicateKeyError: listing each repeated key with all its lines.
+    """
+    groups = library.duplicate_keys()
+    if groups:
+        raise DuplicateKeyError.of_groups(library.path, groups)
+
+
+def format_library(path: Path, *, encoding: str | None = None, write: bool = True) -> bool:
+    """``dlbib format``: rewrite the whole file in the canonical layout (and, with ``encoding``,
+    convert it, updating a JabRef ``Encoding:`` header to match).
+
+    :param write: False only reports whether the file would change.
+    :returns: True when the file changed (or would).
+    :raises DuplicateKeyError: when keys repeat (nothing written).
+    :raises LibraryError: when the file cannot be read, parsed, encoded or written.
+    """
+    with library_lock(path):
+        library = load_library(path)
+        refuse_duplicate_keys(library)
+        if encoding is not None:
+            try:
+                name = check_codec(encoding)
+            except LookupError as exc:
+                raise LibraryError(path, f"unknown encoding {encoding!r}") from exc
+            if name != library.encoding.name:
+                library.encoding = TextEncoding(name, b"", "option")
+                library.blocks = [_relabel(b, library.encoding) for b in library.blocks]
+        library.layout = None
+        if write:
+            return save_library(library, path)
+        text = encode_library(render_text(library.blocks, None), library.encoding, path)
+        return _digest(text) != library.digest
+
+
+_HEADER_RE: Final = re.compile(r"(?m)^(\s*%?\s*Encoding:\s*)\S+")
+
+
+def _relabel(block: Block, enc: TextEncoding) -> Block:
+    if isinstance(block, RawBlock) and block.kind in ("text", "comment"):
+        return RawBlock(block.kind, _HEADER_RE.sub(lambda m: m.group(1) + enc.label, block.text))
+    return block

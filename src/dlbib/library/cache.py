@@ -12,8 +12,8 @@ user's cache folder (:func:`~dlbib.library.files.user_cache_dir`: ``~/.cache/dlb
 
 Anything else is a miss: the library is parsed as without a cache, and the cache file is
 rewritten. A cache file that cannot be read or does not decode is discarded with a debug line,
-never an error. Writes refresh the cache (:meth:`ParseCache.saved`, called by
-:func:`~dlbib.library.bibfile.save_library`), so a read after ``dlbib update`` is warm too.
+never an error. A write by dlbib drops the entry (:meth:`ParseCache.saved`, called by
+:func:`~dlbib.library.bibfile.save_library`): the new bytes are parsed once, by the next read.
 
 **Why the user's cache folder, and pickle.** The payload is a pickle of the library's own
 dataclasses: it follows whatever the parser puts in a :class:`Library` without a second
@@ -36,7 +36,6 @@ import json
 import logging
 import os
 import pickle
-import re
 import sys
 import tempfile
 import zlib
@@ -45,8 +44,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from dlbib.errors import LibraryError
 from dlbib.library import bibfile
 from dlbib.library.bibfile import Library
+from dlbib.library.encoding import detect_encoding
 from dlbib.library.files import replace_file, user_cache_dir
 
 CACHE_FORMAT: Final = 1
@@ -61,9 +62,6 @@ _PATHS: Final = frozenset(
 )
 _DEFAULT: Final = "default"
 Default = Literal["default"]
-_ENTRY_START: Final = re.compile(
-    r"^[ \t]*@[ \t]*([A-Za-z][\w-]*)[ \t]*[{(][ \t]*([^\s,{}()]*)", re.MULTILINE
-)
 
 
 @dataclass(frozen=True)
@@ -80,36 +78,33 @@ class ParseCache:
         name = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]
         return self.folder / f"{name}.pickle"
 
-    def load(self, path: Path) -> Library:
+    def load(self, path: Path, *, encoding: str | None = None) -> Library:
         """The library at ``path``: from the cache when valid, else parsed (and cached).
 
+        :param encoding: as :func:`~dlbib.library.bibfile.load_library` takes it.
         :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
         """
         try:
             data = path.read_bytes()
         except OSError:
-            return bibfile.load_library(path)  # raises the LibraryError that explains it
+            return bibfile.load_library(path, encoding=encoding)  # raises the LibraryError
         digest = hashlib.sha256(data).hexdigest()
         library = self._read(path, digest)
-        if library is not None:
+        if library is not None and _same_encoding(library, data, path, encoding):
             return library
-        library = bibfile.load_library(path)
-        library.on_save = self
+        library = bibfile.load_library(path, encoding=encoding)
+        library.on_save = self.saved
         if library.digest == digest:  # the file did not change between the two reads
             self._write(path, library)
         return library
 
     def saved(self, library: Library, path: Path, data: bytes) -> None:
-        """Keep the cache warm after ``library`` was written to ``path`` as ``data``."""
-        lines = entry_lines(data, library)
-        if lines is None:  # cannot tell the new line numbers without parsing: forget the entry
-            with contextlib.suppress(OSError):
-                self.entry_file(path).unlink()
-            return
-        fresh = copy.copy(library)
-        fresh.lines = lines
-        fresh.digest = hashlib.sha256(data).hexdigest()
-        self._write(path, fresh)
+        """Forget ``path``'s entry after dlbib wrote the file: a parse of the new bytes also
+        gives each block's place in them (line numbers, the layout a later save edits), which
+        the library in memory does not know, so the next read parses once and caches again."""
+        with contextlib.suppress(OSError):
+            self.entry_file(path).unlink()
+        _log.debug("%s: written; its parse cache is made again on the next read", path)
 
     def _read(self, path: Path, digest: str) -> Library | None:
         entry = self.entry_file(path)
@@ -139,7 +134,7 @@ class ParseCache:
         if not isinstance(library, Library):
             self._discard(entry, path, "it does not hold a library")
             return None
-        library.path, library.digest, library.on_save = path, digest, self
+        library.path, library.digest, library.on_save = path, digest, self.saved
         _log.debug("%s: loaded from the parse cache (%d blocks)", path, len(library.blocks))
         return library
 
@@ -219,32 +214,6 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a parse cache")
 
 
-def entry_lines(data: bytes, library: Library) -> dict[str, int] | None:
-    """Each entry's 1-based line in ``data`` (the library as written), or None when the file's
-    entries cannot be matched one to one with ``library``'s without parsing it."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    refs = library.references
-    starts = [
-        m
-        for m in _ENTRY_START.finditer(text)
-        if m.group(1).lower() not in ("string", "preamble", "comment")
-    ]
-    if len(starts) != len(refs):
-        return None
-    lines: dict[str, int] = {}
-    line, pos = 1, 0
-    for ref, m in zip(refs, starts, strict=True):
-        if m.group(2) != ref.key:
-            return None
-        line += text.count("\n", pos, m.start())
-        pos = m.start()
-        lines.setdefault(ref.key, line)
-    return lines
-
-
 def code_stamp() -> str:
     """A fingerprint of the code that parses: every source file of dlbib and bibtexparser
     (name, size, modification time) and the Python version. Cheap: no module is imported."""
@@ -275,13 +244,24 @@ def default_cache(environ: Mapping[str, str] | None = None) -> ParseCache | None
     return ParseCache(folder or user_cache_dir("dlbib", env), code_stamp())
 
 
-def load_cached(path: Path, cache: ParseCache | Default | None = _DEFAULT) -> Library:
+def load_cached(
+    path: Path, cache: ParseCache | Default | None = _DEFAULT, *, encoding: str | None = None
+) -> Library:
     """Load a library through the parse cache (:func:`default_cache` unless one is given;
     None: parse without one).
 
-    :raises LibraryError: when the file is missing, not UTF-8, or any block fails to parse.
+    :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
     """
     chosen = default_cache() if cache == _DEFAULT else cache
     if not isinstance(chosen, ParseCache):
-        return bibfile.load_library(path)
-    return chosen.load(path)
+        return bibfile.load_library(path, encoding=encoding)
+    return chosen.load(path, encoding=encoding)
+
+
+def _same_encoding(library: Library, data: bytes, path: Path, requested: str | None) -> bool:
+    """True when the bytes would be read in the encoding the cached library was read in now
+    too (a BOM, a JabRef header, ``--encoding`` or ``DLBIB_ENCODING`` can change that)."""
+    try:
+        return detect_encoding(data, path, requested) == library.encoding
+    except LibraryError:  # an unknown requested encoding: the parse says so
+        return False

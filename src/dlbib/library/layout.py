@@ -1,0 +1,349 @@
+"""Where each block of a library file sits, so a save rewrites only what changed.
+
+A :class:`Layout` keeps the exact text of every block as loaded and the white space before it.
+:func:`render_with_layout` writes the blocks back: a block that did not change is its original
+text, byte for byte; a changed entry is the original text with only the changed fields edited
+(the field's value replaced, its line removed, or a new line in the style of its neighbours);
+a new block is written canonically. Nothing is reformatted that the caller did not change.
+This module knows BibTeX's entry syntax; it does not decide the canonical layout (``render``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Protocol
+
+_BARE_STOP: Final = frozenset(' \t\r\n#,{}"()=')
+_FIELD_NAME_RE: Final = re.compile(r"[^\s=,{}()\"#%']+")
+_HEAD_RE: Final = re.compile(r"@\s*(?P<type>[^\s{(]+)\s*(?P<open>[{(])")
+
+
+class _Ref(Protocol):
+    """What the layout needs of an entry (``Reference``, without importing the model)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def entry_type(self) -> str: ...
+    @property
+    def fields(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One block as it was in the file."""
+
+    block: object
+    """The block parsed from this text (a ``Reference`` or ``RawBlock``)."""
+    text: str
+    """The block's exact text."""
+    gap: str
+    """The white space between the previous block and this one."""
+    line: int
+    """1-based line where the block starts."""
+
+
+@dataclass
+class Layout:
+    """The blocks of a file as loaded: their text, the space between them, the file's end."""
+
+    segments: list[Segment] = field(default_factory=list)
+    tail: str = ""
+    """What follows the last block (usually one newline)."""
+    newline: str = "\n"
+    """The file's line ending (``\\r\\n`` when its first line ends so)."""
+    _by_id: dict[int, Segment] = field(default_factory=dict, repr=False, compare=False)
+
+    def segment_of(self, block: object) -> Segment | None:
+        """The segment this very block object was loaded from, or None."""
+        if not self._by_id and self.segments:
+            self._by_id.update((id(s.block), s) for s in self.segments)
+        found = self._by_id.get(id(block))
+        return found if found is not None and found.block is block else None
+
+    def original(self) -> str:
+        """The file's text as loaded."""
+        return "".join(s.gap + s.text for s in self.segments) + self.tail
+
+
+def build_layout(text: str, pieces: Iterable[tuple[object, str, int]]) -> Layout | None:
+    """A layout from each block with its raw text and line, in file order.
+
+    :returns: None when a block's text cannot be found in order (the layout would not be exact).
+    """
+    layout = Layout(newline="\r\n" if re.match(r"[^\n]*\r\n", text) else "\n")
+    pos = 0
+    for block, raw, line in pieces:
+        at = text.find(raw, pos)
+        if at < 0:
+            return None
+        layout.segments.append(Segment(block, raw, text[pos:at], line))
+        pos = at + len(raw)
+    layout.tail = text[pos:]
+    return layout if layout.original() == text else None
+
+
+# --------------------------------------------------------------------------- entry syntax
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpan:
+    """Where one field sits in an entry's text."""
+
+    name: str
+    """The field name, lower-cased."""
+    start: int
+    """Offset of the field name."""
+    value_start: int
+    value_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySpans:
+    """The parts of an entry's text: its type, its fields (in order) and its closing delimiter."""
+
+    type_start: int
+    type_end: int
+    fields: tuple[FieldSpan, ...]
+    close: int
+    """Offset of the closing ``}`` or ``)``."""
+
+
+def scan_value(text: str, pos: int, close: str = "}") -> int | None:
+    """The end of the BibTeX value starting at ``pos``: ``{…}``, ``"…"``, a number or macro name,
+    or such pieces joined by ``#``. None when there is no well-formed value there."""
+    end = None
+    while True:
+        pos = _skip_space(text, pos)
+        if pos >= len(text):
+            return None
+        ch = text[pos]
+        if ch == "{":
+            stop = _balanced(text, pos)
+        elif ch == '"':
+            stop = _quoted(text, pos)
+        elif ch not in _BARE_STOP and ch != close:
+            stop = pos
+            while stop < len(text) and text[stop] not in _BARE_STOP and text[stop] != close:
+                stop += 1
+        else:
+            return None
+        if stop is None:
+            return None
+        end = stop
+        after = _skip_space(text, stop)
+        if after < len(text) and text[after] == "#":
+            pos = after + 1
+            continue
+        return end
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _balanced(text: str, pos: int) -> int | None:
+    depth = 0
+    for i in range(pos, len(text)):
+        ch = text[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return None
+
+
+def _quoted(text: str, pos: int) -> int | None:
+    depth = 0
+    for i in range(pos + 1, len(text)):
+        ch = text[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == '"' and depth == 0:
+            return i + 1
+    return None
+
+
+def scan_entry(text: str) -> EntrySpans | None:
+    """The spans of an entry's text (``@type{key, name = value, …}`` or with parentheses).
+
+    :returns: None when the text is not an entry this scanner can follow exactly.
+    """
+    head = _HEAD_RE.match(text)
+    if head is None:
+        return None
+    close = "}" if head.group("open") == "{" else ")"
+    comma = text.find(",", head.end())
+    if comma < 0:
+        return None
+    pos, spans = comma + 1, list[FieldSpan]()
+    while True:
+        pos = _skip_space(text, pos)
+        while pos < len(text) and text[pos] == ",":
+            pos = _skip_space(text, pos + 1)
+        if pos >= len(text):
+            return None
+        if text[pos] == close:
+            return EntrySpans(head.start("type"), head.end("type"), tuple(spans), pos)
+        name = _FIELD_NAME_RE.match(text, pos)
+        if name is None:
+            return None
+        eq = _skip_space(text, name.end())
+        if eq >= len(text) or text[eq] != "=":
+            return None
+        value_start = _skip_space(text, eq + 1)
+        value_end = scan_value(text, value_start, close)
+        if value_end is None:
+            return None
+        spans.append(FieldSpan(name.group(0).lower(), pos, value_start, value_end))
+        pos = value_end
+
+
+def matches_fields(text: str, spans: EntrySpans, fields: Mapping[str, str]) -> bool:
+    """True when the spans' first occurrences hold exactly the parsed ``fields`` values."""
+    found: dict[str, str] = {}
+    for span in spans.fields:
+        found.setdefault(span.name, text[span.value_start : span.value_end])
+    return found.keys() == fields.keys() and all(
+        " ".join(found[k].split()) == " ".join(fields[k].split()) for k in fields
+    )
+
+
+# --------------------------------------------------------------------------- minimal edits
+
+Edit = tuple[int, int, str]
+
+
+def edit_entry(
+    text: str, old: _Ref, new: _Ref, rank: Callable[[str], int | None], newline: str = "\n"
+) -> str | None:
+    """``text`` (the entry ``old`` was parsed from) made into ``new``, touching only what differs.
+
+    :param rank: a field's place in the canonical order (None: unranked), so a new field goes
+        where the canonical writer would put it when its neighbours are in that order.
+    :returns: None when the text cannot be edited exactly (the caller renders ``new`` instead).
+    """
+    spans = scan_entry(text)
+    if spans is None or new.key != old.key or not matches_fields(text, spans, old.fields):
+        return None
+    old_fields, new_fields = old.fields, new.fields
+    first: dict[str, FieldSpan] = {}
+    for span in spans.fields:
+        first.setdefault(span.name, span)
+    edits: list[Edit] = []
+    if new.entry_type != old.entry_type:
+        edits.append((spans.type_start, spans.type_end, new.entry_type))
+    for name, span in first.items():
+        if name not in new_fields:
+            edits.append(_removal(text, span, spans))
+        elif new_fields[name] != old_fields[name]:
+            edits.append((span.value_start, span.value_end, _nl(new_fields[name], newline)))
+    kept = [s for s in spans.fields if s.name in new_fields]
+    added = [n for n in new_fields if n not in old_fields]
+    for name in added:
+        insert = _insertion(text, kept, name, _nl(new_fields[name], newline), rank, newline)
+        if insert is None:
+            return None
+        edits.append(insert)
+    return _apply(text, edits)
+
+
+def _nl(value: str, newline: str) -> str:
+    return value.replace("\r\n", "\n").replace("\n", newline) if newline != "\n" else value
+
+
+def _apply(text: str, edits: Sequence[Edit]) -> str:
+    out, pos = [], 0
+    # insertions at one offset keep their order; a removal ending there comes first
+    for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1] != e[0])):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(replacement)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _line_start(text: str, pos: int) -> int | None:
+    """The start of ``pos``'s line when only spaces precede ``pos`` on it, else None."""
+    start = text.rfind("\n", 0, pos) + 1
+    return start if not text[start:pos].strip(" \t") else None
+
+
+def _removal(text: str, span: FieldSpan, spans: EntrySpans) -> Edit:
+    start = _line_start(text, span.start)
+    m = re.compile(r"[ \t]*,?[ \t]*(\r?\n)").match(text, span.value_end)
+    if start is not None and m is not None:
+        return (start, m.end(), "")
+    comma = re.compile(r"\s*,[ \t]*").match(text, span.value_end)
+    if comma is not None:
+        return (span.start, comma.end(), "")
+    index = spans.fields.index(span)
+    if index > 0:  # the last field, without a trailing comma: take the comma before it
+        return (spans.fields[index - 1].value_end, span.value_end, "")
+    return (span.start, span.value_end, "")
+
+
+def _eq_column(text: str, span: FieldSpan) -> int | None:
+    """The column of a field's ``=`` within its line (None when it is not on the name's line)."""
+    eq = text.find("=", span.start, span.value_start)
+    start = text.rfind("\n", 0, span.start) + 1
+    return eq - start if eq >= 0 and "\n" not in text[span.start : eq] else None
+
+
+def _style(text: str, span: FieldSpan, new_name: str, kept: list[FieldSpan]) -> tuple[str, str]:
+    """The indentation before ``span`` and the text between its name and value, for a new field
+    ``new_name`` written like it: when every field's ``=`` is in one column (JabRef, BibDesk
+    align them), the new one is padded to that column too."""
+    start = _line_start(text, span.start)
+    indent = text[start : span.start] if start is not None else "  "
+    name = _FIELD_NAME_RE.match(text, span.start)
+    name_end = name.end() if name else span.start
+    eq = text[name_end : span.value_start]
+    columns = {_eq_column(text, s) for s in kept}
+    lengths = {len(s.name) for s in kept}  # names of one length align without meaning to
+    if len(lengths) > 1 and len(columns) == 1 and None not in columns and eq.startswith(" "):
+        column = columns.pop()
+        assert column is not None
+        eq = " " * max(1, column - len(indent) - len(new_name)) + eq.lstrip(" ")
+    return indent, eq
+
+
+def _insertion(
+    text: str,
+    kept: list[FieldSpan],
+    name: str,
+    value: str,
+    rank: Callable[[str], int | None],
+    newline: str,
+) -> Edit | None:
+    if not kept:
+        return None
+    own = rank(name)
+    if own is not None:
+        for span in kept:
+            other = rank(span.name)
+            if other is None or other > own:
+                start = _line_start(text, span.start)
+                if start is None:
+                    break
+                indent, eq = _style(text, span, name, kept)
+                return (start, start, f"{indent}{name}{eq}{value},{newline}")
+    last = kept[-1]
+    indent, eq = _style(text, last, name, kept)
+    line = f"{newline}{indent}{name}{eq}{value}"
+    comma = re.compile(r"[ \t]*,").match(text, last.value_end)
+    if comma is not None:
+        return (comma.end(), comma.end(), line + ",")
+    return (last.value_end, last.value_end, "," + line)

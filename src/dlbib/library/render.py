@@ -1,0 +1,130 @@
+"""How blocks are written: the canonical form, and a save's text that keeps the file's own.
+
+:func:`render_library` is the canonical layout (``dlbib format``, new files); :func:`render_text`
+is what a save writes — every unchanged block as the file had it, changed entries edited field
+by field (:mod:`.layout`), new blocks canonical. No I/O here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from dlbib.library.blocks import Block
+from dlbib.library.layout import Layout, Segment, edit_entry
+from dlbib.library.model import Reference
+
+FIELD_ORDER: Final = (
+    "author", "editor", "title", "booktitle", "journal", "series", "volume", "number", "pages",
+    "publisher", "organization", "institution", "school", "address", "edition", "howpublished",
+    "type", "year", "month", "date", "doi", "isbn", "issn", "eprint", "archiveprefix",
+    "primaryclass", "url", "pdfurl", "urldate", "file", "keywords", "note", "abstract",
+)  # fmt: skip
+"""Canonical field order; fields not listed follow in the order they had."""
+
+_RANK: Final = {name: i for i, name in enumerate(FIELD_ORDER)}
+
+
+def _field_sort_key(item: tuple[int, str]) -> tuple[int, int]:
+    index, name = item
+    return (_RANK.get(name, len(_RANK)), index)
+
+
+def render_reference(ref: Reference) -> str:
+    """One entry in canonical form: lower-case type, canonical field order, one field a line."""
+    names = sorted(enumerate(ref.fields), key=_field_sort_key)
+    body = "".join(f"  {name} = {ref.fields[name]},\n" for _, name in names)
+    return f"@{ref.entry_type}{{{ref.key},\n{body}}}"
+
+
+def render_block(block: Block) -> str:
+    """One block in canonical form."""
+    if isinstance(block, Reference):
+        return render_reference(block)
+    if block.kind == "string":
+        return f"@string{{{block.name} = {block.text}}}"
+    if block.kind == "preamble":
+        return f"@preamble{{{block.text}}}"
+    return block.text
+
+
+def render_library(blocks: Iterable[Block]) -> str:
+    """The whole file in canonical form: blocks separated by one blank line, ending with a
+    newline (what ``dlbib format`` writes)."""
+    return "\n\n".join(render_block(b) for b in blocks) + "\n"
+
+
+def _rank(name: str) -> int | None:
+    return _RANK.get(name)
+
+
+def render_text(blocks: list[Block], layout: Layout | None) -> str:
+    """The file's text for a save: unchanged blocks as they were, changed entries edited field
+    by field, new blocks canonical (see :mod:`.layout`); all canonical without a layout."""
+    if layout is not None and not layout.segments and not blocks:
+        return layout.tail  # an empty (or blank) file stays as it was
+    if layout is None or not layout.segments:
+        return render_library(blocks)
+    matched = _match_segments(blocks, layout)
+    out: list[str] = []
+    for block, segment in zip(blocks, matched, strict=True):
+        if segment is None:
+            text = render_block(block).replace("\n", layout.newline)
+            out.append(("" if not out else layout.newline * 2) + text)
+        else:
+            out.append(segment.gap + _segment_text(segment, block, layout))
+    return "".join(out) + layout.tail
+
+
+def _segment_text(segment: Segment, block: Block, layout: Layout) -> str:
+    if block is segment.block or block == segment.block:
+        return segment.text
+    if isinstance(block, Reference) and isinstance(segment.block, Reference):
+        edited = edit_entry(segment.text, segment.block, block, _rank, layout.newline)
+        if edited is not None:
+            return edited
+    return render_block(block).replace("\n", layout.newline)
+
+
+def _match_segments(blocks: list[Block], layout: Layout) -> list[Segment | None]:
+    """For each block, the segment it was loaded from (same object, else the same key or the
+    same raw block not yet taken), or None for a new block."""
+    by_id = {id(s.block): i for i, s in enumerate(layout.segments)}
+    taken: set[int] = set()
+    result: list[int | None] = []
+    for block in blocks:
+        i = by_id.get(id(block))
+        if i is not None and i not in taken and layout.segments[i].block is block:
+            taken.add(i)
+            result.append(i)
+        else:
+            result.append(None)
+    spare: dict[object, list[int]] = {}
+    for i, s in enumerate(layout.segments):
+        if i not in taken:
+            spare.setdefault(_identity(s.block), []).append(i)
+    for n, block in enumerate(blocks):
+        if result[n] is None:
+            free = spare.get(_identity(block))
+            if free:
+                result[n] = free.pop(0)
+    return [None if i is None else layout.segments[i] for i in result]
+
+
+def _identity(block: object) -> object:
+    if isinstance(block, Reference):
+        return ("entry", block.key.lower())
+    return block
+
+
+def block_source(layout: Layout | None, block: Block) -> str:
+    """The block as the file has it (verbatim when unchanged since loading), else canonical."""
+    if layout is not None:
+        segment = layout.segment_of(block)
+        if segment is not None:
+            return segment.text
+        if isinstance(block, Reference):
+            for segment in layout.segments:
+                if isinstance(segment.block, Reference) and segment.block.key == block.key:
+                    return _segment_text(segment, block, layout)
+    return render_block(block)
