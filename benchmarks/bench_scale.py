@@ -139,7 +139,7 @@ def bench_commands(root: Path, n: int, runs: int) -> None:
     doc = root / "doc"
     tex = generate_document(doc, n)
     aux = write_aux(doc, tex, library)
-    cite_args = ["cite", str(aux), "-o", str(doc / "refs.bib"), "--format", "bibtex"]
+    cite_args = ["cite", str(aux), "-o", str(doc / "refs.bib")]  # verbatim, as bibtool copies
     cite = median_of(runs, lambda: measured(dlbib_cmd(library, *cite_args), warm, ok=(0,)))
     ratio("dlbib cite main.aux, warm cache: CPU", cite[0], parse[0], 0.4)
     cite_tex = median_of(
