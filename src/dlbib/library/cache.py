@@ -17,7 +17,7 @@ never an error. A write by dlbib drops the entry (:meth:`ParseCache.saved`, call
 
 **Why the user's cache folder, and pickle.** The payload is a pickle of the library's own
 dataclasses: it follows whatever the parser puts in a :class:`Library` without a second
-encoder to keep in step, and loads about ten times faster than a parse. A pickle from someone
+encoder to keep in step, and loads about eight times faster than a parse. A pickle from someone
 else can run code, so the cache never lives beside the library (a folder shared through git,
 where a clone brings other people's files), only in a folder the user's own dlbib writes; it
 is created private (0700); and it is read with an unpickler that refuses every global except
