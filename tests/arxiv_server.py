@@ -120,6 +120,10 @@ class FakeArxiv:
 
 
 def _matches(search: str, title: str) -> bool:
+    """``ti:`` terms joined by AND; groups of them joined by OR (batched title searches)."""
+    groups = re.split(r"\s+OR\s+", search)
+    if len(groups) > 1:
+        return any(_matches(group, title) for group in groups)
     terms = re.findall(r'ti:(?:"([^"]*)"|(\S+))', search)
     if not terms:
         return False

@@ -200,3 +200,43 @@ def fetcher(sleeps: list[float]) -> PdfFetcher:
 def _no_real_arxiv_pdfs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A test that syncs without pointing PDFs at a local server must not reach arxiv.org."""
     monkeypatch.setenv("DLBIB_ARXIV_PDF_URL", "http://127.0.0.1:9/no-real-arxiv-in-tests")
+
+
+# --- published versions (issue 15) ------------------------------------------------------------
+
+SERVICE_VARS = ("DLBIB_S2_API_URL", "DLBIB_DBLP_API_URL", "DLBIB_OPENREVIEW_API_URL",
+                "DLBIB_CROSSREF_API_URL")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _no_real_venue_services(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches Semantic Scholar, DBLP, OpenReview or Crossref: they point at a closed
+    port, and published versions are off unless a test turns them on (``DLBIB_PUBLISHED``)."""
+    for var in SERVICE_VARS:
+        monkeypatch.setenv(var, "http://127.0.0.1:9/no-real-services-in-tests")
+    monkeypatch.setenv("DLBIB_PUBLISHED", "off")
+
+
+@pytest.fixture
+def services(httpserver):
+    """The four stand-ins (tests/services_server.py) on the local server: ``.api`` holds the
+    answers and the request log, ``.env`` points the CLI at them (published = report)."""
+    from types import SimpleNamespace
+
+    from werkzeug.wrappers import Response
+
+    from .services_server import FakeServices, service_env
+
+    api = FakeServices.standard()
+
+    def handler(request) -> Response:
+        return api.handle(request)
+
+    import re
+
+    httpserver.expect_request(re.compile(r"^/(s2|dblp|openreview|crossref)/")).respond_with_handler(
+        handler
+    )
+    base = httpserver.url_for("/").rstrip("/")
+    env = {**service_env(base), "DLBIB_PUBLISHED": "report"}
+    return SimpleNamespace(api=api, env=env, base=base, server=httpserver)

@@ -22,7 +22,12 @@ ALLOWED = {
     "click": {"cli/"},
     "requests": {"sources/http.py", "sources/arxiv.py", "pdfs/fetch.py"},
     "arxiv": {"sources/arxiv.py"},
-    "bibtexparser": {"library/bibfile.py", "library/names.py", "exports/bibtex.py"},
+    "bibtexparser": {
+        "library/parse.py",
+        "library/bibfile.py",
+        "library/names.py",
+        "exports/bibtex.py",
+    },
 }
 
 # package (first component under dlbib) -> the dlbib packages it may import

@@ -29,13 +29,13 @@ def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def parses(caplog: pytest.LogCaptureFixture) -> int:
-    """How often a library was parsed (bibfile logs each parse)."""
+    """How often a library was parsed (parse.py logs each parse)."""
     return sum(1 for m in messages(caplog) if PARSED.search(m))
 
 
 def fresh(path: Path) -> Library:
     """A parse without the cache, not counted (its debug line is not logged)."""
-    logger = logging.getLogger("dlbib.library.bibfile")
+    logger = logging.getLogger("dlbib.library.parse")
     level = logger.level
     logger.setLevel(logging.WARNING)
     try:

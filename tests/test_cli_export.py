@@ -34,7 +34,7 @@ def cases_bib(tmp_path: Path) -> Path:
     return target
 
 
-def test_default_writes_the_four_exports_beside_the_library(
+def test_default_writes_the_five_exports_beside_the_library(
     sample_bib: Path, runner: CliRunner
 ) -> None:
     result = runner.invoke(cli, ["--library", str(sample_bib), "export"], catch_exceptions=False)
@@ -42,7 +42,8 @@ def test_default_writes_the_four_exports_beside_the_library(
     exports = sample_bib.parent / "exports"
     assert sorted(p.name for p in exports.iterdir()) == FILES
     assert result.stdout.splitlines() == [
-        f"{exports / EXPORTERS[f].filename}: {f}" for f in ("bibtex", "biblatex", "csljson", "ris")
+        f"{exports / EXPORTERS[f].filename}: {f}"
+        for f in ("bibtex", "biblatex", "csljson", "ris", "zotero")
     ]
     library = load_library(sample_bib)
     ris = export_references(
@@ -149,16 +150,35 @@ def test_failed_write_leaves_no_partial_file(sample_bib: Path, runner: CliRunner
     assert sorted(p.name for p in sample_bib.parent.iterdir()) == ["library.bib", "taken"]
 
 
-def test_entries_a_format_cannot_represent(cases_bib: Path, runner: CliRunner) -> None:
+def test_every_entry_is_exported_and_bibtex_warnings_are_shown(
+    cases_bib: Path, runner: CliRunner
+) -> None:
     result = runner.invoke(cli, ["--library", str(cases_bib), "export", "--format", "bibtex"])
-    assert result.exit_code == 1
-    lines = result.stderr.splitlines()
-    assert lines[0].startswith("bibtex: graves2008supervised: @phdthesis entries cannot be")
-    assert lines[1].startswith("bibtex: zhang2021chinese: title: character '深' (U+6DF1)")
-    assert lines[2] == "export: 2 entries left out"
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: zhang2021chinese: title: character U+6DF1 has no LaTeX spelling; "
+        "written as anyascii's 'Shen'",
+        "warning: zhang2021chinese: title: character U+5EA6 has no LaTeX spelling; "
+        "written as anyascii's 'Du'",
+        "warning: zhang2021chinese: title: character U+5B66 has no LaTeX spelling; "
+        "written as anyascii's 'Xue'",
+        "warning: zhang2021chinese: title: character U+4E60 has no LaTeX spelling; "
+        "written as anyascii's 'Xi'",
+    ]
     written = (cases_bib.parent / "exports" / "library-bibtex.bib").read_text(encoding="ascii")
-    assert "@inproceedings{ioffe2015batch," in written
-    assert "zhang2021chinese" not in written
+    assert "@phdthesis{graves2008supervised," in written
+    assert "title        = {{ShenDuXueXi} (Deep Learning)}" in written
+
+
+def test_report_says_where_each_field_went(cases_bib: Path, runner: CliRunner) -> None:
+    args = ["--library", str(cases_bib), "export", "--format", "ris", "--report", "ioffe2015batch"]
+    result = runner.invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    line = result.stdout.splitlines()[0]
+    assert line.startswith("ris ioffe2015batch: title → TI, author → AU, editor → A2,")
+    assert "booktitle → C3" in line
+    assert "pdfurl → L4" in line
+    assert not (cases_bib.parent / "exports").exists()
 
 
 @pytest.fixture
@@ -182,9 +202,9 @@ def test_update_checks_then_exports(
     result = runner.invoke(cli, args, env=offline, catch_exceptions=False)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.splitlines()[0] == "check: library is clean"
-    assert result.stdout.splitlines()[-4:] == [
+    assert result.stdout.splitlines()[-5:] == [
         f"{tmp_path / 'exports' / EXPORTERS[f].filename}: {f}"
-        for f in ("bibtex", "biblatex", "csljson", "ris")
+        for f in ("bibtex", "biblatex", "csljson", "ris", "zotero")
     ]
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == FILES
 

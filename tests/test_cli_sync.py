@@ -275,3 +275,12 @@ def test_overwrite_of_a_field_sync_never_writes_is_a_usage_error(runner, lib) ->
     assert result.exit_code == 2
     assert "sync does not write abstarct" in result.stderr
     assert lib.read_bytes() == before
+
+
+def test_a_failing_pdf_step_says_the_metadata_was_saved(fake_arxiv, runner, lib, env) -> None:
+    """sync = metadata, then PDFs: when the second fails, the error says the first was saved."""
+    (lib.parent / "dlbib.toml").write_text('[pdf]\npattern = "{nope}.pdf"\n')
+    result = invoke(runner, lib, env, "sync")
+    assert result.exit_code == 1
+    assert "the PDFs step failed; saved before it: the arXiv metadata" in result.stderr
+    assert state_of(lib).exists()  # the metadata half really is on disk

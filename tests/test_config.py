@@ -47,3 +47,16 @@ def test_bad_settings(tmp_path: Path, toml: str, env: dict[str, str], message: s
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "library.bib", environ=env)
     assert message in str(info.value)
+
+
+def test_http_deadline_backups_and_pdf_time_limit(tmp_path: Path) -> None:
+    defaults = load_config(tmp_path / "library.bib", environ={})
+    assert (defaults.http_deadline, defaults.backups, defaults.pdf_max_seconds) == (30.0, 5, 900.0)
+    (tmp_path / "dlbib.toml").write_text(
+        "http_deadline = 12\n[library]\nbackups = 2\n[pdf]\nmax_seconds = 60\n"
+    )
+    config = load_config(tmp_path / "library.bib", environ={"DLBIB_HTTP_DEADLINE": "7.5"})
+    assert (config.http_deadline, config.backups, config.pdf_max_seconds) == (7.5, 2, 60.0)
+    assert load_config(tmp_path / "library.bib", environ={"DLBIB_BACKUPS": "0"}).backups == 0
+    with pytest.raises(ConfigError, match="DLBIB_HTTP_DEADLINE: must not be negative"):
+        load_config(tmp_path / "library.bib", environ={"DLBIB_HTTP_DEADLINE": "-1"})

@@ -107,7 +107,7 @@ class Library:
         return sorted(
             p.relative_to(self.root).as_posix()
             for p in self.root.rglob("*")
-            if p.is_file() and p.parent != self.root
+            if p.is_file() and p.parent != self.root and ".dlbib" not in p.parts
         )
 
 
@@ -555,3 +555,20 @@ def test_sidecar_path_outside_papers_is_never_touched(
     assert victim.read_bytes() == body
     assert lib.state("vaswani2017attention") is None  # the bad record is forgotten
     assert (lib.root / ATTENTION_PATH).read_bytes() == ARXIV_V1
+
+
+def test_a_symlink_inside_papers_cannot_send_downloads_elsewhere(
+    lib: Library, fetcher: PdfFetcher, tmp_path_factory: pytest.TempPathFactory
+):
+    """papers/ is a jail: papers/2017 -> /elsewhere makes that entry fail, nothing written there."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (lib.root / "papers").mkdir()
+    (lib.root / "papers" / "2017").symlink_to(elsewhere, target_is_directory=True)
+
+    report = lib.sync(fetcher)
+
+    assert statuses(report)["vaswani2017attention"] == "failed"
+    assert "outside the PDF folder" in report.failed[0].reason
+    assert list(elsewhere.iterdir()) == []
+    assert statuses(report)["srivastava2014dropout"] == "downloaded"  # the rest goes on
+    assert lib.state("vaswani2017attention") is None

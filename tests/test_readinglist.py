@@ -131,7 +131,8 @@ SEED_LINES = [
           "booktitle": "Advances in Neural Information Processing Systems",
           "url": "http://papers.nips.cc/paper/5346-sequence-to-sequence-learning-with-neural-"
                  "networks.pdf"},
-         {"kind": "web", "title": "Video", "url": "http://research.microsoft.com/apps/video/?id=239083"},
+         {"kind": "web", "title": "Sequence to sequence learning with neural networks (video)",
+          "url": "http://research.microsoft.com/apps/video/?id=239083"},
          {"kind": "web", "title": "Pubs", "url": "https://www.cs.toronto.edu/~ilya/pubs/"}],
         id="seed-nips-with-video-and-website",
     ),

@@ -5,8 +5,12 @@ one work (entries linked by ``related``/``ids``/``crossref``/``@set`` are not), 
 per entry type (with what a ``crossref``/``xdata`` parent supplies), values BibTeX would refuse,
 undefined ``@string`` macros, malformed DOIs and arXiv ids, LaTeX-escaped ``_`` in URLs/DOIs,
 ``file`` paths that do not exist (JabRef, Mendeley and Zotero forms, JabRef's ``fileDirectory``),
-and (with :func:`pdf_files_check`) downloaded PDFs that are missing or altered. Things BibTeX
-accepts silently — a repeated ``@string``, a stray ``}`` — are *notes*, which do not fail a check.
+NUL and other control characters (they would go into every export), ``@string`` macros that
+refer to themselves through others (an export would loop), (with :func:`pdf_files_check`)
+downloaded PDFs that are missing or altered, and (with :func:`published_versions_check`) entries
+cited as preprints whose published version sync confirmed. Things BibTeX accepts silently — a
+repeated ``@string``, a stray ``}`` — and known published versions are *notes*, which do not
+fail a check.
 It reads files; it never writes and never touches the network.
 """
 
@@ -61,9 +65,10 @@ class Finding:
     code: str
     """A stable identifier: ``parse``, ``syntax``, ``duplicate-key``, ``duplicate-field``,
     ``duplicate-work``, ``missing-field``, ``bad-crossref``, ``undefined-string``, ``bad-doi``,
-    ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``, ``altered-file``; notes:
-    ``repeated-string``, ``stray-text``, ``no-key`` (and ``unread-entry``, an error: an entry
-    BibTeX reads that bibtexparser cannot, ``@ misc{``)."""
+    ``bad-arxiv-id``, ``escaped-underscore``, ``missing-file``, ``altered-file``,
+    ``control-char``, ``string-cycle``; notes: ``repeated-string``, ``stray-text``, ``no-key``,
+    ``published-version`` (and ``unread-entry``, an error: an entry BibTeX reads that
+    bibtexparser cannot, ``@ misc{``)."""
     message: str
     key: str | None = None
     line: int = 0
@@ -86,7 +91,7 @@ class Finding:
 Check = Callable[[Library], Iterable[Finding]]
 
 
-NOTE_CODES: Final = frozenset({"repeated-string", "stray-text", "no-key"})
+NOTE_CODES: Final = frozenset({"repeated-string", "stray-text", "no-key", "published-version"})
 """Load notes for what BibTeX accepts without a word."""
 
 
@@ -117,7 +122,8 @@ def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]
         Finding(n.code, n.message, n.key, n.line, "note" if n.code in NOTE_CODES else "error")
         for n in library.notes
     ]
-    for check in (_duplicate_works, _entry_checks, _missing_files, *extra):
+    checks = (_duplicate_works, _entry_checks, _missing_files, _control_chars, _string_cycles)
+    for check in (*checks, *extra):
         findings.extend(check(library))
     return sorted(findings, key=lambda f: (f.line, f.code, f.key or ""))
 
@@ -335,6 +341,76 @@ def _missing_files(library: Library) -> Iterator[Finding]:
             )
 
 
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_chars(library: Library) -> Iterator[Finding]:
+    """NUL and other C0 control characters (tab and line breaks are fine) in keys and values."""
+    for ref in library.references:
+        line = library.lines.get(ref.key, 0)
+        for name, raw in (("key", ref.key), *ref.fields.items()):
+            found = _CONTROL.search(raw)
+            if found:
+                char = found.group()
+                label = "NUL" if char == "\0" else f"U+{ord(char):04X}"
+                yield Finding(
+                    "control-char",
+                    f"{'the key' if name == 'key' else f'field {name}'} contains a control"
+                    f" character ({label}); remove it (it would go into every export)",
+                    ref.key,
+                    line,
+                )
+    for block in library.blocks:
+        if isinstance(block, RawBlock) and _CONTROL.search(block.text):
+            where = f"@string {block.name}" if block.kind == "string" else f"a {block.kind} block"
+            yield Finding("control-char", f"{where} contains a control character; remove it")
+
+
+def _macro_refs(expression: str) -> set[str]:
+    """The macro names a value expression uses: bare words outside braces and quotes."""
+    outside: list[str] = []
+    depth, quoted = 0, False
+    for char in expression:
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(0, depth - 1)
+        elif char == '"' and depth == 0:
+            quoted = not quoted
+        elif depth == 0 and not quoted:
+            outside.append(char)
+            continue
+        outside.append(" ")
+    return {m.lower() for m in re.findall(r"[A-Za-z_][\w\-:.+/']*", "".join(outside))}
+
+
+def _string_cycles(library: Library) -> Iterator[Finding]:
+    """``@string`` macros that refer back to themselves (``a = b``, ``b = a``)."""
+    graph = {name: _macro_refs(text) for name, text in library.strings.items()}
+    reported: set[frozenset[str]] = set()
+    for start in graph:
+        path = _cycle_from(start, graph)
+        if path and frozenset(path) not in reported:
+            reported.add(frozenset(path))
+            loop = " → ".join([*path, path[0]])
+            yield Finding("string-cycle", f"@string macros refer to each other in a loop: {loop}")
+
+
+def _cycle_from(start: str, graph: dict[str, set[str]]) -> list[str]:
+    """A cycle through ``start`` (its names in order), or ``[]``; iterative, no recursion."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for used in sorted(graph.get(name, ())):
+            if used == start:
+                return path
+            if used in graph and used not in seen:
+                seen.add(used)
+                stack.append((used, [*path, used]))
+    return []
+
+
 def pdf_files_check(state: SyncState) -> Check:
     """A check for :func:`check_library`'s ``extra``: PDFs the sync sidecar records are present
     and unchanged (same size and SHA-256 as when downloaded).
@@ -377,5 +453,21 @@ def pdf_files_check(state: SyncState) -> Check:
                 else:
                     message = f"PDF {rel!r} is damaged (not a complete PDF); run `dlbib sync`"
                 yield Finding("altered-file", message, ref.key, line)
+
+    return check
+
+
+def published_versions_check(state: SyncState) -> Check:
+    """A check for :func:`check_library`'s ``extra``: entries that read as preprints although
+    sync confirmed their published version (``published-version``; the sidecar's record)."""
+
+    def check(library: Library) -> Iterator[Finding]:
+        from dlbib.library.published import known_publication
+
+        for ref in library.references:
+            known = known_publication(state, ref)
+            if known is not None:
+                line = library.lines.get(ref.key, 0)
+                yield Finding("published-version", known.message(), ref.key, line, "note")
 
     return check

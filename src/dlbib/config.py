@@ -3,7 +3,15 @@
 Everything dlbib keeps for a library lives in the library's folder, so one library is one folder
 under git. This module only reads settings; it does not create folders or touch the network.
 
-``dlbib.toml`` (every key optional)::
+``dlbib.toml`` (every key optional; top-level keys come before the first ``[section]``)::
+
+    http_deadline = 30.0                             # DLBIB_HTTP_DEADLINE, seconds per API request
+    published = "report"                             # DLBIB_PUBLISHED: or "follow", "off"
+    contact_email = "you@example.org"                # DLBIB_CONTACT_EMAIL (Crossref's polite pool)
+
+    [library]
+    backups = 5                                      # DLBIB_BACKUPS, previous versions kept
+    encoding = "utf-8"                               # DLBIB_ENCODING / --encoding: no BOM or header
 
     [arxiv]
     api_url = "https://export.arxiv.org/api/query"   # DLBIB_ARXIV_API_URL
@@ -17,12 +25,21 @@ under git. This module only reads settings; it does not create folders or touch 
     dir = "papers"                                   # relative to the library's folder
     pattern = "{year}/{key} - {author} {year} - {title}.pdf"
     max_size_mb = 200
+    max_seconds = 900                                # one whole download (separate from the above)
 
     [export]
     dir = "exports"
 
-    [library]
-    encoding = "utf-8"          # DLBIB_ENCODING / --encoding: for a file without BOM or header
+    [services]                                       # where published versions are looked up
+    s2_api_url = "https://api.semanticscholar.org/graph/v1"   # DLBIB_S2_API_URL
+    s2_api_key = ""                                  # DLBIB_S2_API_KEY (optional)
+    s2_delay = 3.0                                   # DLBIB_S2_DELAY (1.1 with a key)
+    dblp_api_url = "https://dblp.org"                # DLBIB_DBLP_API_URL
+    dblp_delay = 3.0                                 # DLBIB_DBLP_DELAY
+    openreview_api_url = "https://api2.openreview.net"  # DLBIB_OPENREVIEW_API_URL
+    openreview_delay = 3.0                           # DLBIB_OPENREVIEW_DELAY
+    crossref_api_url = "https://api.crossref.org"    # DLBIB_CROSSREF_API_URL
+    crossref_delay = 0.5                             # DLBIB_CROSSREF_DELAY (1.0 without an email)
 """
 
 from __future__ import annotations
@@ -52,8 +69,23 @@ _ENV: Final = {
     "DLBIB_ARXIV_PDF_URL": ("arxiv_pdf_url", str),
     "DLBIB_PDF_DELAY": ("pdf_delay", float),
     "DLBIB_ENCODING": ("encoding", str),
+    "DLBIB_HTTP_DEADLINE": ("http_deadline", float),
+    "DLBIB_BACKUPS": ("backups", int),
+    "DLBIB_PUBLISHED": ("published", str),
+    "DLBIB_CONTACT_EMAIL": ("contact_email", str),
+    "DLBIB_S2_API_URL": ("s2_api_url", str),
+    "DLBIB_S2_API_KEY": ("s2_api_key", str),
+    "DLBIB_S2_DELAY": ("s2_delay", float),
+    "DLBIB_DBLP_API_URL": ("dblp_api_url", str),
+    "DLBIB_DBLP_DELAY": ("dblp_delay", float),
+    "DLBIB_OPENREVIEW_API_URL": ("openreview_api_url", str),
+    "DLBIB_OPENREVIEW_DELAY": ("openreview_delay", float),
+    "DLBIB_CROSSREF_API_URL": ("crossref_api_url", str),
+    "DLBIB_CROSSREF_DELAY": ("crossref_delay", float),
 }
 _TOML: Final = {
+    ("", "http_deadline"): ("http_deadline", float),
+    ("library", "backups"): ("backups", int),
     ("arxiv", "api_url"): ("arxiv_api_url", str),
     ("arxiv", "delay"): ("arxiv_delay", float),
     ("arxiv", "versions"): ("versions", str),
@@ -63,9 +95,19 @@ _TOML: Final = {
     ("pdf", "dir"): ("pdf_dir", Path),
     ("pdf", "pattern"): ("pdf_pattern", str),
     ("pdf", "max_size_mb"): ("max_pdf_mb", float),
+    ("pdf", "max_seconds"): ("pdf_max_seconds", float),
     ("export", "dir"): ("exports_dir", Path),
     ("library", "encoding"): ("encoding", str),
-}
+    ("", "published"): ("published", str),
+    ("", "contact_email"): ("contact_email", str),
+    **{("services", name): (name, kind) for name, kind in (
+        ("s2_api_url", str), ("s2_api_key", str), ("s2_delay", float),
+        ("dblp_api_url", str), ("dblp_delay", float),
+        ("openreview_api_url", str), ("openreview_delay", float),
+        ("crossref_api_url", str), ("crossref_delay", float),
+    )},
+}  # fmt: skip
+PUBLISHED_MODES: Final = ("report", "follow", "off")
 
 
 @dataclass(frozen=True)
@@ -88,6 +130,28 @@ class Config:
     exports_dir: Path = Path("exports")
     encoding: str | None = None
     """The library's encoding when the file has no BOM or JabRef header (None: UTF-8)."""
+    http_deadline: float = 30.0
+    """Seconds one metadata-service request may take, first byte to last, however slow."""
+    pdf_max_seconds: float = 900.0
+    """Seconds one whole PDF download may take (PDFs are large; this is not ``http_deadline``)."""
+    backups: int = 5
+    """Previous versions of library.bib (and its sidecar) kept in ``.dlbib/backups/``."""
+    published: str = "report"
+    """Published versions: ``report`` (sidecar + report only), ``follow`` (entries become the
+    published work), ``off`` (not looked up)."""
+    contact_email: str | None = None
+    """Sent to Crossref (``mailto``) for its polite pool."""
+    s2_api_url: str | None = None
+    """None: each service's real URL (see :mod:`dlbib.sources`); tests point elsewhere."""
+    s2_api_key: str | None = None
+    s2_delay: float | None = None
+    """None: each service's own politeness default."""
+    dblp_api_url: str | None = None
+    dblp_delay: float | None = None
+    openreview_api_url: str | None = None
+    openreview_delay: float | None = None
+    crossref_api_url: str | None = None
+    crossref_delay: float | None = None
 
     @property
     def root(self) -> Path:
@@ -115,7 +179,7 @@ def _convert(value: Any, kind: type, where: str, path: Path | None) -> Any:
         converted = kind(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {value!r} is not a valid {kind.__name__}", path) from exc
-    if kind is float and converted < 0:
+    if kind in (float, int) and converted < 0:
         raise ConfigError(f"{where}: must not be negative", path)
     return converted
 
@@ -135,12 +199,15 @@ def load_config(library: Path, environ: Mapping[str, str] | None = None) -> Conf
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"not valid TOML: {exc}", toml_path) from exc
         for (section, key), (attr, kind) in _TOML.items():
-            if key in data.get(section, {}):
-                value = data[section][key]
-                updates[attr] = _convert(value, kind, f"[{section}] {key}", toml_path)
+            table = data.get(section, {}) if section else data
+            if isinstance(table, dict) and key in table:
+                where = f"[{section}] {key}" if section else key
+                updates[attr] = _convert(table[key], kind, where, toml_path)
     for var, (attr, kind) in _ENV.items():
         if env.get(var):
             updates[attr] = _convert(env[var], kind, var, None)
     if updates.get("versions", "latest") not in ("latest", "pinned"):
         raise ConfigError("[arxiv] versions must be 'latest' or 'pinned'", toml_path)
+    if updates.get("published", "report") not in PUBLISHED_MODES:
+        raise ConfigError("published must be 'report', 'follow' or 'off'", toml_path)
     return replace(config, **updates)

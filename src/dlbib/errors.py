@@ -14,11 +14,21 @@ into one ``Error: ...`` line and exit code 1. Lower-level exceptions are wrapped
     ├── ReferenceNotFoundError      .key
     ├── InvalidArxivIdError         also a ValueError; .value
     ├── SourceError                 remote metadata/PDF problems; .url
+    │   ├── ServiceError            the HTTP layer (sources/http.py) failed; .service, .status
+    │   │   ├── ServiceUnreachableError no connection at all (DNS, refused, unroutable)
+    │   │   ├── ServiceBusyError        429/5xx after the retries, or a Retry-After too long
+    │   │   ├── HttpStatusError         any other non-2xx answer where one was required
+    │   │   ├── DeadlineExceededError   the request's wall-clock deadline passed
+    │   │   ├── ResponseTooLargeError   the decoded body passed the service's size cap
+    │   │   ├── RedirectRefusedError    a redirect the policy does not allow
+    │   │   ├── BadResponseError        broken transfer, not JSON/XML, entities refused
+    │   │   └── BotCheckError           an HTML page where data was expected (a bot check?)
     │   ├── ArxivLookupError        the arXiv API failed; .status, .retry
     │   │   └── ArxivUnreachableError   no connection at all (DNS, refused)
     │   └── PdfDownloadError        HTTP status, timeout, not-a-PDF, size limit; .status
     │       └── PdfUnreachableError     the host could not be reached at all (DNS, refused)
     ├── ExportError                 unknown format, or an entry a format cannot represent
+    ├── StepFailedError             a later step of sync/update failed; .step, .saved, .cause
     ├── CitationError               a LaTeX document cannot be read; .path, .line
     └── ReadingListError            a reading list cannot be read; .path, .line
 """
@@ -146,6 +156,82 @@ class SourceError(DlbibError):
         return f"{self.message} ({self.url})" if self.url else self.message
 
 
+class ServiceError(SourceError):
+    """The bounded HTTP layer could not get a usable answer from a service.
+
+    :param service: who was asked (``"arXiv"``, ``"Crossref"``, ``"PDF host"``...).
+    :param message: one line saying what went wrong (the service name is prepended).
+    :param url: the URL involved.
+    :param status: the HTTP status, when there was one.
+    """
+
+    def __init__(
+        self, service: str, message: str, url: str | None = None, status: int | None = None
+    ) -> None:
+        self.service = service
+        super().__init__(f"{service}: {message}", url, status)
+
+
+class ServiceUnreachableError(ServiceError):
+    """Nothing answered at all: DNS failure, connection refused, unroutable, connect timeout.
+
+    :param reason: a short phrase (``connection refused``, ``host not found``).
+    :param earlier: True when the host failed earlier in this run and was not tried again.
+    """
+
+    def __init__(
+        self, service: str, reason: str, url: str | None = None, *, earlier: bool = False
+    ) -> None:
+        self.reason = reason
+        self.earlier = earlier
+        note = ", earlier" if earlier else ""
+        super().__init__(service, f"could not be reached ({reason}{note})", url)
+
+
+class ServiceBusyError(ServiceError):
+    """429/5xx (or a broken transfer) after every retry, or a ``Retry-After`` beyond the cap."""
+
+    def __init__(
+        self,
+        service: str,
+        message: str,
+        url: str | None = None,
+        status: int | None = None,
+        *,
+        attempts: int = 1,
+        retry_after: float | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.attempts = attempts
+        self.retry_after = retry_after
+        self.content_type = content_type
+        super().__init__(service, message, url, status)
+
+
+class HttpStatusError(ServiceError):
+    """A non-2xx answer (other than the retried ones) where a 2xx was required."""
+
+
+class DeadlineExceededError(ServiceError):
+    """The request's wall-clock deadline passed (however slowly the bytes were arriving)."""
+
+
+class ResponseTooLargeError(ServiceError):
+    """The body, counted after decompression, passed the service's size cap."""
+
+
+class RedirectRefusedError(ServiceError):
+    """A redirect the policy refuses: another scheme, origin, port or a private address."""
+
+
+class BadResponseError(ServiceError):
+    """The answer is unusable: the transfer broke off, not JSON/XML, or entities were refused."""
+
+
+class BotCheckError(BadResponseError):
+    """An HTML page came back with 200 where JSON or XML was expected (a bot check, a portal)."""
+
+
 class ArxivLookupError(SourceError):
     """The arXiv API failed: an HTTP error, a malformed feed, or too many retries."""
 
@@ -185,6 +271,22 @@ class ExportError(DlbibError):
         self.key = key
         self.format = format
         super().__init__(f"{key}: {message}" if key else message)
+
+
+class StepFailedError(DlbibError):
+    """A step of a multi-step command failed after earlier steps were saved.
+
+    :param step: what failed (``"PDFs"``, ``"exports"``).
+    :param saved: what was saved before it, in order (``"arXiv metadata (library.bib)"``).
+    :param cause: the step's own error; its message comes first.
+    """
+
+    def __init__(self, step: str, saved: Sequence[str], cause: DlbibError) -> None:
+        self.step = step
+        self.saved = tuple(saved)
+        self.cause = cause
+        done = "saved before it: " + ", ".join(self.saved) if self.saved else "nothing was saved"
+        super().__init__(f"{cause} — the {step} step failed; {done}")
 
 
 class CitationError(DlbibError):

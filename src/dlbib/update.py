@@ -11,11 +11,13 @@ from it: one parse and one record per entry, however many steps and formats.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from dlbib.check import Finding, lint_library, pdf_files_check
-from dlbib.errors import ArxivUnreachableError, ExportError
+from dlbib.errors import ArxivUnreachableError, DlbibError, ExportError, StepFailedError
 from dlbib.exports import ExportedFile, export_loaded_library, write_exports
 from dlbib.library.bibfile import library_lock, save_library
 from dlbib.library.cache import ParseCache, load_cached
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from dlbib.sync.arxiv import Progress
 
 
-UPDATE_FORMATS: Final = ("bibtex", "biblatex", "csljson", "ris")
+UPDATE_FORMATS: Final = ("bibtex", "biblatex", "csljson", "ris", "zotero")
 """The exports the main job writes, in this order."""
 
 
@@ -78,10 +80,13 @@ def run_update(
 
     :param source: the arXiv client (default: ``config``'s); ``fetcher`` the PDF fetcher.
     :param cache: the parse cache (default: the user's; None: parse without one).
-    :raises LibraryError: when the library cannot be read or written (nothing is changed).
+    :raises LibraryError: when the library cannot be read or written before anything was saved.
     :raises LockedError: when another dlbib process holds the library.
+    :raises StepFailedError: when a step fails after earlier ones were saved (disk full,
+        unwritable ``exports/``): the message says which were.
     """
     report = UpdateReport()
+    saved: list[str] = []
     with library_lock(config.library):
         library = load_cached(config.library, cache)
         state = load_state(config.state_path)
@@ -91,19 +96,44 @@ def run_update(
         except ArxivUnreachableError as exc:
             report.sync_skipped = str(exc)
         interrupted: KeyboardInterrupt | None = None
+        failed: DlbibError | None = None
         try:
             report.pdfs = sync_pdfs(
                 library, state, config, fetcher or make_fetcher(config), progress=pdf_progress
             )
         except KeyboardInterrupt as exc:
             interrupted = exc
+        except DlbibError as exc:  # the sync's results are still saved, and said to be
+            failed = exc
         with deferred_interrupts():
             save_library(library)
             save_state(state)
+        if report.sync is not None:
+            saved.append("the arXiv metadata (library.bib and its sidecar)")
         if interrupted is not None:
             raise interrupted
-    report.exports, report.export_skipped = export_loaded_library(
-        library, UPDATE_FORMATS, exports_root=config.exports_root
-    )
-    write_exports(report.exports)
+        if failed is not None:
+            if not saved:
+                raise failed
+            raise StepFailedError("PDFs", saved, failed) from failed
+    if report.pdfs and any(o.status in ("downloaded", "moved") for o in report.pdfs.outcomes):
+        saved.append("the PDFs (papers/, with library.bib's file fields)")
+    with _step("exports", saved):
+        report.exports, report.export_skipped = export_loaded_library(
+            library, UPDATE_FORMATS, exports_root=config.exports_root
+        )
+        write_exports(report.exports)
     return report
+
+
+@contextlib.contextmanager
+def _step(name: str, saved: list[str]) -> Iterator[None]:
+    """Turn a step's failure into :class:`StepFailedError` when earlier steps were saved."""
+    try:
+        yield
+    except StepFailedError:
+        raise
+    except DlbibError as exc:
+        if not saved:
+            raise
+        raise StepFailedError(name, saved, exc) from exc

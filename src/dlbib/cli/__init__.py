@@ -5,8 +5,8 @@ arxiv, requests) are imported inside commands, so ``dlbib --help`` starts fast. 
 command group; importing them registers their commands on :data:`cli`.
 """
 
-from dlbib.cli import cite, export, imports, library, sync, update
+from dlbib.cli import cite, export, imports, library, restore, sync, update
 from dlbib.cli._app import cli
 
 __all__ = ["cli"]
-_COMMAND_MODULES = (cite, export, imports, library, sync, update)
+_COMMAND_MODULES = (cite, export, imports, library, restore, sync, update)

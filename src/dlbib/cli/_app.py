@@ -30,8 +30,11 @@ class Settings:
     def config(self) -> Config:
         """The library's resolved settings (dlbib.toml + environment)."""
         from dlbib.config import load_config
+        from dlbib.library.backups import set_backup_count
 
-        return load_config(self.library)
+        config = load_config(self.library)
+        set_backup_count(config.backups)
+        return config
 
 
 pass_settings = click.make_pass_decorator(Settings)

@@ -73,6 +73,55 @@ def render_sync(report: Any, dry_run: bool) -> None:
     extra = f", {len(report.conflicts)} with conflicts" if report.conflicts else ""
     mode = " (dry run: nothing written)" if dry_run else ""
     click.echo(f"sync: {', '.join(counts)}{extra}; {report.requests} API request(s){mode}")
+    if getattr(report, "publications", None) is not None:
+        render_published(report.publications, dry_run)
+
+
+def render_published(report: Any, dry_run: bool) -> None:
+    """Published versions: one line per finding, the diff or changes, one line per service
+    that was down, then the counts per verdict and the requests per service."""
+    for o in report.outcomes:
+        _published_entry(o, dry_run, report.down)
+    for why in report.down.values():
+        click.echo(f"published: {why}", err=True)
+    found = report.having("published", "enriched")
+    by_source: dict[str, int] = {}
+    for o in found:
+        by_source[o.confirmed_by] = by_source.get(o.confirmed_by, 0) + 1
+    sources = ", ".join(f"{k} {v}" for k, v in sorted(by_source.items()))
+    counts = [
+        f"{len(found)} published" + (f" (confirmed by {sources})" if sources else ""),
+        f"{len(report.having('preprint', 'unknown', 'submission'))} not published",
+        f"{len(report.having('ambiguous', 'unconfirmed'))} ambiguous",
+        f"{len(report.having('failed'))} failed",
+    ]
+    asked = ", ".join(f"{k} {v}" for k, v in report.requests.items())
+    pending = [o for o in found if o.cited_as_preprint and not o.changes]
+    hint = ""
+    if pending and not dry_run:
+        hint = "; report only (dlbib sync --accept-published KEY applies)"
+    click.echo(f"published: {', '.join(counts)}; requests: {asked}{hint}")
+
+
+def _published_entry(o: Any, dry_run: bool, down: dict[str, str]) -> None:
+    worth = o.cited_as_preprint or o.changes or o.conflicts  # already published: no news
+    if o.status in ("ambiguous", "unconfirmed", "submission") or (
+        o.status in ("published", "enriched") and worth
+    ):
+        click.echo(o.line())
+        if o.status in ("ambiguous", "unconfirmed"):
+            for c in o.candidates[:5]:
+                click.echo(f"  candidate: {short(c, 110)}")
+    if o.changes and dry_run:
+        for c in o.changes:
+            click.echo(f"  - {c.name} = {short(c.old)}\n  + {c.name} = {short(c.new)}")
+    elif o.changes:
+        click.echo(f"{o.key}: now the published version ({', '.join(c.name for c in o.changes)})")
+    for c in o.conflicts:
+        click.echo(f"{o.key}: kept your {c.name} (the published version has "
+                   f"{short(c.upstream, 60)}; --overwrite {c.name} takes it)")  # fmt: skip
+    if o.status == "failed" and not any(name in o.reason for name in down):
+        click.echo(f"{o.key}: {o.reason}", err=True)
 
 
 class PdfBar:

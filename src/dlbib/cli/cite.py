@@ -40,6 +40,9 @@ def _cite_json(bib: DocumentBib) -> dict[str, Any]:
             {"command": u.key, "file": str(u.path), "line": u.line}
             for u in bib.cited.unknown_commands
         ],
+        "published_preprints": [
+            {"key": k.key, "venue": k.venue, "confirmed_by": k.confirmed_by} for k in bib.preprints
+        ],
     }
 
 
@@ -68,6 +71,8 @@ def _cite_text(bib: DocumentBib) -> None:
         c = m.citation
         hint = f"; did you mean {', '.join(m.suggestions)}?" if m.suggestions else ""
         click.echo(f"{c.path}:{c.line}: {c.key}: not in the library{hint}", err=True)
+    for known in bib.preprints:
+        click.echo(f"warning: {known.key}: {known.message()}", err=True)
     n_cited = "every entry" if bib.cited.cite_all else f"{len(bib.cited.citations)} cited"
     if bib.output:
         count = len(bib.references)

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from dlbib.cli._app import Settings, cli, emit_json, pass_settings
-from dlbib.cli._render import (
-    ProgressBar,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from dlbib.cli._render import ProgressBar
 
 _IMPORT_HEADINGS = {
     "added": "Added",
@@ -51,10 +45,11 @@ def import_(
 ) -> None:
     """Add the works a reading list cites (Markdown, plain text or HTML) to the library.
 
-    arXiv ids are looked up in batches, titles without a link by arXiv title search; works
-    already in the library are reported with their key, never added twice. Each new entry gets
-    the list's section heading as a keyword. Exit 1 when arXiv fails midway (what resolved
-    before is still added).
+    arXiv ids are looked up in batches of 100, titles of citations without an id in batched
+    arXiv title searches; a paper no service confirms is built from what the list says. Works
+    already in the library are reported with their key, never added twice. Every section a
+    work appears under becomes a keyword (present entries gain the new ones). Exit 1 when
+    arXiv fails midway (what resolved before is still added).
 
     \b
     Example:
@@ -65,7 +60,9 @@ def import_(
     from dlbib.sources.arxiv import ArxivSource
 
     config = settings.config()
-    source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
+    source = ArxivSource(
+        api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
+    )
     bar = ProgressBar("arXiv")
     try:
         report = import_reading_list(
@@ -76,6 +73,7 @@ def import_(
         bar.close()
     if as_json:
         emit_json({"dry_run": dry_run, "counts": report.counts(),
+                    "found": sum(report.counts().values()),
                     "requests": source.requests_made,
                     "error": str(report.error) if report.error else None,
                     "items": [i.as_dict() for i in report.items]})  # fmt: skip
@@ -93,6 +91,3 @@ def import_(
     if report.error:
         click.echo(f"Error: arXiv failed midway: {report.error}", err=True)
         raise SystemExit(1)
-
-
-# --- PDFs: download, verify, file into papers/ (issue 4) ----------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -22,19 +23,21 @@ def check(settings: Settings, as_json: bool) -> None:
     uses), two entries for one work, missing required fields (counting what a crossref parent
     supplies), values BibTeX refuses, undefined @string macros, malformed DOIs and arXiv ids,
     escaped underscores in URLs, files that do not exist, and downloaded PDFs that changed since
-    (SHA-256 in the sidecar). What BibTeX accepts silently (a repeated @string, a stray '}') is
-    printed as a note and does not fail the check.
+    (SHA-256 in the sidecar). What BibTeX accepts silently (a repeated @string, a stray '}') and
+    entries cited as preprints whose published version `dlbib sync` confirmed are printed as
+    notes and do not fail the check.
 
     \b
     Example:
         dlbib check
         dlbib check --json | jq '.[].message'
     """
-    from dlbib.check import check_library, pdf_files_check
+    from dlbib.check import check_library, pdf_files_check, published_versions_check
     from dlbib.library.state import load_state
 
     state = load_state(settings.config().state_path)
-    findings = check_library(settings.library, [pdf_files_check(state)], include_notes=True)
+    extra = [pdf_files_check(state), published_versions_check(state)]
+    findings = check_library(settings.library, extra, include_notes=True)
     errors = [f for f in findings if f.severity != "note"]
     if as_json:
         emit_json([f.as_dict() for f in findings])
@@ -45,8 +48,24 @@ def check(settings: Settings, as_json: bool) -> None:
         if len(findings) > len(errors):
             summary += f", {len(findings) - len(errors)} note(s)"
         click.echo(f"{settings.library}: {summary}", err=True)
+        _note_lost_entries(settings.library)
     if errors:
         raise SystemExit(1)
+
+
+def _note_lost_entries(library: Path) -> None:
+    """Tell when a backup holds entries the library lacks (a note: it does not fail check)."""
+    from dlbib.library.backups import lost_entries
+
+    lost = lost_entries(library)
+    if lost:
+        newest = lost[0]
+        keys = ", ".join(newest.keys[:5]) + (" …" if len(newest.keys) > 5 else "")
+        click.echo(
+            f"note: backup {newest.backup.path.name} holds {len(newest.keys)} entries this "
+            f"file lacks ({keys}); `dlbib restore` lists the backups and puts one back",
+            err=True,
+        )
 
 
 @cli.command("list")

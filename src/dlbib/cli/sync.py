@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 def _check_overwrite(fields: tuple[str, ...]) -> tuple[str, ...]:
     """``--overwrite``: a field sync never writes is a usage error (a typo does nothing)."""
     from dlbib.sync.arxiv import SYNCED_FIELDS
+    from dlbib.sync.publication_fields import PUBLISHED_FIELDS
 
-    unknown = [f for f in fields if f.lower() not in SYNCED_FIELDS]
+    writable = sorted({*SYNCED_FIELDS, *PUBLISHED_FIELDS})
+    unknown = [f for f in fields if f.lower() not in writable]
     if unknown:
-        known = ", ".join(SYNCED_FIELDS)
+        known = ", ".join(writable)
         raise click.BadParameter(
             f"sync does not write {', '.join(unknown)} (it writes {known})",
             param_hint="--overwrite",
@@ -80,6 +82,11 @@ def _run_sync(settings: Settings, keys: tuple[str, ...], options: Any) -> Any:
     show_default=True,
     help="Find papers without an arXiv id by title (strict title+authors+year match).",
 )
+@click.option(
+    "--accept-published",
+    is_flag=True,
+    help="Turn the entries (KEYs, default all) into their confirmed published versions.",
+)
 @click.option("--no-pdf", is_flag=True, help="Do not download or move PDFs.")
 @click.option("--pdf-only", is_flag=True, help="Only fetch/move PDFs: no arXiv metadata look-ups.")
 @click.option(
@@ -98,6 +105,7 @@ def sync(
     refresh: bool,
     overwrite: tuple[str, ...],
     search: bool,
+    accept_published: bool,
     no_pdf: bool,
     pdf_only: bool,
     pdf_pattern: str | None,
@@ -110,21 +118,34 @@ def sync(
     is saved), 3 when arXiv cannot be reached at all (nothing changed). Env:
     DLBIB_ARXIV_API_URL, DLBIB_ARXIV_DELAY, DLBIB_ARXIV_PDF_URL, DLBIB_PDF_DELAY.
 
+    Published versions (Semantic Scholar candidates, confirmed by DBLP, OpenReview or
+    Crossref) are reported and recorded in the sidecar; no field changes unless
+    --accept-published (or published = "follow" in dlbib.toml). Env: DLBIB_PUBLISHED,
+    DLBIB_S2_API_URL, DLBIB_S2_API_KEY, DLBIB_DBLP_API_URL, DLBIB_OPENREVIEW_API_URL,
+    DLBIB_CROSSREF_API_URL, DLBIB_CONTACT_EMAIL, DLBIB_*_DELAY.
+
     \b
     Example:
         dlbib sync
         dlbib sync --dry-run ioffe2015batch
+        dlbib sync --accept-published --dry-run ioffe2015batch
         dlbib sync --overwrite title --refresh he2015delving
         dlbib sync --pdf-only --pdf-pattern '{section}/{key}.pdf'
     """
-    from dlbib.errors import ArxivUnreachableError
+    from dlbib.errors import ArxivUnreachableError, DlbibError, StepFailedError
     from dlbib.sync.merge import SyncOptions
 
     if no_pdf and pdf_only:
         raise click.UsageError("--no-pdf and --pdf-only exclude each other")
     config = _with_pattern(settings.config(), pdf_pattern)
     fields = frozenset(f.lower() for f in overwrite)
-    options = SyncOptions(dry_run=dry_run, refresh=refresh, overwrite=fields, search=search)
+    options = SyncOptions(
+        dry_run=dry_run,
+        refresh=refresh,
+        overwrite=fields,
+        search=search,
+        accept_published=accept_published,
+    )
     report = None
     if not pdf_only:
         try:
@@ -134,7 +155,14 @@ def sync(
                 emit_json({"error": str(exc), "unreachable": True, "outcomes": []})
             click.echo(f"sync: {exc}; nothing changed", err=True)
             raise SystemExit(EXIT_UNREACHABLE) from exc
-    pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
+    try:
+        pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
+    except DlbibError as exc:
+        if report is None:
+            raise
+        render_sync_and_pdfs(report, None, as_json, dry_run)  # what was saved, then why not more
+        saved = ["the arXiv metadata (library.bib and its sidecar)"]
+        raise StepFailedError("PDFs", saved, exc) from exc
     render_sync_and_pdfs(report, pdfs, as_json, dry_run)
     if (report and report.failed) or (pdfs and pdfs.failed):
         raise SystemExit(1)

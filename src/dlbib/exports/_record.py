@@ -1,9 +1,10 @@
 """One library entry normalised for the exporters: kind, resolved fields, names, dates, arXiv.
 
-:func:`build_record` resolves ``@string`` macros and ``#`` concatenations, decides the kind
-(FORMATS.md §1: ``arxiv``, ``article``, ``inproceedings``, ``chapter``, ``book``, ``web`` with
-subkind ``blog``/``course``/``webpage``) and parses dates, names, DOI, URL, keywords and files.
-Field values stay LaTeX here; each writer decides how to spell them. No writing happens here.
+:func:`build_record` resolves ``@string`` macros and ``#`` concatenations, decides the kind (a
+key of :data:`dlbib.exports.types.KINDS`, the one type table) and parses dates, names, DOI, URL,
+keywords and files. What BibTeX only warns about (an undefined ``@string``, a trailing comma in
+a name list) is kept as BibTeX keeps it, with a warning in :attr:`Record.warnings`. Field values
+stay LaTeX here; each writer decides how to spell them. No writing happens here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from dlbib.errors import ExportError
+from dlbib.exports.types import classify
 from dlbib.library.model import (
     ArxivId,
     FileRecord,
@@ -22,7 +23,7 @@ from dlbib.library.model import (
     parse_file_field,
     split_concatenation,
 )
-from dlbib.library.names import Name, NameSplitError, split_names
+from dlbib.library.names import Name, NameSplitError, split_name, split_names
 from dlbib.library.text import latex_to_text
 
 MONTHS: Final = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -32,8 +33,6 @@ MONTH_NAMES: Final = (
 )  # fmt: skip
 """BibTeX predefines the three-letter month macros as these names."""
 
-KINDS: Final = ("arxiv", "article", "inproceedings", "chapter", "book", "web")
-_WEB_TYPES: Final = frozenset({"misc", "online", "electronic", "www", "webpage"})
 _NOT_A_VENUE: Final = re.compile(r"(?i)\barxiv\b|^corr$")
 _VERBATIM_ESCAPE: Final = re.compile(r"\\([_%#&~$])")
 _DASHES: Final = re.compile(r"\s*[-\u2013\u2014]+\s*")
@@ -66,9 +65,9 @@ class Record:
 
     key: str
     kind: str
-    """One of :data:`KINDS`."""
-    subkind: str
-    """``blog``, ``course`` or ``webpage`` for ``web``; empty otherwise."""
+    """A key of :data:`dlbib.exports.types.KINDS` (``preprint``, ``article``, ``blog`` …)."""
+    entry_type: str
+    """The library's entry type (``misc``)."""
     fields: Mapping[str, str]
     """Field name → LaTeX content, macros resolved (``month``, ``author`` … included)."""
     authors: list[Name] = field(default_factory=list)
@@ -85,6 +84,8 @@ class Record:
     keywords: list[str] = field(default_factory=list)
     files: list[FileRecord] = field(default_factory=list)
     """``file`` records with paths as in the library (relative to its folder)."""
+    warnings: list[str] = field(default_factory=list)
+    """What BibTeX would warn about, or how the type was chosen: one line each."""
 
     def get(self, name: str) -> str:
         """The LaTeX content of a field, or ``""``."""
@@ -93,7 +94,7 @@ class Record:
     def text(self, name: str) -> str:
         """The plain Unicode text of a field (one line), or ``""``."""
         value = self.fields.get(name, "")
-        return latex_to_text(value) if value else ""
+        return plain(value) if value else ""
 
     @property
     def arxiv_note(self) -> str:
@@ -101,6 +102,24 @@ class Record:
         if not self.arxiv:
             return ""
         return f"arXiv:{self.arxiv.id}" + (f" [{self.arxiv_class}]" if self.arxiv_class else "")
+
+
+_HREF: Final = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+
+
+def plain(value: str) -> str:
+    """:func:`~dlbib.library.text.latex_to_text`, safe on the LaTeX pylatexenc trips over.
+
+    pylatexenc (2.10) raises IndexError on ``\\href{url}{text}`` (a note in a real BibDesk
+    file); ``\\href`` becomes ``text <url>`` first, and any other such failure falls back to
+    the text with macros and braces taken out, never a traceback.
+    """
+    if "\\href" in value:
+        value = _HREF.sub(lambda m: f"{m.group(2)} <{m.group(1)}>", value)
+    try:
+        return latex_to_text(value)
+    except (IndexError, KeyError, ValueError, TypeError):
+        return " ".join(re.sub(r"\\[A-Za-z]+\*?|[{}]", "", value).split())
 
 
 def resolve_value(raw: str, strings: Mapping[str, str], _depth: int = 0) -> str:
@@ -127,12 +146,22 @@ def resolve_value(raw: str, strings: Mapping[str, str], _depth: int = 0) -> str:
     return "".join(parts)
 
 
-def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
-    """Normalise one entry.
+def _lenient_value(raw: str, strings: Mapping[str, str], missing: str) -> tuple[str, str]:
+    """A value whose macros BibTeX would only warn about: undefined ones read as empty; a
+    ``@string`` loop (which ``dlbib check`` reports) makes the whole value empty."""
+    try:
+        return resolve_value(raw, _Lenient(strings)), f"undefined @string {missing!r} read as empty"
+    except KeyError:
+        return "", "@string macros refer to each other in a loop; read as empty"
 
-    :raises ExportError: for an undefined ``@string`` macro, a name BibTeX cannot split, or an
-        entry type none of the formats' kinds covers (``@phdthesis``, ``@patent``, …).
+
+def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
+    """Normalise one entry; every entry of a library BibTeX can read gives a record.
+
+    An undefined ``@string`` macro reads as empty (BibTeX's rule) and a name BibTeX cannot split
+    cleanly is read leniently; both leave a line in :attr:`Record.warnings`.
     """
+    warnings: list[str] = []
     fields: dict[str, str] = {}
     for name, raw in ref.fields.items():
         if raw[:1] == "{" and raw[-1:] == "}" and "#" not in raw:
@@ -143,9 +172,8 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
             try:
                 value = resolve_value(raw, strings)
             except KeyError as exc:
-                raise ExportError(
-                    f"field {name!r} uses undefined @string macro {exc.args[0]!r}", ref.key
-                ) from exc
+                value, why = _lenient_value(raw, strings, exc.args[0])
+                warnings.append(f"{name}: {why}")
         if (  # whitespace to fold? (inlined: hot)
             "  " in value or "\n" in value or "\t" in value or "\r" in value
             or value[:1].isspace() or value[-1:].isspace()
@@ -153,21 +181,20 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
             value = " ".join(value.split())
         fields[name] = value
     arxiv = ref.arxiv_id if _may_cite_arxiv(fields) else None  # memoised on the entry
-    kind, subkind = _classify(ref, fields, arxiv is not None)
-    try:
-        authors = split_names(fields["author"]) if fields.get("author") else []
-        editors = split_names(fields["editor"]) if fields.get("editor") else []
-    except NameSplitError as exc:
-        raise ExportError(str(exc), ref.key) from exc
+    kind, why = _classify(ref, fields, arxiv is not None)
+    if why:
+        warnings.append(why)
+    authors = _names(fields, "author", warnings)
+    editors = _names(fields, "editor", warnings)
     doi = normalize_doi(unescape_verbatim(fields["doi"])) if "doi" in fields else ""
     url = unescape_verbatim(fields["url"]) if "url" in fields else ""
-    if arxiv and kind == "arxiv":
+    if arxiv and kind == "preprint":
         doi = doi or arxiv.doi
         url = url or arxiv.abs_url
     return Record(
         key=ref.key,
         kind=kind,
-        subkind=subkind,
+        entry_type=ref.entry_type,
         fields=fields,
         authors=authors,
         editors=editors,
@@ -179,7 +206,45 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
         url=url,
         keywords=_keywords(fields.get("keywords", "")),
         files=parse_file_field(fields["file"]) if fields.get("file") else [],
+        warnings=warnings,
     )
+
+
+class _Lenient(dict[str, str]):
+    """@string macros where an undefined one reads as empty, as BibTeX reads it."""
+
+    def __init__(self, strings: Mapping[str, str]) -> None:
+        super().__init__(strings)
+
+    def __contains__(self, key: object) -> bool:
+        return key not in MONTHS  # the month macros stay BibTeX's
+
+    def __missing__(self, key: str) -> str:
+        return "{}"
+
+
+def _names(fields: Mapping[str, str], name: str, warnings: list[str]) -> list[Name]:
+    """A name list; a name BibTeX only warns about (a trailing comma) is read as BibTeX reads it."""
+    value = fields.get(name)
+    if not value:
+        return []
+    try:
+        return split_names(value)
+    except NameSplitError:
+        pass
+    names = []
+    for person in re.split(r"\s+and\s+", value.strip()):
+        try:
+            names.append(split_name(person))
+        except NameSplitError:
+            try:
+                names.append(split_name(person.strip().rstrip(",").strip()))
+            except NameSplitError:
+                names.append(Name(literal=person.strip()))
+            warnings.append(
+                f"{name}: {person.strip()!r} is not a clean BibTeX name (read leniently)"
+            )
+    return names
 
 
 def _keywords(value: str) -> list[str]:
@@ -201,28 +266,10 @@ def _may_cite_arxiv(fields: Mapping[str, str]) -> bool:
 
 
 def _classify(ref: Reference, fields: Mapping[str, str], has_arxiv: bool) -> tuple[str, str]:
-    kind = ref.entry_type
     venue = next((fields[n] for n in ("journal", "journaltitle", "booktitle") if fields.get(n)), "")
     has_venue = bool(venue) and not _NOT_A_VENUE.search(venue)
-    if kind == "book":
-        return "book", ""
-    if kind in ("incollection", "inbook"):
-        return "chapter", ""
-    if kind in ("inproceedings", "conference") and (has_venue or not has_arxiv):
-        return "inproceedings", ""
-    if kind == "article" and (has_venue or not has_arxiv):
-        return "article", ""
-    if has_arxiv:
-        return "arxiv", ""
-    if kind in _WEB_TYPES:
-        label = latex_to_text(fields.get("type", "")).lower()
-        sub = "blog" if "blog" in label else "course" if "course" in label else "webpage"
-        return "web", sub
-    raise ExportError(
-        f"@{kind} entries cannot be exported yet (dlbib exports arXiv preprints, @article, "
-        "@inproceedings, @incollection, @book and @misc/@online web pages)",
-        ref.key,
-    )
+    label = plain(fields["type"]) if fields.get("type") else ""
+    return classify(ref.entry_type, label, bool(fields.get("url")), has_arxiv and not has_venue)
 
 
 def unescape_verbatim(value: str) -> str:

@@ -1,15 +1,27 @@
 """Records → .bib text in two flavours: ``bibtex`` (natbib/BibTeX, ASCII) and ``biblatex`` (biber).
 
+Both flavours keep **every field** of the entry (crossref included: the exporter adds the
+parent), renamed to the flavour's spelling, and only rewrite what they must: names re-joined,
+pages with ``--``, the date, the arXiv fields, ``url``/``doi``/``file``/``keywords`` normalised.
+The entry type is kept when the flavour knows it, else the type table's column
+(:mod:`dlbib.exports.types`).
+
 BibTeX flavour (FORMATS.md §4): ASCII only, non-ASCII letters as braced macros (``{\\L}ukasz``,
-``Doll{\\'a}r``) — BibTeX 0.99d mangles UTF-8 names; arXiv preprints as ``@misc`` with
-``howpublished = {arXiv:<id> [<class>]}`` (natbib styles ignore eprint fields) plus
-``eprint``/``archivePrefix``/``primaryClass``; ``month`` as a bare macro; web pages as ``@misc``.
-BibLaTeX flavour (§5): UTF-8 (accent macros become letters), ``@online`` with
-``eprinttype``/``eprintclass``/``pubstate`` for preprints, ISO ``date``/``urldate`` and no
+``Doll{\\'a}r``) — BibTeX 0.99d mangles UTF-8 names; a character with no LaTeX spelling is
+transliterated by ``anyascii`` (``深度`` → ``ShenDu``), or dropped with a warning when it has
+none (U+FFFD); arXiv preprints as ``@misc`` with ``howpublished = {arXiv:<id> [<class>]}``
+(natbib styles ignore eprint fields) plus ``eprint``/``archivePrefix``/``eprinttype`` (Zotero
+reads only ``eprinttype``)/``primaryClass``; biblatex names mapped back (``journaltitle`` →
+``journal``, ``location`` → ``address``, ``date`` → ``year``/``month``, ``@thesis`` →
+``@phdthesis``); ``month`` as a bare macro; web pages, videos and software as ``@misc``.
+BibLaTeX flavour (§5): UTF-8 (accent macros become letters), ``@online`` (preprints, web pages,
+blogs), ``@video``, ``@software``, with ``eprinttype``/``eprintclass``/``pubstate`` for preprints,
+a real ``type`` field, the site of a web page in ``journaltitle`` (what Zotero reads as its
+website title), ``location`` (BibTeX's ``address``), ISO ``date``/``urldate`` and no
 ``year``/``month``. Both: organisations double-braced, words whose case matters braced in titles
 (``{ImageNet}``), bare ``& % # _`` escaped outside math, ``url``/``doi``/``eprint``/``file``
 verbatim (never ``\\_``), ``file`` records as ``:path:PDF``. ``@string`` macros are resolved, so
-an export stands alone. Fields no style understands (``pdfurl``, ``mendeley-groups``) are dropped.
+an export stands alone.
 """
 
 from __future__ import annotations
@@ -22,27 +34,31 @@ from urllib.parse import quote
 from dlbib.errors import ExportError
 from dlbib.exports._options import ExportOptions, is_pdf
 from dlbib.exports._record import MONTHS, Record, split_pages
+from dlbib.exports.types import BIBLATEX_MODEL, BIBTEX_STANDARD, KINDS
 from dlbib.library.model import FileRecord, format_file_field
 from dlbib.library.names import format_bibtex_name
 from dlbib.library.text import UnencodableError, latex_letters_to_unicode, unicode_to_latex
 
-BIBTEX_TYPES: Final = {
-    "arxiv": "misc",
-    "article": "article",
-    "inproceedings": "inproceedings",
-    "chapter": "incollection",
-    "book": "book",
-    "web": "misc",
-}
-BIBLATEX_TYPES: Final = {**BIBTEX_TYPES, "arxiv": "online", "web": "online"}
 BIBTEX_HEADER: Final = "% dlbib BibTeX export (natbib/BibTeX + Zotero/Mendeley import). ASCII only."
 BIBLATEX_HEADER: Final = "% dlbib BibLaTeX export (biber, UTF-8)"
-VERBATIM: Final = frozenset({"url", "doi", "eprint", "file", "urldate", "date"})
+VERBATIM: Final = frozenset(
+    {"url", "doi", "eprint", "file", "urldate", "date", "crossref", "xdata"}
+)
 _PROTECTED: Final = frozenset({"title", "booktitle"})
 _SPECIALS: Final = re.compile(r"\\[A-Za-z]+|\\.|\$|[&%#_]")
 _TOKENS: Final = re.compile(r"\\[A-Za-z]+|\\.|[{}$]|[A-Za-z0-9][A-Za-z0-9'-]*|[^A-Za-z0-9\\{}$]+")
 
 _INNER_CAPITAL: Final = re.compile(r"[A-Za-z0-9][A-Z]")  # a capital that is not a word's first
+_REWRITTEN: Final = frozenset(
+    {"author", "editor", "pages", "year", "month", "day", "date", "eprint", "archiveprefix",
+     "eprinttype", "primaryclass", "eprintclass", "doi", "url", "urldate", "file", "keywords"}
+)  # fmt: skip
+"""Fields both flavours write from the record's parsed parts, never copied as they are."""
+_TO_BIBTEX: Final = {"journaltitle": "journal", "location": "address"}
+_TO_BIBLATEX: Final = {"journal": "journaltitle", "address": "location"}
+_BIBLATEX_THESIS: Final = {"phdthesis": "phdthesis", "mastersthesis": "mathesis"}
+"""biblatex's @thesis needs a ``type``: BibTeX's entry type says which (biblatex's own keys)."""
+_WEB_KINDS: Final = frozenset({"preprint", "blog", "webpage", "video", "software", "dataset"})
 
 Fields = list[tuple[str, str]]
 
@@ -109,32 +125,114 @@ def _names(record: Record, which: str) -> str:
     return " and ".join(format_bibtex_name(n) for n in names)
 
 
-def _common_tail(record: Record, options: ExportOptions) -> Fields:
-    return [
-        ("abstract", record.get("abstract")),
-        ("keywords", ", ".join(record.keywords)),
-        ("file", _files(record, options)),
-    ]
-
-
-def _eprint_bibtex(record: Record) -> Fields:
+def _eprint(record: Record, flavour: str) -> Fields:
     if not record.arxiv:
         return []
-    return [
-        ("eprint", record.arxiv.id),
-        ("archivePrefix", "arXiv"),
-        ("primaryClass", record.arxiv_class),
-    ]
-
-
-def _eprint_biblatex(record: Record) -> Fields:
-    if not record.arxiv:
-        return []
+    if flavour == "bibtex":
+        return [
+            ("eprint", record.arxiv.id),
+            ("archivePrefix", "arXiv"),
+            ("eprinttype", "arxiv"),
+            ("primaryClass", record.arxiv_class),
+        ]
     return [
         ("eprint", record.arxiv.id),
         ("eprinttype", "arxiv"),
         ("eprintclass", record.arxiv_class),
     ]
+
+
+def entry_type(record: Record, flavour: str) -> str:
+    """The entry type in ``flavour``: the library's own when the flavour knows it (and it was
+    not refined, as ``@misc`` is into a blog or video), else the type table's column."""
+    kind, own = record.kind, record.entry_type
+    if flavour == "bibtex":
+        if own in BIBTEX_STANDARD and kind != "preprint":
+            return own
+        if kind == "thesis":
+            label = record.text("type").lower()
+            return "mastersthesis" if "master" in label or label == "ma" else "phdthesis"
+        return KINDS[kind].bibtex
+    if own in BIBLATEX_MODEL and own not in ("misc", "online") and kind != "preprint":
+        return own
+    return KINDS[kind].biblatex
+
+
+def _kept(record: Record, flavour: str) -> Fields:
+    """The library's other fields, renamed to the flavour's spelling, in library order."""
+    rename = _TO_BIBTEX if flavour == "bibtex" else _TO_BIBLATEX
+    fields = []
+    for name, value in record.fields.items():
+        if name not in _REWRITTEN and value:
+            fields.append((rename.get(name, name), value))
+    return fields
+
+
+_ORDER: Final = {
+    name: i
+    for i, name in enumerate(
+        [
+            "author",
+            "editor",
+            "translator",
+            "bookauthor",
+            "title",
+            "subtitle",
+            "titleaddon",
+            "shorttitle",
+            "howpublished",
+            "journal",
+            "journaltitle",
+            "booktitle",
+            "booksubtitle",
+            "maintitle",
+            "eventtitle",
+            "shortjournal",
+            "series",
+            "volume",
+            "number",
+            "pages",
+            "edition",
+            "venue",
+            "address",
+            "location",
+            "publisher",
+            "school",
+            "institution",
+            "organization",
+            "type",
+            "year",
+            "month",
+            "date",
+            "isbn",
+            "issn",
+            "eprint",
+            "archiveprefix",
+            "eprinttype",
+            "primaryclass",
+            "eprintclass",
+            "doi",
+            "url",
+            "urldate",
+            "pubstate",
+            "abstract",
+            "keywords",
+            "file",
+            "note",
+            "key",
+            "label",
+        ]
+    )
+}
+"""The order both flavours write fields in; other fields follow in the library's order."""
+
+
+def _merge(first: Fields, rest: Fields) -> Fields:
+    """``first`` and the fields of ``rest`` not named in ``first``, in :data:`_ORDER`."""
+    named = {n.lower() for n, _ in first}
+    fields = first + [(n, v) for n, v in rest if n.lower() not in named]
+    last = len(_ORDER)
+    return sorted(fields, key=lambda f: _ORDER.get(f[0].lower(), last))
 
 
 def bibtex_fields(record: Record, options: ExportOptions) -> Fields:
@@ -143,49 +241,43 @@ def bibtex_fields(record: Record, options: ExportOptions) -> Fields:
     first, last = split_pages(get("pages"))
     issued = record.issued
     note = get("note")
-    if kind == "web" and record.accessed:
+    web = kind in _WEB_KINDS
+    if web and record.accessed:
         accessed = f"Accessed: {record.accessed.iso()}"  # natbib styles do not print urldate
         note = f"{note}{'' if note.endswith('.') else '.'} {accessed}" if note else accessed
     fields: Fields = [
         ("author", _names(record, "author")),
         ("editor", _names(record, "editor")),
         ("title", get("title")),
-        ("howpublished", _howpublished(record)),
-        ("journal", get("journal") or get("journaltitle") if kind == "article" else ""),
-        ("booktitle", get("booktitle") if kind in ("inproceedings", "chapter") else ""),
-        ("series", get("series")),
-        ("volume", get("volume")),
-        ("number", get("number") if kind == "article" else ""),
+        ("howpublished", _howpublished(record) if web else get("howpublished")),
+        ("journal", get("journal") or get("journaltitle")),
         ("pages", f"{first}--{last}" if last else first),
-        ("edition", get("edition")),
         ("address", get("address") or get("location")),
-        ("publisher", get("publisher") if kind not in ("arxiv", "web", "article") else ""),
-        ("type", get("type") if record.subkind == "blog" else ""),
+        ("school", get("school") or (get("institution") if kind == "thesis" else "")),
         ("year", str(issued.year) if issued else ""),
         ("month", MONTHS[issued.month - 1] if issued and issued.month else ""),
-        ("isbn", get("isbn") if kind in ("book", "chapter", "inproceedings") else ""),
-        ("issn", get("issn") if kind == "article" else ""),
-        *_eprint_bibtex(record),
+        *_eprint(record, "bibtex"),
         ("doi", record.doi),
         ("url", record.url),
         ("urldate", record.accessed.iso() if record.accessed else ""),
-        *_common_tail(record, options),
+        ("keywords", ", ".join(record.keywords)),
+        ("file", _files(record, options)),
         ("note", note),
         ("key", get("key") or _fallback_key(record)),
     ]
-    return fields
+    return _merge(fields, _kept(record, "bibtex"))
 
 
 def _howpublished(record: Record) -> str:
     """arXiv: ``arXiv:<id> [<class>]``; blog: its name; course/page: ``Online course, Coursera``.
 
-    natbib styles print ``howpublished`` but not ``type``, so a course or page says what it is
-    there (FORMATS.md §4.2: course → ``Online course``), followed by the site.
+    natbib styles print ``howpublished`` but not ``type``, so a web page says what it is there
+    (FORMATS.md §4.2: course → ``Online course``), followed by the site.
     """
-    if record.kind == "arxiv":
+    if record.kind == "preprint":
         return record.arxiv_note
     site = record.get("howpublished") or record.get("organization")
-    if record.subkind in ("course", "webpage") and record.get("type"):
+    if record.kind != "blog" and record.get("type"):
         return ", ".join(part for part in (record.get("type"), site) if part)
     return site
 
@@ -201,39 +293,50 @@ def biblatex_fields(record: Record, options: ExportOptions) -> Fields:
     """The BibLaTeX flavour's fields, in output order."""
     get, kind = record.get, record.kind
     first, last = split_pages(get("pages"))
-    note = get("note")
-    if kind == "web" and get("type"):  # @online has no type field: "Blog post. <note>"
-        note = get("type").rstrip(".") + (f". {note}" if note else "")
+    online = entry_type(record, "biblatex") == "online"
+    site = get("howpublished") or get("journaltitle") or get("journal") or get("organization")
     fields: Fields = [
         ("author", _names(record, "author")),
         ("editor", _names(record, "editor")),
         ("title", get("title")),
-        ("journaltitle", get("journal") or get("journaltitle") if kind == "article" else ""),
-        ("booktitle", get("booktitle") if kind in ("inproceedings", "chapter") else ""),
-        ("shortjournal", get("shortjournal") if kind == "article" else ""),
-        ("eventtitle", get("eventtitle")),
-        ("venue", get("venue") or get("address") if kind == "inproceedings" else ""),
-        ("organization", get("howpublished") or get("organization") if kind == "web" else ""),
-        ("note", note),
-        ("series", get("series")),
-        ("volume", get("volume")),
-        ("number", get("number") if kind == "article" else ""),
+        (
+            "journaltitle",
+            site if online and kind != "preprint" else get("journal") or get("journaltitle"),
+        ),
+        ("howpublished", "" if online else get("howpublished")),
         ("pages", f"{first}--{last}" if last else first),
-        ("edition", get("edition")),
-        ("publisher", get("publisher") if kind not in ("arxiv", "web", "article") else ""),
-        ("location", get("address") or get("location") if kind in ("book", "chapter") else ""),
+        ("location", get("address") or get("location")),
+        ("institution", get("institution") or (get("school") if kind == "thesis" else "")),
         ("date", record.issued.iso() if record.issued else ""),
-        *_eprint_biblatex(record),
-        ("isbn", get("isbn") if kind in ("book", "chapter", "inproceedings") else ""),
-        ("issn", get("issn") if kind == "article" else ""),
+        *_eprint(record, "biblatex"),
         ("doi", record.doi),
         ("url", record.url),
         ("urldate", record.accessed.iso() if record.accessed else ""),
-        ("pubstate", "prepublished" if kind == "arxiv" else ""),
-        *_common_tail(record, options),
-        ("label", get("key")),
+        ("pubstate", get("pubstate") or ("prepublished" if kind == "preprint" else "")),
+        ("type", get("type") or _BIBLATEX_THESIS.get(record.entry_type, "")),
+        ("keywords", ", ".join(record.keywords)),
+        ("file", _files(record, options)),
+        ("label", get("label") or get("key")),
     ]
-    return fields
+    kept = [(n, v) for n, v in _kept(record, "biblatex") if n not in ("key", "school")]
+    if kind == "preprint" and record.arxiv:
+        kept = [(n, v) for n, v in kept if not (n == "howpublished" and "arxiv" in v.lower())]
+    return _merge(fields, kept)
+
+
+def placement(record: Record, flavour: str) -> dict[str, str]:
+    """Where each field of the entry goes in ``flavour``: its own name, or the flavour's."""
+    rename = _TO_BIBTEX if flavour == "bibtex" else _TO_BIBLATEX
+    dates = {"year": "year", "month": "month", "day": "(dropped: BibTeX has no day)"}
+    where = {}
+    for name in record.fields:
+        if name in ("year", "month", "day", "date"):
+            where[name] = "date" if flavour == "biblatex" else dates.get(name, "year/month")
+        elif name in ("archiveprefix", "primaryclass", "eprinttype", "eprintclass"):
+            where[name] = "eprint fields"
+        else:
+            where[name] = rename.get(name, name)
+    return where
 
 
 def _spell(name: str, value: str, encode: Callable[[str], str]) -> str:
@@ -246,7 +349,11 @@ def _spell(name: str, value: str, encode: Callable[[str], str]) -> str:
 
 
 def _entry(
-    record: Record, entry_type: str, fields: Fields, encode: Callable[[str], str], flavour: str
+    record: Record,
+    entry_type: str,
+    fields: Fields,
+    encode: Callable[[str], str],
+    warn: Callable[[str], None] | None = None,
 ) -> str:
     present = [(n, v) for n, v in fields if v]
     width = max([9, *(len(n) for n, _ in present)])
@@ -254,15 +361,38 @@ def _entry(
     for name, value in present:
         try:
             spelled = _spell(name, value, encode)
-        except UnencodableError as exc:
-            raise ExportError(
-                f"{name}: {exc}; the {flavour} flavour is ASCII-only (use biblatex instead)",
-                record.key,
-                flavour,
-            ) from exc
+        except UnencodableError:
+            spelled = _spell(name, _transliterate(value, name, warn or (lambda _: None)), encode)
         written = spelled if name == "month" else "{" + spelled + "}"
         lines.append(f"  {name:<{width}} = {written}")
     return f"@{entry_type}{{{record.key},\n" + ",\n".join(lines) + "\n}"
+
+
+def _transliterate(value: str, name: str, warn: Callable[[str], None]) -> str:
+    """Each character with no LaTeX spelling → anyascii's ASCII for it, or nothing (warned)."""
+    from anyascii import anyascii
+
+    out = []
+    for char in value:
+        if char.isascii():
+            out.append(char)
+            continue
+        try:
+            unicode_to_latex(char)
+            out.append(char)
+            continue
+        except UnencodableError:
+            pass
+        ascii_text = anyascii(char) if char != "\ufffd" else ""
+        if ascii_text:
+            warn(
+                f"{name}: character U+{ord(char):04X} has no LaTeX spelling; "
+                f"written as anyascii's {ascii_text!r}"
+            )
+        else:
+            warn(f"{name}: character U+{ord(char):04X} has no ASCII spelling; dropped")
+        out.append(ascii_text)
+    return "".join(out)
 
 
 def _ascii_url(value: str) -> str:
@@ -270,9 +400,9 @@ def _ascii_url(value: str) -> str:
 
 
 def render_bibtex(record: Record, options: ExportOptions) -> str:
-    """One entry of the BibTeX flavour.
+    """One entry of the BibTeX flavour (a character without ASCII spelling is transliterated).
 
-    :raises ExportError: when a character has no ASCII LaTeX spelling (CJK, emoji).
+    :raises ExportError: when the citation key is not ASCII (BibTeX cannot cite it).
     """
     if not record.key.isascii():
         raise ExportError(
@@ -281,13 +411,23 @@ def render_bibtex(record: Record, options: ExportOptions) -> str:
             "bibtex",
         )
     fields = [(n, _ascii_url(v) if n == "url" else v) for n, v in bibtex_fields(record, options)]
-    return _entry(record, BIBTEX_TYPES[record.kind], fields, unicode_to_latex, "bibtex")
+    return _entry(
+        record, entry_type(record, "bibtex"), fields, unicode_to_latex, record.warnings.append
+    )
 
 
 def render_biblatex(record: Record, options: ExportOptions) -> str:
     """One entry of the BibLaTeX flavour (UTF-8)."""
     fields = biblatex_fields(record, options)
-    return _entry(record, BIBLATEX_TYPES[record.kind], fields, latex_letters_to_unicode, "biblatex")
+    return _entry(record, entry_type(record, "biblatex"), fields, _letters_to_unicode)
+
+
+def _letters_to_unicode(value: str) -> str:
+    """Accent macros → letters; a value pylatexenc trips over (``\\href``) stays as it is."""
+    try:
+        return latex_letters_to_unicode(value)
+    except (IndexError, KeyError, ValueError, TypeError):
+        return value
 
 
 def assemble_bibtex(entries: list[str]) -> str:

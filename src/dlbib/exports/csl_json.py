@@ -1,11 +1,14 @@
-"""Records → CSL-JSON, Zotero's best import route (FORMATS.md §3).
+"""Records → CSL-JSON, for pandoc/citeproc and Zotero (FORMATS.md §3).
 
 A JSON array, UTF-8, real Unicode, ``indent=2``. Every item has ``id`` = ``citation-key`` = the
-citation key and one of the CSL types Zotero accepts: ``article`` (arXiv preprint, which Zotero
-makes a *Preprint* with ``number: arXiv:<id>`` as its archive id and ``publisher: arXiv`` as its
-repository), ``article-journal``, ``paper-conference``, ``chapter``, ``book``, ``post-weblog``,
-``webpage``. Only schema keys are written (the schema forbids others); dates are ``date-parts``;
-organisations are ``literal`` names and particles stay in ``family``. CSL-JSON cannot carry PDFs.
+citation key and the type table's CSL column (:mod:`dlbib.exports.types`), only types Zotero's
+CSL JSON.js accepts: an arXiv preprint is ``article`` (Zotero makes it a *Preprint* with
+``number: arXiv:<id>`` as its archive id and ``publisher: arXiv`` as its repository); a video is
+``motion_picture`` (Zotero: Film); software is ``book`` + ``version`` (Zotero: Computer Program;
+``software`` would make Zotero refuse the whole file). Only schema keys are written (the schema
+forbids others); dates are ``date-parts``; organisations are ``literal`` names and particles stay
+in ``family``. Fields with no CSL key go to ``note`` as ``field: value`` lines (Zotero: Extra).
+CSL-JSON cannot carry PDFs, and Zotero ignores ``keyword`` (no tags).
 """
 
 from __future__ import annotations
@@ -15,19 +18,27 @@ from json.encoder import encode_basestring as _encode_string
 from typing import Any, Final
 
 from dlbib.exports._options import ExportOptions
+from dlbib.exports._placed import Placed
 from dlbib.exports._record import Record, split_pages
+from dlbib.exports.types import KINDS
 from dlbib.library.names import OTHERS, Name, decode_name
 
-TYPES: Final = {
-    "arxiv": "article",
-    "article": "article-journal",
-    "inproceedings": "paper-conference",
-    "chapter": "chapter",
-    "book": "book",
-    "blog": "post-weblog",
-    "course": "webpage",
-    "webpage": "webpage",
+_CONTAINER: Final = {
+    "article": ("journal", "journaltitle"),
+    "inproceedings": ("booktitle",),
+    "chapter": ("booktitle",),
+    "blog": ("howpublished", "organization", "journaltitle"),
+    "webpage": ("howpublished", "organization", "journaltitle"),
 }
+_PUBLISHER: Final = {
+    "thesis": ("school", "institution", "publisher"),
+    "report": ("institution", "publisher", "organization"),
+    "patent": ("holder", "assignee", "publisher"),
+    "video": ("publisher", "organization", "howpublished"),
+    "software": ("publisher", "organization", "howpublished"),
+    "dataset": ("publisher", "organization", "howpublished"),
+}
+_THESIS_TYPES: Final = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
 
 
 def _name(name: Name) -> dict[str, str]:
@@ -45,49 +56,76 @@ def _name_parts(name: Name) -> tuple[tuple[str, str], ...]:
 
 def item(record: Record) -> dict[str, Any]:
     """The CSL-JSON object of one record (keys in a fixed order)."""
-    kind = record.subkind or record.kind
-    text = record.text
+    return place(record)[0]
+
+
+def place(record: Record) -> tuple[dict[str, Any], dict[str, str]]:
+    """The CSL-JSON object of one record, and where each field of the entry went."""
+    kind = record.kind
+    p = Placed(record)
+    title, subtitle = p.take("title", "title"), p.take("subtitle", "title")
+    p.mark("author", "author")
+    p.mark("editor", "editor")
     data: dict[str, Any] = {
         "id": record.key,
         "citation-key": record.key,
-        "type": TYPES[kind],
-        "title": text("title"),
+        "type": KINDS[kind].csl,
+        "title": f"{title}: {subtitle}" if subtitle else title,
         "author": [_name(n) for n in record.authors if n != OTHERS],
         "editor": [_name(n) for n in record.editors if n != OTHERS],
     }
+    data["container-title"] = p.first(_CONTAINER.get(kind, ()), "container-title")
     if kind == "article":
-        data["container-title"] = text("journal") or text("journaltitle")
-        data["journalAbbreviation"] = data["container-title-short"] = text("shortjournal")
-    elif kind in ("inproceedings", "chapter"):
-        data["container-title"] = text("booktitle")
-        data["event-title"] = text("eventtitle")
-    elif record.kind == "web":
-        data["container-title"] = text("howpublished") or text("organization")
-    if kind == "inproceedings":
-        data["event-place"] = text("venue") or text("address")
+        short = p.take("shortjournal", "journalAbbreviation")
+        data["journalAbbreviation"] = data["container-title-short"] = short
+    data["event-title"] = p.take("eventtitle", "event-title")
+    data["publisher-place"] = p.first(("address", "location"), "publisher-place")
+    data["event-place"] = p.take("venue", "event-place")
+    data["collection-title"] = p.take("series", "collection-title")
+    data["volume"] = p.take("volume", "volume")
+    if kind == "article":
+        data["issue"] = p.take("number", "issue")
+    elif kind in ("book", "collection", "proceedings", "chapter", "inproceedings"):
+        data["collection-number"] = p.take("number", "collection-number")
     else:
-        data["publisher-place"] = text("address") or text("location")
-    data["collection-title"] = text("series")
-    data["volume"] = text("volume")
-    data["issue"] = text("number") if kind == "article" else ""
-    data["page"] = "-".join(p for p in split_pages(record.get("pages")) if p)
-    data["edition"] = text("edition")
-    data["publisher"] = "arXiv" if kind == "arxiv" else text("publisher")
-    data["number"] = f"arXiv:{record.arxiv.id}" if kind == "arxiv" and record.arxiv else ""
-    data["genre"] = text("type") if record.kind == "web" else ""
+        data["number"] = p.take("number", "number")
+    p.mark("pages", "page")
+    data["page"] = "-".join(part for part in split_pages(record.get("pages")) if part)
+    data["edition"] = p.take("edition", "edition")
+    data["version"] = p.take("version", "version")
+    if kind == "preprint":
+        data["publisher"] = "arXiv"
+        data["number"] = f"arXiv:{record.arxiv.id}" if record.arxiv else ""
+    else:
+        data["publisher"] = p.first(_PUBLISHER.get(kind, ("publisher",)), "publisher")
+    if kind == "software" and not data["version"]:
+        data["version"] = "unknown"  # Zotero's book → computerProgram route needs a version
+    data["genre"] = p.take("type", "genre") or _THESIS_TYPES.get(record.entry_type, "")
     if record.issued:
         data["issued"] = {"date-parts": [record.issued.parts()]}
-    data["ISBN"] = text("isbn") if kind in ("book", "chapter", "inproceedings") else ""
-    data["ISSN"] = text("issn") if kind == "article" else ""
+    data["ISBN"] = p.take("isbn", "ISBN")
+    data["ISSN"] = p.take("issn", "ISSN")
     data["DOI"] = record.doi
     data["URL"] = record.url
+    p.mark("doi", "DOI")
+    p.mark("url", "URL")
+    if record.issued:
+        for name in ("year", "month", "day", "date"):
+            p.mark(name, "issued")
     if record.accessed:
+        p.mark("urldate", "accessed")
         data["accessed"] = {"date-parts": [record.accessed.parts()]}
-    data["abstract"] = text("abstract")
+    data["abstract"] = p.take("abstract", "abstract")
+    data["language"] = p.take("language", "language") or p.take("langid", "language")
+    data["title-short"] = p.take("shorttitle", "title-short")
+    p.mark("keywords", "keyword")
     data["keyword"] = ", ".join(record.keywords)
-    data["note"] = "\n".join(n for n in (record.arxiv_note, text("note")) if n)
-    data["source"] = "arXiv.org" if kind == "arxiv" else ""
-    return {k: v for k, v in data.items() if v}
+    if record.arxiv:
+        p.mark("howpublished" if "arxiv" in record.get("howpublished").lower() else "", "note")
+    note = [record.arxiv_note, p.take("note", "note"), *p.rest("note")]
+    data["note"] = "\n".join(n for n in note if n)
+    data["source"] = "arXiv.org" if kind == "preprint" else ""
+    return {k: v for k, v in data.items() if v}, p.where
 
 
 def render(record: Record, options: ExportOptions) -> str:

@@ -2,10 +2,17 @@
 
 Rules kept here: ``TAG  - value`` lines ending in CRLF, UTF-8 without BOM, the file starting with
 the first ``TY`` line; one physical line per value (line breaks folded to spaces); empty tags
-omitted; one ``AU``/``KW``/``N1``/``L1`` per value. TY per kind: arXiv preprint ``UNPB``,
-``JOUR``, ``CONF`` (T2 *and* C3 = proceedings), ``CHAP``, ``BOOK`` (series in T3, never T2),
-``BLOG``, ``ELEC``. An arXiv id survives as the arXiv DOI, the abstract URL and an ``N1`` note.
-PDFs go out as ``L1``, an open-access PDF link (``pdfurl``) as ``L4``. Text is plain Unicode.
+omitted; one ``AU``/``KW``/``N1``/``L1`` per value. ``TY`` is the type table's RIS column
+(:mod:`dlbib.exports.types`: ``UNPB``, ``JOUR``, ``CONF``, ``CHAP``, ``BOOK``, ``THES``, ``RPRT``,
+``PAT``, ``COMP``, ``VIDEO``, ``BLOG``, ``ELEC``, …). Tags per field follow RIS.js's field map: a
+conference paper has the proceedings title in ``C3`` and the event (``eventtitle``), if any, in
+``T2`` (RIS.js reads T2 as conferenceName); the publisher-like field of each type goes to ``PB``
+(studio, company, university, institution); report and patent numbers to ``SN``; a type label
+to ``M3`` where RIS.js reads it (thesis, report, manuscript, letter, web). An arXiv id survives as
+the arXiv DOI, the abstract URL and ``M2  - arXiv:<id> [<class>]`` (RIS.js puts M2 in Extra,
+where Zotero keeps arXiv ids of published papers). Every field with no tag of its own goes to
+one ``N1`` note of ``field: value`` lines, so nothing is lost. PDFs go out as ``L1``, an
+open-access PDF link (``pdfurl``) as ``L4``. Text is plain Unicode.
 """
 
 from __future__ import annotations
@@ -14,21 +21,25 @@ import re
 from typing import Final
 
 from dlbib.exports._options import ExportOptions, is_pdf
+from dlbib.exports._placed import Placed
 from dlbib.exports._record import Date, Record, split_pages, unescape_verbatim
+from dlbib.exports.types import KINDS
 from dlbib.library.names import OTHERS, decode_name, format_ris_name
 
-TYPES: Final = {
-    "arxiv": "UNPB",
-    "article": "JOUR",
-    "inproceedings": "CONF",
-    "chapter": "CHAP",
-    "book": "BOOK",
-    "blog": "BLOG",
-    "course": "ELEC",
-    "webpage": "ELEC",
-}
 EOL: Final = "\r\n"
 _BREAKS: Final = re.compile(r"[\r\n\u2028\u2029\t]+")
+_PUBLISHER: Final = {
+    "THES": ("school", "institution", "publisher"),
+    "RPRT": ("institution", "publisher", "organization"),
+    "PAT": ("holder", "assignee", "publisher"),
+    "COMP": ("publisher", "organization", "howpublished"),
+    "VIDEO": ("publisher", "organization", "howpublished"),
+    "DATA": ("publisher", "organization", "howpublished"),
+}
+"""TY → the fields (first non-empty) that go to ``PB``; ``publisher`` for the rest."""
+_TYPE_LABEL: Final = frozenset({"THES", "RPRT", "MANSCPT", "PCOMM", "BLOG", "ELEC"})
+_SITE: Final = ("howpublished", "organization", "journaltitle", "journal")
+_THESIS_TYPES: Final = {"phdthesis": "PhD thesis", "mastersthesis": "Master's thesis"}
 
 
 def _date(date: Date) -> str:
@@ -40,56 +51,94 @@ def _date(date: Date) -> str:
 
 def render(record: Record, options: ExportOptions) -> str:
     """One RIS record, ``TY`` to ``ER``, each line ending in CRLF."""
-    kind = record.subkind or record.kind
-    ty = TYPES[kind]
-    lines: list[tuple[str, str]] = [("TY", ty), ("ID", record.key), ("TI", record.text("title"))]
+    return place(record, options)[0]
+
+
+def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
+    """One RIS record, and where each field of the entry went."""
+    p = Placed(record)
+    ty = KINDS[record.kind].ris
+    lines: list[tuple[str, str]] = [("TY", ty), ("ID", record.key), ("TI", _title(p))]
+    p.mark("author", "AU")
     lines += [("AU", format_ris_name(decode_name(n))) for n in record.authors if n != OTHERS]
-    lines += [
-        ("A3" if ty == "BOOK" else "A2", format_ris_name(decode_name(n)))
-        for n in record.editors
-        if n != OTHERS
-    ]
+    editor_tag = "A3" if ty in ("BOOK", "EDBOOK") else "A2"
+    p.mark("editor", editor_tag)
+    lines += [(editor_tag, format_ris_name(decode_name(n))) for n in record.editors if n != OTHERS]
     if record.issued:
+        for name in ("year", "month", "day", "date"):
+            p.mark(name, "PY/DA")
         lines.append(("PY", str(record.issued.year)))
         if record.issued.month:
             lines.append(("DA", _date(record.issued)))
-    lines += _container(record, ty)
+    lines += _container(p, ty)
     sp, ep = split_pages(record.get("pages"))
-    lines += [("VL", record.text("volume") if ty not in ("ELEC", "BLOG") else "")]
-    lines += [("IS", record.text("number") if ty == "JOUR" else "")]
+    p.mark("pages", "SP/EP")
+    lines += [("VL", p.take("volume", "VL"))]
+    number_tag = {"RPRT": "SN", "PAT": "SN", "BOOK": "M1", "EDBOOK": "M1"}.get(ty, "IS")
+    number = p.take("number", number_tag)
     lines += [("SP", sp), ("EP", ep)]
-    lines += [("PB", "arXiv" if kind == "arxiv" else record.text("publisher"))]
-    lines += [("CY", record.text("address") or record.text("location"))]
-    lines += [("ET", record.text("edition"))]
-    isbn = record.text("isbn") if ty in ("BOOK", "CHAP", "CONF") else ""
-    lines += [("SN", record.text("issn") if ty == "JOUR" else isbn)]
-    lines += [("M3", record.text("type") if ty in ("ELEC", "BLOG") else "")]
+    pb = "arXiv" if ty == "UNPB" else p.first(_PUBLISHER.get(ty, ("publisher",)), "PB")
+    lines += [("PB", pb)]
+    lines += [("CY", p.first(("address", "location", "venue"), "CY"))]
+    lines += [("ET", p.first(("version", "edition") if ty == "COMP" else ("edition",), "ET"))]
+    if number_tag == "SN":
+        lines += [("SN", number)]
+    else:  # RIS.js: M1 is a book's series number
+        lines += [(number_tag, number), ("SN", p.first(("issn", "isbn"), "SN"))]
+    if ty in _TYPE_LABEL:
+        label = p.take("type", "M3") or _THESIS_TYPES.get(record.entry_type, "")
+        lines += [("M3", label)]
+    p.mark("doi", "DO")
+    p.mark("url", "UR")
     lines += [("DO", record.doi), ("UR", record.url)]
-    if record.accessed and ty in ("ELEC", "BLOG"):
+    if record.accessed:
+        p.mark("urldate", "Y2")
         lines.append(("Y2", _date(record.accessed)))
-    lines += [("AB", record.text("abstract"))]
+    lines += [("AB", p.take("abstract", "AB")), ("LA", p.first(("language", "langid"), "LA"))]
+    lines += [("ST", p.take("shorttitle", "ST"))]
+    p.mark("keywords", "KW")
     lines += [("KW", _one_line(k)) for k in record.keywords]
-    lines += [("N1", record.arxiv_note), ("N1", record.text("note"))]
+    if record.arxiv:
+        p.mark("howpublished" if "arxiv" in record.get("howpublished").lower() else "", "N1")
+    if options.attachments != "none":
+        p.mark("pdfurl", "L4")
+    lines += [("M2", record.arxiv_note), ("N1", p.take("note", "N1"))]  # RIS.js: M2 → Extra
+    lines += [("N1", "; ".join(p.rest("N1")))]
     lines += _attachments(record, options)
     folded = [(tag, _one_line(value)) for tag, value in lines if value]
     body = "".join(f"{tag}  - {value}{EOL}" for tag, value in folded if value)
-    return body + "ER  - " + EOL
+    return body + "ER  - " + EOL, p.where
 
 
-def _container(record: Record, ty: str) -> list[tuple[str, str]]:
+def _title(p: Placed) -> str:
+    title, subtitle = p.take("title", "TI"), p.take("subtitle", "TI")
+    return f"{title}: {subtitle}" if subtitle else title
+
+
+def _container(p: Placed, ty: str) -> list[tuple[str, str]]:
     if ty == "UNPB":
         return [("T2", "arXiv")]
     if ty == "JOUR":
-        journal = record.text("journal") or record.text("journaltitle")
-        return [("T2", journal), ("J2", record.text("shortjournal"))]
-    if ty == "CONF":
-        booktitle = record.text("booktitle")
-        return [("T2", booktitle), ("C3", booktitle), ("T3", record.text("series"))]
+        return [
+            ("T2", p.first(("journal", "journaltitle"), "T2")),
+            ("J2", p.take("shortjournal", "J2")),
+            ("T3", p.take("series", "T3")),
+        ]
+    if ty == "CONF":  # RIS.js: T2 → conferenceName, C3 → proceedingsTitle
+        return [
+            ("T2", p.take("eventtitle", "T2")),
+            ("C3", p.take("booktitle", "C3")),
+            ("T3", p.take("series", "T3")),
+        ]
     if ty == "CHAP":
-        return [("T2", record.text("booktitle")), ("T3", record.text("series"))]
-    if ty == "BOOK":
-        return [("T3", record.text("series"))]
-    return [("T2", record.text("howpublished") or record.text("organization"))]
+        return [("T2", p.take("booktitle", "T2")), ("T3", p.take("series", "T3"))]
+    if ty in ("BOOK", "EDBOOK"):
+        return [("T3", p.take("series", "T3"))]  # FORMATS.md §2: a book's series in T3
+    if ty in ("BLOG", "ELEC"):
+        return [("T2", p.first(_SITE, "T2"))]
+    if ty in ("RPRT", "COMP"):
+        return [("T2", p.take("series", "T2"))]
+    return []
 
 
 def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]]:

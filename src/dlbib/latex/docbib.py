@@ -23,6 +23,7 @@ from dlbib.latex.suggest import KeyIndex
 from dlbib.library.bibfile import Block, Library, RawBlock, render_block
 from dlbib.library.files import atomic_write
 from dlbib.library.model import Reference, split_concatenation
+from dlbib.library.published import KnownPublication
 
 FLAVOURS: Final = ("verbatim", "bibtex", "biblatex")
 """What ``dlbib cite --format`` writes: the library's own text (default), or a flavour."""
@@ -60,6 +61,8 @@ class DocumentBib:
     first occurrence is the one written (as BibTeX uses it)."""
     output: Path | None = None
     """Where the .bib was written (None when nothing was written)."""
+    preprints: tuple[KnownPublication, ...] = ()
+    """Cited entries that read as preprints although sync confirmed a published version."""
 
 
 def cite_document(
@@ -89,6 +92,7 @@ def cite_document(
     cited = extract_citations(document)
     library = load_cached(library_path)
     bib = build_document_bib(cited, library, flavour or "verbatim")
+    bib = replace(bib, preprints=cited_preprints(bib, library_path))
     if not write:
         return bib
     target = output or default_output(cited)
@@ -100,6 +104,17 @@ def cite_document(
         )
     write_document_bib(bib, target, library_path)
     return replace(bib, output=target)
+
+
+def cited_preprints(bib: DocumentBib, library_path: Path) -> tuple[KnownPublication, ...]:
+    """The cited entries that read as preprints although their published version is known
+    (the library's sidecar, as ``dlbib sync`` recorded it)."""
+    from dlbib.library.published import known_publication
+    from dlbib.library.state import load_state
+
+    state = load_state(library_path.with_name(library_path.stem + ".dlbib.json"))
+    found = (known_publication(state, ref) for ref in bib.references)
+    return tuple(k for k in found if k is not None)
 
 
 def _refuse_library(output: Path, library_path: Path) -> None:

@@ -49,6 +49,7 @@ from dlbib.library import bibfile
 from dlbib.library.bibfile import Library
 from dlbib.library.encoding import detect_encoding
 from dlbib.library.files import replace_file, user_cache_dir
+from dlbib.library.parse import _gc_paused
 
 CACHE_FORMAT: Final = 1
 """Bumped when the cache file's layout changes."""
@@ -125,7 +126,7 @@ class ParseCache:
             self._discard(entry, path, "its payload is damaged")
             return None
         try:
-            with bibfile._gc_paused():
+            with _gc_paused():
                 library = _Unpickler(io.BytesIO(payload)).load()
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
                 KeyError, TypeError, ValueError, OverflowError, RecursionError) as exc:  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -26,6 +27,11 @@ REPLACE_RETRIES: Final = 20
 """How often a refused ``os.replace`` is tried again on Windows (a virus scanner or an editor
 holding the file open), :data:`REPLACE_PAUSE` seconds apart."""
 REPLACE_PAUSE: Final = 0.05
+TEMP_PREFIX: Final = ".dlbib-tmp-"
+"""Every temporary file dlbib makes starts with this (``.dlbib-tmp-<pid>-<name>.<random>.tmp``),
+so one ``.gitignore`` line covers them and :func:`sweep_temp_files` knows its own."""
+STALE_AFTER: Final = 3600.0
+"""A temporary file of a process that may still run is swept once this many seconds old."""
 
 _held: dict[Path, tuple[Any, int]] = {}  # lock path -> (lock, depth): re-entrant in one process
 
@@ -59,17 +65,27 @@ def replace_file(
             sleep(REPLACE_PAUSE)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def temp_name_prefix(name: str) -> str:
+    """The prefix of this process's temporary files for ``name``."""
+    return f"{TEMP_PREFIX}{os.getpid()}-{name}."
+
+
+def atomic_write(
+    path: Path, data: bytes, *, before_replace: Callable[[Path], None] | None = None
+) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
 
     Readers see the old bytes or the new bytes, never a mix; on any error the temporary file is
     removed and ``path`` is untouched. An existing file's permission bits are kept (POSIX);
     a symlink stays a symlink (its target is replaced).
 
+    :param before_replace: called with the real target after the data is on disk (fsync) and
+        immediately before the rename: the last moment to check the target did not change
+        meanwhile, or to keep a backup of it. Whatever it raises aborts the write.
     :raises OSError: when the folder is not writable or the disk is full.
     """
     path = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_name_prefix(path.name), suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -81,11 +97,170 @@ def atomic_write(path: Path, data: bytes) -> None:
             except FileNotFoundError:
                 mode = _new_file_mode()
             os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace(path)
         replace_file(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Replace several files as one set: all new, or (on an error) all as they were.
+
+    Every new file is written and fsynced as a temporary file first; only then are they
+    renamed into place, one right after another. A rename that fails puts the files already
+    replaced back (their old versions were kept as hard links or copies). Only a crash in the
+    microseconds between two renames can leave a mix — the platform offers no atomic rename
+    of several files.
+
+    :raises OSError: when a file cannot be written (``filename`` names its target); every
+        target is then as it was.
+    """
+    written: list[tuple[Path, str]] = []
+    target = ""
+    try:
+        for path, data in files:
+            target = str(path)
+            real = Path(os.path.realpath(path))
+            fd, tmp = tempfile.mkstemp(
+                prefix=temp_name_prefix(real.name), suffix=".tmp", dir=real.parent
+            )
+            written.append((real, tmp))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if not IS_WINDOWS:
+                try:
+                    mode = os.stat(real).st_mode & 0o7777
+                except FileNotFoundError:
+                    mode = _new_file_mode()
+                os.chmod(tmp, mode)
+        _rename_all(written)
+    except OSError as exc:
+        if exc.filename is None or TEMP_PREFIX in str(exc.filename):
+            exc.filename = getattr(exc, "target", target)
+        raise
+    finally:
+        for _, tmp in written:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+
+def _rename_all(written: list[tuple[Path, str]]) -> None:
+    """Rename each temporary file over its target; undo the renames done when one fails."""
+    kept: list[tuple[Path, str | None]] = []  # target -> its old version (None: it was new)
+    try:
+        for real, tmp in written:
+            old: str | None = None
+            if real.exists():
+                old = tmp + ".old"
+                try:
+                    os.link(real, old)
+                except OSError:
+                    shutil.copy2(real, old)
+            kept.append((real, old))
+            try:
+                replace_file(tmp, real)
+            except OSError as exc:
+                exc.target = str(real)  # type: ignore[attr-defined]
+                raise
+    except BaseException:
+        for real, old in reversed(kept):
+            with contextlib.suppress(OSError):
+                if old is None:
+                    os.unlink(real)
+                else:
+                    replace_file(old, real)
+        raise
+    finally:
+        for _, old in kept:
+            if old is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(old)
+
+
+def sweep_temp_files(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Remove dlbib's stale temporary files in ``folder`` (not below it).
+
+    A file is stale when the process that made it is gone (POSIX: its pid is checked), or when
+    it is older than :data:`STALE_AFTER` (everywhere; on Windows the only test). The caller
+    holds the library's lock, so no other dlbib run is writing this library meanwhile.
+
+    :returns: the files removed.
+    """
+    removed: list[Path] = []
+    moment = time.time() if now is None else now
+    try:
+        candidates = [p for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return removed
+    for candidate in candidates:
+        try:
+            age = moment - candidate.lstat().st_mtime
+            if candidate.is_dir() or not (age > STALE_AFTER or _owner_gone(candidate.name)):
+                continue
+            candidate.unlink()
+            removed.append(candidate)
+        except OSError:
+            continue
+    return removed
+
+
+def _owner_gone(name: str) -> bool:
+    """True when the pid in a temporary file's name is no process (POSIX only; else False)."""
+    pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+    if IS_WINDOWS or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def open_for_writing(path: Path) -> bool | None:
+    """Whether another process has ``path`` open for writing (an editor mid-save).
+
+    Linux only (``/proc/<pid>/fd`` and ``fdinfo``; processes of other users are not visible,
+    and need not be); None where the platform cannot tell, and the caller goes by time.
+    """
+    proc = Path("/proc")
+    if not sys.platform.startswith("linux") or not (proc / "self" / "fdinfo").is_dir():
+        return None
+    try:
+        target = os.stat(path)
+    except OSError:
+        return False
+    me = str(os.getpid())
+    for pid in os.listdir(proc):
+        if not pid.isdigit() or pid == me:
+            continue
+        try:
+            fds = os.listdir(proc / pid / "fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(proc / pid / "fd" / fd)
+                if (st.st_ino, st.st_dev) != (target.st_ino, target.st_dev):
+                    continue
+                info = (proc / pid / "fdinfo" / fd).read_text()
+            except OSError:
+                continue
+            flags = next(
+                (line.split()[1] for line in info.splitlines() if line.startswith("flags")), "0"
+            )
+            if int(flags, 8) & (os.O_WRONLY | os.O_RDWR):
+                return True
+    return False
 
 
 def lock_path_for(path: Path) -> Path:

@@ -1,16 +1,14 @@
-"""Citation keys of a library's blocks: the index (case-folded key → position of its entry)
-and the keys that repeat.
+"""The key index of a library: case-folded citation key → position of its entry in the blocks.
 
-The index lets :class:`~dlbib.library.bibfile.Library` find, add and replace entries at the same
+It lets :class:`~dlbib.library.bibfile.Library` find, add and replace entries at the same
 cost at any size. It follows blocks appended to the list; it notices a position that no longer
 holds its key (blocks moved by hand) and rebuilds. It knows nothing of files.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from dlbib.library.model import Reference
 
@@ -53,18 +51,3 @@ class KeyIndex:
             self.rebuild(blocks)  # blocks were moved by hand: look again
             pos = self.positions.get(folded)
         return pos
-
-
-def repeated_keys(blocks: Iterable[object], segments: Iterable[Any]) -> list[tuple[str, list[int]]]:
-    """Keys more than one entry has (compared ignoring case), each with the lines of all its
-    entries (from the layout's ``segments``: ``.block`` and ``.line``). Empty keys do not count.
-    See :meth:`~dlbib.library.bibfile.Library.duplicate_keys`."""
-    layout_lines = {id(s.block): s.line for s in segments}
-    lines: dict[str, list[int]] = {}
-    spelled: dict[str, str] = {}
-    for block in blocks:
-        if isinstance(block, Reference) and block.key.strip():
-            folded = block.key.lower()
-            spelled.setdefault(folded, block.key)
-            lines.setdefault(folded, []).append(layout_lines.get(id(block), 0))
-    return [(spelled[k], v) for k, v in lines.items() if len(v) > 1]

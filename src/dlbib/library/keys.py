@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import string
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Final
 
 from dlbib.library.model import Reference, split_names
@@ -110,15 +110,28 @@ def _slug(text: str) -> str:
 
 
 def _title_word(title: str) -> str:
+    return key_word(title)
+
+
+def key_slug(text: str) -> str:
+    """``text`` as key characters: ASCII lower-case letters and digits."""
+    return _slug(text)
+
+
+def key_word(title: str, skip: Callable[[str], bool] | None = None) -> str:
+    """The first title word that is not a stop word (nor ``skip``-ped), as key characters."""
     for word in re.split(r"[\s\-/:]+", fold_ascii(latex_to_text(title)).lower()):
         slug = re.sub(r"[^a-z0-9]", "", word)
-        if slug and slug not in STOP_WORDS:
+        if slug and slug not in STOP_WORDS and not (skip and skip(slug)):
             return slug
     return ""
 
 
-def base_key(ref: Reference) -> str:
-    """The key the rule gives ``ref``, before collision suffixes (``"ref"`` if nothing is known)."""
+def base_key(ref: Reference, skip: Callable[[str], bool] | None = None) -> str:
+    """The key the rule gives ``ref``, before collision suffixes (``"ref"`` if nothing is known).
+
+    :param skip: title words the caller's rule passes over (an import skips link labels).
+    """
     names = split_names(ref.get("author") or ref.get("editor") or "")
     author = ""
     if names:
@@ -129,7 +142,7 @@ def base_key(ref: Reference) -> str:
             author = _slug(words[0]) if words else ""
         else:
             author = _slug(family)
-    key = author + (ref.year or "") + _title_word(ref.title or "")
+    key = author + (ref.year or "") + key_word(ref.title or "", skip)
     return key or "ref"
 
 
@@ -139,13 +152,14 @@ def _suffixes() -> Iterator[str]:
             yield "".join(letters)
 
 
-def generate_key(ref: Reference, taken: Collection[str]) -> str:
+def generate_key(ref: Reference, taken: Collection[str], base: str | None = None) -> str:
     """A new, unused key for ``ref`` by the rule; ``taken`` holds the keys already in use.
 
     :param taken: existing keys, compared case-insensitively.
+    :param base: the key before suffixes, when the caller's rule differs (web items).
     """
     folded = {k.lower() for k in taken}
-    base = base_key(ref)
+    base = base or base_key(ref)
     if base not in folded:
         return base
     return next(base + s for s in _suffixes() if base + s not in folded)

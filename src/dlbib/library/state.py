@@ -1,9 +1,10 @@
 """The sync sidecar: what dlbib knows beside library.bib (``<name>.dlbib.json``).
 
 It records, per citation key, what sync last fetched from arXiv (so user edits can be told
-from upstream changes), the arXiv version and fetch time, and each downloaded PDF's path,
-SHA-256 and size. It is small, deterministic (sorted keys, two-space indent, trailing newline)
-and meant to be committed with the library. It does not know how any of that is obtained.
+from upstream changes), the arXiv version and fetch time, each downloaded PDF's path,
+SHA-256 and size, and the published version sync confirmed (and what of it it applied).
+It is small, deterministic (sorted keys, two-space indent, trailing newline) and meant to be
+committed with the library. It does not know how any of that is obtained.
 
 Layout::
 
@@ -13,7 +14,9 @@ Layout::
         "<key>": {
           "arxiv": {...},     # sync: id, version, fetched_at, ...
           "fetched": {...},   # sync: field -> raw value as last fetched
-          "pdf": {...}        # PDFs: path, sha256, size, url, ...
+          "pdf": {...},       # PDFs: path, sha256, size, url, ...
+          "published": {...}  # published versions: status, venue, venue_class, confirmed_by,
+                              #   record (the publication), checked_at, fields (last applied)
         }
       }
     }
@@ -27,6 +30,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from dlbib.errors import LibraryError
+from dlbib.library.backups import keep_backup
 from dlbib.library.files import atomic_write
 
 STATE_FORMAT: Final = 1
@@ -97,7 +101,7 @@ def save_state(state: SyncState) -> bool:
     except OSError:
         pass
     try:
-        atomic_write(state.path, data)
+        atomic_write(state.path, data, before_replace=keep_backup)
     except OSError as exc:
         raise LibraryError(state.path, f"cannot be written: {exc.strerror or exc}") from exc
     return True

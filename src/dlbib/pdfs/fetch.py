@@ -5,11 +5,15 @@ the bytes are a PDF (``%PDF-`` first, ``%%EOF`` near the end), as long as the se
 under the size cap. On any failure — HTTP error, timeout, HTML served with 200, truncated body,
 full disk, Ctrl-C — the partial file is removed and ``dest`` is left as it was.
 
-Politeness: downloads run one after another (so never two connections to one host; a per-host
-lock also serialises requests should a fetcher be shared between threads), a minimum interval
-between requests to the same host, and retries with backoff on 429/5xx that honour
-``Retry-After``. Redirects are followed by hand so that every hop is checked (http/https only)
-and throttled.
+The HTTP goes through the bounded :class:`~dlbib.sources.http.HttpClient` ("PDF host" mode):
+downloads run one after another (a per-host lock also serialises requests should a fetcher be
+shared between threads), a minimum interval between requests to the same host, retries with
+backoff on 429/5xx that honour ``Retry-After``, a whole-download deadline (``max_seconds``) that
+holds against a server sending a byte a second, and redirects checked hop by hop: http/https
+only, another host allowed (publishers redirect) but never from a public address to a loopback,
+link-local or private one, nor to another port of a loopback host. A host that refuses the
+connection, cannot be resolved or routed is unreachable at once: no retry, no sleep, and the
+fetcher's later downloads from it fail immediately.
 
 This module does not decide file names, parse BibTeX or record anything; see ``pdfpaths`` and
 ``pdfsync``.
@@ -20,18 +24,25 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
-from urllib.parse import urljoin, urlsplit
+from typing import IO, TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
-from dlbib.errors import PdfDownloadError, PdfUnreachableError
+from dlbib.errors import (
+    DeadlineExceededError,
+    PdfDownloadError,
+    PdfUnreachableError,
+    ResponseTooLargeError,
+    ServiceBusyError,
+    ServiceError,
+    ServiceUnreachableError,
+)
 from dlbib.library.files import replace_file
-from dlbib.sources.http import RETRY_STATUSES, Throttle, parse_retry_after, user_agent
+from dlbib.sources.http import HttpClient, HttpResponse, user_agent
 
 if TYPE_CHECKING:
     import requests
@@ -39,12 +50,8 @@ if TYPE_CHECKING:
 ARXIV_PDF_URL: Final = "https://arxiv.org/pdf"
 DEFAULT_TIMEOUT: Final = (5.0, 60.0)
 DEFAULT_MAX_BYTES: Final = 200 * 1024 * 1024
-CHUNK_SIZE: Final = 256 * 1024
-"""Read size: larger chunks mean fewer Python-level steps per MB (hashing, checks, writes)."""
-ALLOWED_SCHEMES: Final = ("http", "https")
 EOF_WINDOW: Final = 1024
 """``%%EOF`` must appear in the last this many bytes (what PDF readers tolerate)."""
-MAX_REDIRECTS: Final = 10
 
 
 def default_user_agent() -> str:
@@ -70,14 +77,6 @@ class PdfFile:
     """The server's ``Content-Type``."""
 
 
-@dataclass
-class _Host:
-    lock: threading.Lock
-    throttle: Throttle
-    unreachable: str = ""
-    """Why connecting failed for good in this run (then the host is not tried again)."""
-
-
 class PdfFetcher:
     """Downloads PDFs politely and verifies them; one instance per command, reused for every file.
 
@@ -85,12 +84,13 @@ class PdfFetcher:
     :param timeout: ``(connect, read)`` seconds for every request; read is per socket read.
     :param max_bytes: the size cap; larger files are rejected (announced or streamed).
     :param min_interval: seconds between two requests to the same host (arXiv asks for 3).
-    :param retries: how many times a 429/5xx or a refused/dropped connection is retried. A host
-        that cannot be reached (not found, connect timeout, refused after the retries) is not
-        tried again by this fetcher: its later downloads fail at once.
+    :param retries: how many times a 429/5xx or a dropped connection is retried. A host that
+        cannot be reached (not found, refused, unroutable, connect timeout) is not retried and
+        not tried again by this fetcher: its later downloads fail at once, without waiting.
     :param backoff: the first backoff in seconds (doubled each retry) when no ``Retry-After``.
     :param max_retry_after: the longest ``Retry-After`` honoured; longer waits give up.
-    :param max_seconds: a whole download may take at most this long (a trickling server).
+    :param max_seconds: a whole download may take at most this long, however slowly the bytes
+        arrive (``pdf_max_seconds``; separate from the API deadline ``DLBIB_HTTP_DEADLINE``).
     :param sleep: the sleep function (tests pass one that records instead of waiting).
     :param clock: a monotonic clock in seconds.
     :param user_agent: the ``User-Agent`` header.
@@ -116,34 +116,42 @@ class PdfFetcher:
         user_agent: str | None = None,
         fsync: bool = False,
     ) -> None:
-        if session is None:
-            import requests
-
-            session = requests.Session()
-        self.session = session
-        self.timeout = timeout
         self.max_bytes = max_bytes
-        self.min_interval = min_interval
-        self.retries = retries
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
         self.max_seconds = max_seconds
-        self.sleep = sleep
-        self.clock = clock
-        self.user_agent = user_agent or default_user_agent()
         self.fsync = fsync
-        self.bytes_received = 0
-        """Body bytes received by this fetcher so far (all downloads, kept or not)."""
-        self._hosts: dict[str, _Host] = {}
-        self._hosts_lock = threading.Lock()
+        self.http = HttpClient(
+            "PDF host",
+            min_interval=min_interval,
+            deadline=max_seconds,
+            max_bytes=max_bytes,
+            user_agent=user_agent or default_user_agent(),
+            headers={"Accept-Encoding": "identity"},
+            retries=retries,
+            backoff=backoff,
+            max_retry_after=max_retry_after,
+            max_wait=max_seconds + max_retry_after * (retries + 1),
+            connect_timeout=timeout[0],
+            read_timeout=timeout[1],
+            redirects="cross-host",
+            session=session,
+            sleep=sleep,
+            clock=clock,
+            jitter=lambda: 0.0,
+        )
+        self.session = self.http.session
+        self.user_agent = self.http.user_agent
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
 
-    def _host(self, url: str) -> _Host:
+    @property
+    def bytes_received(self) -> int:
+        """Body bytes received by this fetcher so far (all downloads, kept or not)."""
+        return self.http.bytes_received
+
+    def _lock(self, url: str) -> threading.Lock:
         netloc = urlsplit(url).netloc.lower()
-        with self._hosts_lock:
-            if netloc not in self._hosts:
-                throttle = Throttle(self.min_interval, self.clock, self.sleep)
-                self._hosts[netloc] = _Host(threading.Lock(), throttle)
-            return self._hosts[netloc]
+        with self._locks_lock:
+            return self._locks.setdefault(netloc, threading.Lock())
 
     def download(
         self, url: str, dest: Path, progress: Callable[[int], None] | None = None
@@ -155,147 +163,112 @@ class PdfFetcher:
         :raises PdfDownloadError: on any failure; ``dest`` is then untouched and no ``.part``
             file remains. ``KeyboardInterrupt`` is re-raised after the same cleanup.
         """
-        _check_scheme(url, url)
         part = dest.with_name(dest.name + ".part")
-        response = self._get(url)
-        content_type = response.headers.get("Content-Type")
-        created: list[Path] = []
+        sink = _PartFile(self, url, part, dest.parent, progress)
         try:
-            created = _make_parents(dest.parent)
-            digest, size = self._stream(response, url, part, progress)
+            with self._lock(url):
+                answer = self.http.get(url, sink=sink)
+            if not answer.ok:
+                raise PdfDownloadError(
+                    _status_text(answer.status),
+                    url,
+                    answer.status,
+                    answer.headers.get("Content-Type"),
+                )
+            digest, size = sink.finish()
             replace_file(part, dest)
         except OSError as exc:
-            _cleanup(part, created)
+            sink.cleanup()
             raise PdfDownloadError(
-                f"cannot write {part}: {_oserror(exc)}", url, response.status_code, content_type
+                f"cannot write {part}: {_oserror(exc)}", url, sink.status, sink.content_type
             ) from exc
+        except ServiceError as exc:
+            sink.cleanup()
+            raise _pdf_error(exc, url, sink, self.max_seconds) from (exc.__cause__ or exc)
         except BaseException:
-            _cleanup(part, created)
+            sink.cleanup()
             raise
-        finally:
-            response.close()
-        return PdfFile(dest, url, response.url, digest, size, content_type)
+        return PdfFile(dest, url, answer.url, digest, size, sink.content_type)
 
-    def _get(self, url: str) -> requests.Response:
-        """GET with per-host locking and throttling, retries and checked redirects."""
-        current = url
-        for _ in range(MAX_REDIRECTS + 1):
-            response = self._get_with_retries(current, url)
-            if not response.is_redirect:
-                return response
-            location = response.headers.get("Location", "")
-            response.close()
-            current = urljoin(current, location)
-            _check_scheme(current, url)
-        raise PdfDownloadError(f"more than {MAX_REDIRECTS} redirects", url)
 
-    def _get_with_retries(self, current: str, url: str) -> requests.Response:
-        import requests
+class _PartFile:
+    """The download's sink: checks the first bytes, hashes, writes ``<dest>.part``."""
 
-        attempt = 0
-        while True:
-            host = self._host(current)
-            if host.unreachable:
-                raise PdfUnreachableError(f"cannot connect: {host.unreachable} (earlier)", url)
-            try:
-                with host.lock:
-                    host.throttle.wait()
-                    response = self.session.get(
-                        current,
-                        headers={"User-Agent": self.user_agent, "Accept-Encoding": "identity"},
-                        timeout=self.timeout,
-                        stream=True,
-                        allow_redirects=False,
-                    )
-            except requests.ConnectionError as exc:
-                reason = _reason(exc)
-                final = reason == "host not found" or isinstance(exc, requests.ConnectTimeout)
-                if final or attempt >= self.retries:
-                    # Every later request to this host would fail the same way: fail them fast.
-                    host.unreachable = reason
-                    raise PdfUnreachableError(f"cannot connect: {reason}", url) from exc
-                wait = self.backoff * 2.0**attempt
-            except requests.Timeout as exc:
-                raise PdfDownloadError(f"timed out: {_reason(exc)}", url) from exc
-            except requests.RequestException as exc:
-                raise PdfDownloadError(f"request failed: {_reason(exc)}", url) from exc
-            else:
-                if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                    wait = self._retry_wait(response, attempt, url)
-                    response.close()
-                elif response.status_code >= 400:
-                    response.close()
-                    raise PdfDownloadError(
-                        f"HTTP {response.status_code} {response.reason or ''}".rstrip(),
-                        url,
-                        response.status_code,
-                        response.headers.get("Content-Type"),
-                    )
-                else:
-                    return response
-            self.sleep(wait)
-            attempt += 1
-
-    def _retry_wait(self, response: requests.Response, attempt: int, url: str) -> float:
-        """Seconds to wait before retrying: ``Retry-After`` when given, else backoff."""
-        header = response.headers.get("Retry-After")
-        wait = parse_retry_after(header)
-        if wait is None:
-            return self.backoff * 2.0**attempt
-        if wait > self.max_retry_after:
-            response.close()
-            raise PdfDownloadError(
-                f"HTTP {response.status_code}; server asks to retry after {wait:.0f} s",
-                url,
-                response.status_code,
-                response.headers.get("Content-Type"),
-            )
-        return wait
-
-    def _stream(
+    def __init__(
         self,
-        response: requests.Response,
+        fetcher: PdfFetcher,
         url: str,
         part: Path,
+        folder: Path,
         progress: Callable[[int], None] | None,
-    ) -> tuple[str, int]:
-        """Write the body to ``part`` while hashing and checking it; returns (sha256, size)."""
-        import requests
+    ) -> None:
+        self.fetcher, self.url, self.part, self.folder = fetcher, url, part, folder
+        self.progress = progress
+        self.status: int | None = None
+        self.content_type: str | None = None
+        self.announced: int | None = None
+        self.body = _Body()
+        self.created: list[Path] = []
+        self.handle: IO[bytes] | None = None
 
-        status = response.status_code
-        content_type = response.headers.get("Content-Type")
+    def fail(self, message: str) -> PdfDownloadError:
+        return PdfDownloadError(message, self.url, self.status, self.content_type)
 
-        def fail(message: str) -> PdfDownloadError:
-            return PdfDownloadError(message, url, status, content_type)
+    def begin(self, response: HttpResponse) -> None:
+        self.status = response.status
+        self.content_type = response.headers.get("Content-Type")
+        self.announced = _content_length(response.headers)
+        self.created = _make_parents(self.folder)
+        self.handle = open(self.part, "wb")  # noqa: SIM115 - closed by finish() or cleanup()
 
-        announced = _content_length(response)
-        if announced is not None and announced > self.max_bytes:
-            raise fail(f"file too large: {announced} bytes announced, cap {self.max_bytes}")
-        body = _Body()
-        started = self.clock()
-        with open(part, "wb") as handle:
-            try:
-                for chunk in response.iter_content(CHUNK_SIZE):
-                    self.bytes_received += len(chunk)
-                    body.add(chunk)
-                    if body.size > self.max_bytes:
-                        raise fail(f"file too large: over the cap of {self.max_bytes} bytes")
-                    if len(body.head) == 5 and body.head != b"%PDF-":
-                        raise fail(_not_pdf(body.head, content_type))
-                    handle.write(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-                    if self.clock() - started > self.max_seconds:
-                        raise fail(f"download took longer than {self.max_seconds:.0f} s")
-            except requests.RequestException as exc:
-                raise fail(f"download broke off: {_reason(exc)}") from exc
-            if self.fsync:
-                handle.flush()
-                os.fsync(handle.fileno())
-        problem = body.problem(announced, content_type)
+    def write(self, piece: bytes) -> None:
+        body = self.body
+        body.add(piece)
+        if len(body.head) == 5 and body.head != b"%PDF-":
+            raise self.fail(_not_pdf(body.head, self.content_type))
+        assert self.handle is not None
+        self.handle.write(piece)
+        if self.progress is not None:
+            self.progress(len(piece))
+
+    def finish(self) -> tuple[str, int]:
+        """Close the file and verify the whole body; returns (sha256, size)."""
+        if self.handle is None:  # a 2xx answer always begins; be safe anyway
+            raise self.fail("empty response")
+        if self.fetcher.fsync:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+        self.handle.close()
+        problem = self.body.problem(self.announced, self.content_type)
         if problem:
-            raise fail(problem)
-        return body.digest.hexdigest(), body.size
+            raise self.fail(problem)
+        return self.body.digest.hexdigest(), self.body.size
+
+    def cleanup(self) -> None:
+        """Remove the partial file and the folders made for it (when still empty)."""
+        if self.handle is not None:
+            self.handle.close()
+        _cleanup(self.part, self.created)
+
+
+def _pdf_error(
+    exc: ServiceError, url: str, sink: _PartFile, max_seconds: float
+) -> PdfDownloadError:
+    """The HTTP layer's error as a :class:`PdfDownloadError`, in the fetcher's words."""
+    text = exc.message.removeprefix(f"{exc.service}: ")
+    kind = sink.content_type
+    if isinstance(exc, ServiceUnreachableError):
+        note = " (earlier)" if exc.earlier else ""
+        return PdfUnreachableError(f"cannot connect: {exc.reason}{note}", url)
+    if isinstance(exc, DeadlineExceededError):
+        text = f"download took longer than {max_seconds:.0f} s"
+    elif isinstance(exc, ResponseTooLargeError):
+        text = text.replace("answer too large", "file too large")
+    elif isinstance(exc, ServiceBusyError):
+        kind = exc.content_type
+        if exc.retry_after is not None and "retry after" in text:
+            text = f"HTTP {exc.status}; server asks to retry after {exc.retry_after:.0f} s"
+    return PdfDownloadError(text, url, exc.status or sink.status, kind)
 
 
 class _Body:
@@ -326,18 +299,10 @@ class _Body:
         return None
 
 
-def _check_scheme(target: str, url: str) -> None:
-    scheme = urlsplit(target).scheme.lower()
-    if scheme not in ALLOWED_SCHEMES:
-        shown = scheme or "no"
-        where = "" if target == url else f" (redirected to {target})"
-        raise PdfDownloadError(f"refusing {shown} URL scheme: only http and https{where}", url)
-
-
-def _content_length(response: requests.Response) -> int | None:
-    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
-        return None  # the length is of the encoded body, not of what iter_content yields
-    value = response.headers.get("Content-Length")
+def _content_length(headers: Mapping[str, str]) -> int | None:
+    if headers.get("Content-Encoding", "identity").lower() != "identity":
+        return None  # the length is of the encoded body, not of the decoded one
+    value = headers.get("Content-Length")
     try:
         return int(value) if value is not None else None
     except ValueError:
@@ -349,28 +314,14 @@ def _not_pdf(head: bytes, content_type: str | None) -> str:
     return f"not a PDF: starts with {head[:5]!r} ({kind})"
 
 
-def _reason(exc: BaseException) -> str:
-    """A short phrase for a requests/urllib3 error (their messages nest reprs several deep)."""
-    text = str(exc)
-    cut = re.search(r"IncompleteRead\((\d+) bytes read, (\d+) more expected\)", text)
-    if cut:
-        return f"body cut short ({cut[1]} bytes read, {cut[2]} more expected)"
-    for needle, phrase in _REASONS:
-        if needle in text.lower():
-            return phrase
-    return text.split(": ")[-1].strip(" ')\"") or type(exc).__name__
+def _status_text(status: int) -> str:
+    """``HTTP 404 Not Found`` (the standard phrase, whatever the server wrote)."""
+    import http
 
-
-_REASONS: Final = (
-    ("timed out", "timed out"),
-    ("connection refused", "connection refused"),
-    ("name or service not known", "host not found"),
-    ("nodename nor servname", "host not found"),
-    ("temporary failure in name resolution", "host not found"),
-    ("connection reset", "connection reset by the server"),
-    ("remote end closed connection", "the server closed the connection"),
-    ("certificate verify failed", "TLS certificate not trusted"),
-)
+    try:
+        return f"HTTP {status} {http.HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
 
 
 def _oserror(exc: OSError) -> str:

@@ -164,3 +164,17 @@ def recorded_file(root: Path, rel: object, inside: Path) -> Path | None:
     if not path.resolve().is_relative_to(inside.resolve()):
         return None
     return path
+
+
+def outside_jail(path: Path, pdf_root: Path) -> str | None:
+    """Why writing, moving or deleting ``path`` would leave ``pdf_root``, or None when it stays.
+
+    Every path is resolved with symlinks followed (``papers/2024 -> /elsewhere`` leaves), so a
+    link planted inside the PDF folder cannot send a download, a move or a delete elsewhere.
+    The PDF folder itself may be a link (a big disk); what counts is where it resolves to.
+    """
+    jail = pdf_root.resolve()
+    real = path.resolve()
+    if real == jail or real.is_relative_to(jail):
+        return None
+    return f"{path} resolves to {real}, outside the PDF folder {pdf_root} (a symlink?); refused"

@@ -32,7 +32,7 @@ from dlbib.library.files import replace_file
 from dlbib.library.model import FileRecord, Reference, brace, format_file_field
 from dlbib.library.state import SyncState, load_state, save_state
 from dlbib.pdfs.fetch import PdfFetcher, PdfFile, looks_like_pdf, sha256_file
-from dlbib.pdfs.paths import check_pattern, pdf_path, recorded_file
+from dlbib.pdfs.paths import check_pattern, outside_jail, pdf_path, recorded_file
 
 if TYPE_CHECKING:
     from dlbib.config import Config
@@ -266,19 +266,19 @@ def sync_pdfs(
 def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     """Bring one entry's PDF up to date; returns its outcome and the (maybe changed) entry."""
     source = pdf_source(ref, run.state, run.arxiv_pdf_url)
-    record = run.state.get(ref.key, "pdf")
-    if record is not None and recorded_file(run.root, record.get("path"), run.pdf_root) is None:
-        run.state.drop(ref.key, "pdf")  # a record pointing outside the PDF folder: forgotten
-        record = None
+    record = _valid_record(run, ref)
     if source is None:
         return PdfOutcome(ref.key, "skipped", NO_SOURCE), ref
     target = run.target(ref)
+    escape = outside_jail(target, run.pdf_root)
+    if escape is not None:
+        return PdfOutcome(ref.key, "failed", escape, run.rel(target), source.url), ref
     if record is None and not run.force:
         manual = ref.pdf_path
         if manual and not _is_url(manual) and (run.root / manual).is_file():
             reason = "has a PDF dlbib did not download (file field); left alone"
             return PdfOutcome(ref.key, "skipped", reason, manual, source.url), ref
-    old = run.root / record["path"] if record and isinstance(record.get("path"), str) else None
+    old = run.root / record["path"] if record is not None else None
     if record is not None and old is not None and not run.force:
         intact = _intact(old, record)
         if not intact and looks_like_pdf(old):  # annotated by hand, say: never overwrite it
@@ -292,6 +292,19 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
             if intact:
                 return _move(run, ref, record, old, target, source)
     return _download(run, ref, record, old, target, source)
+
+
+def _valid_record(run: _Run, ref: Reference) -> dict[str, Any] | None:
+    """The entry's PDF record, forgotten when its path leaves the PDF folder (by ``..``, an
+    absolute path, or a symlink that now resolves elsewhere)."""
+    record = run.state.get(ref.key, "pdf")
+    if record is None:
+        return None
+    path = recorded_file(run.root, record.get("path"), run.pdf_root)
+    if path is None or outside_jail(path, run.pdf_root) is not None:
+        run.state.drop(ref.key, "pdf")
+        return None
+    return record
 
 
 def _move(
@@ -391,6 +404,8 @@ def _intact(path: Path, record: dict[str, Any]) -> bool:
 
 
 def _remove(path: Path, pdf_root: Path) -> None:
+    if outside_jail(path, pdf_root) is not None:
+        return
     with contextlib.suppress(OSError):
         path.unlink()
     _remove_empty_parents(path.parent, pdf_root)
@@ -399,6 +414,8 @@ def _remove(path: Path, pdf_root: Path) -> None:
 def _remove_empty_parents(folder: Path, pdf_root: Path) -> None:
     """Remove ``folder`` and its parents while empty, stopping at ``pdf_root``."""
     for current in _up_to(folder, pdf_root):
+        if current.is_symlink() or outside_jail(current, pdf_root) is not None:
+            return
         try:
             current.rmdir()
         except OSError:
@@ -413,10 +430,11 @@ def _up_to(folder: Path, stop: Path) -> Iterator[Path]:
 
 
 def make_fetcher(config: Config, **overrides: Any) -> PdfFetcher:
-    """A :class:`PdfFetcher` with the library's settings: per-host delay and size cap."""
+    """A :class:`PdfFetcher` with the library's settings: per-host delay, size and time caps."""
     settings: dict[str, Any] = {
         "min_interval": config.pdf_delay,
         "max_bytes": int(config.max_pdf_mb * 1024 * 1024),
+        "max_seconds": config.pdf_max_seconds,
     }
     settings.update(overrides)
     return PdfFetcher(**settings)

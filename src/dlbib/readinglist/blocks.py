@@ -1,38 +1,29 @@
-"""Split a reading list into blocks (list items, paragraphs, quotes, headings, comments) and find
-the links in each, with their lines. Markdown and plain text are read line by line; HTML is first
-rewritten into the same Markdown-like blocks. Broken Markdown (``[text] (url)``, ``((url))``,
-spaces inside the parentheses) is repaired rather than dropped.
+"""The block model every reading-list format is read into: blocks (list items, paragraphs, table
+rows, quotes, headings, comments) holding Markdown-like text, and the links found in that text
+with their lines. ``markdown.py`` (markdown-it-py), ``plaintext.py`` (plain text) and ``html.py``
+fill it. Broken Markdown (``[text] (url)``, ``((url))``, spaces inside the parentheses) is
+repaired rather than dropped.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from typing import Final, Literal
+from typing import Literal
 
 from dlbib.readinglist.urls import clean_url, split_glued
 
-BlockKind = Literal["item", "para", "quote", "heading", "comment"]
+BlockKind = Literal["item", "para", "row", "quote", "heading", "comment"]
 
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_LIST = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_HR = re.compile(r"^\s*([-*_])(?:\s*\1){2,}\s*$")
-_SETEXT = re.compile(r"^\s*(=+|-+)\s*$")
 _BARE_URL = re.compile(r"https?://[^\s<>\[\]\"'`]+", re.IGNORECASE)
 _ARXIV_TEXT = re.compile(
     r"\barxiv:?\s*((?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)", re.IGNORECASE
 )
 _DOI_TEXT = re.compile(r"(?:\bdoi:\s*|(?<![\w/.=]))(10\.\d{4,9}/[^\s\"<>\[\]{}]+)", re.IGNORECASE)
-_DATE = r"((?:19|20)\d{2}-\d{2}-\d{2})"
-_UPDATED = re.compile(rf"(?i)\b(?:last[\s-]+)?(?:updated|modified)(?:\s+on)?\s*:?\s*{_DATE}")
-_FRONT_DATE = re.compile(
-    rf"^(?:date|updated|last_modified_at|last_modified|modified|lastmod)\s*:\s*['\"]?{_DATE}"
-)
 
 
-@dataclass
+@dataclass(eq=False)
 class Link:
     """A link in a block: its span in the block's text, its text and URL(s)."""
 
@@ -63,6 +54,15 @@ class Block:
     links: list[Link] = field(default_factory=list)
     ids: list[tuple[int, str]] = field(default_factory=list)
     """Bare arXiv ids and DOIs written in the text, outside links: (line, id)."""
+    cells: tuple[tuple[str, int, int], ...] = ()
+    """For a table row: (column header, start, end) of each cell in ``text``."""
+
+    def cell_of(self, offset: int) -> str | None:
+        """The lower-case header of the cell holding ``offset`` (None outside tables)."""
+        for header, start, end in self.cells:
+            if start <= offset <= end:
+                return header
+        return None
 
     def starts_with(self, link: Link) -> bool:
         """True when only emphasis markers precede ``link``."""
@@ -191,7 +191,8 @@ def find_links(text: str, line: int) -> list[Link]:
         if re.search(r"!\[[^\]]*\]\(", label):
             reason, label = (
                 "image link (a badge or figure)",
-                re.sub(r"!\[[^\]]*\]\([^)]*\)", "", label),
+                # the badge's alt text ("doi", "Preprint") says what the link is
+                re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", label).strip(),
             )
         urls = _urls(raw) if kind in ("inline", "repaired") else tuple(split_glued(raw))
         if not urls:
@@ -229,235 +230,32 @@ def plain(text: str) -> str:
     return " ".join(joined.split())
 
 
-def citation_text(text: str, links: list[Link]) -> str:
-    """``text`` with label links (``[[pdf]](…)``) and bare URLs removed, other links as text."""
+def citation_text(text: str, is_label: Callable[[str], bool]) -> str:
+    """``text`` with label links (``[[pdf]](…)``, ``[Code](…)``), images and bare URLs removed,
+    other links as their text."""
     out, last = [], 0
     for start, end, kind, label, _raw in _scan(text):
         out.append(text[last:start])
-        is_label = label.strip().startswith("[") or label.strip().lower() in ("pdf", "web", "html")
-        out.append("" if is_label or kind in ("image", "bare", "auto") else " " + label + " ")
+        drop = label.strip().startswith("[") or is_label(label) or "![" in label
+        out.append("" if drop or kind in ("image", "bare", "auto") else label)
         last = end
     out.append(text[last:])
     return "".join(out)
 
 
-def _make_block(kind: BlockKind, line: int, text: str, section: str | None) -> Block:
+def make_block(
+    kind: BlockKind,
+    line: int,
+    text: str,
+    section: str | None,
+    cells: tuple[tuple[str, int, int], ...] = (),
+) -> Block:
+    """A block with its links and bare ids found."""
     links = find_links(text, line)
     ids = _find_ids(text, links, line) if kind != "comment" else []
-    return Block(kind, line, text, section, links, ids)
+    return Block(kind, line, text, section, links, ids, cells)
 
 
-def _heading_text(text: str) -> str:
+def heading_text(text: str) -> str:
+    """A heading's words, for the section name."""
     return plain(text).strip(" #:")
-
-
-def _looks_like_text_heading(line: str) -> bool:
-    words = line.split()
-    return (
-        0 < len(words) <= 8
-        and line[:1].isupper()
-        and not re.search(r"[.:;,!?)\]]$|https?://|\(\d{4}", line)
-        and " by " not in line
-    )
-
-
-class _LineReader:
-    """Groups Markdown (or plain-text) lines into blocks, tracking the current heading."""
-
-    def __init__(self, lines: list[str], fmt: str) -> None:
-        self.lines = lines
-        self.fmt = fmt
-        self.blocks: list[Block] = []
-        self.section: str | None = None
-        self.cur: tuple[BlockKind, int, list[str]] | None = None
-        self.fence = False
-
-    def flush(self) -> None:
-        if self.cur is not None:
-            kind, line, body = self.cur
-            self.blocks.append(_make_block(kind, line, "\n".join(body), self.section))
-        self.cur = None
-
-    def emit(self, kind: BlockKind, line: int, text: str) -> None:
-        if kind == "heading":
-            self.section = _heading_text(text) or self.section
-        self.blocks.append(_make_block(kind, line, text, self.section))
-
-    def comment(self, n: int) -> int:
-        """Read an HTML comment starting on line index ``n``; return the next line's index."""
-        self.flush()
-        body = [self.lines[n]]
-        closed = "-->" in body[0][body[0].find("<!--") :]
-        while not closed and n + len(body) < len(self.lines):
-            body.append(self.lines[n + len(body)])
-            closed = "-->" in body[-1]
-        self.blocks.append(_make_block("comment", n + 1, "\n".join(body), self.section))
-        return n + len(body)
-
-    def read(self, start: int) -> list[Block]:
-        n = start
-        while n < len(self.lines):
-            raw = self.lines[n]
-            stripped = raw.strip()
-            if stripped.startswith(("```", "~~~")):
-                self.flush()
-                self.fence = not self.fence
-            elif self.fence:
-                pass
-            elif "<!--" in raw:
-                n = self.comment(n)
-                continue
-            elif not stripped:
-                self.flush()
-            elif self.fmt == "text":
-                self.text_line(n, stripped)
-            else:
-                self.markdown_line(n + 1, raw, stripped)
-            n += 1
-        self.flush()
-        return self.blocks
-
-    def text_line(self, n: int, stripped: str) -> None:
-        """Plain text: every line is a block; a short title-like line before a blank is a
-        heading."""
-        blank_next = n + 1 >= len(self.lines) or not self.lines[n + 1].strip()
-        kind: BlockKind = "heading" if blank_next and _looks_like_text_heading(stripped) else "para"
-        self.emit(kind, n + 1, stripped)
-
-    def markdown_line(self, number: int, raw: str, stripped: str) -> None:
-        cur = self.cur
-        m = _ATX.match(raw)
-        if m:
-            self.flush()
-            self.emit("heading", number, m.group(2))
-        elif _SETEXT.match(raw) and cur is not None and cur[0] == "para" and len(cur[2]) == 1:
-            self.cur = None
-            self.emit("heading", cur[1], cur[2][0])
-        elif _HR.match(raw):
-            self.flush()
-        elif m := _LIST.match(raw):
-            self.flush()
-            self.cur = ("item", number, [raw[m.end() :]])
-        elif stripped.startswith(">"):
-            if cur is None or cur[0] != "quote":
-                self.flush()
-                self.cur = ("quote", number, [])
-            assert self.cur is not None
-            self.cur[2].append(stripped.lstrip("> "))
-        else:
-            if cur is None:
-                self.cur = ("para", number, [])
-            assert self.cur is not None
-            self.cur[2].append(raw)
-
-
-def text_blocks(text: str, fmt: str) -> Document:
-    """Blocks of a Markdown or plain-text list (plain text: one block per line)."""
-    lines = text.splitlines()
-    start, date = _front_matter(lines)
-    blocks = _LineReader(lines, fmt).read(start)
-    return Document(blocks, date or _stated_date(lines[:60]))
-
-
-def _front_matter(lines: list[str]) -> tuple[int, str | None]:
-    """Skip YAML front matter; return the first body line's index and its date."""
-    if not lines or lines[0].strip() != "---":
-        return 0, None
-    for j in range(1, min(len(lines), 200)):
-        if lines[j].strip() in ("---", "..."):
-            dates = [m.group(1) for ln in lines[1:j] if (m := _FRONT_DATE.match(ln.strip()))]
-            return j + 1, (dates[-1] if dates else None)
-    return 0, None
-
-
-def _stated_date(lines: list[str]) -> str | None:
-    for line in lines:
-        m = _UPDATED.search(line)
-        if m:
-            return m.group(1)
-    return None
-
-
-_HTML_BLOCK: Final = frozenset(
-    {"p", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd", "blockquote",
-     "section", "article", "ul", "ol", "table", "br", "pre"}
-)  # fmt: skip
-_HTML_MARK: Final = {"b": "**", "strong": "**", "i": "*", "em": "*"}
-
-
-class _HtmlToBlocks(HTMLParser):
-    """HTML → (kind, line, Markdown-like text) rows; anchors become ``[text](href)``."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.rows: list[tuple[BlockKind, int, list[str]]] = []
-        self.skip = 0
-        self.href: list[str | None] = []
-        self.date: str | None = None
-
-    def _new(self, kind: BlockKind) -> None:
-        self.rows.append((kind, self.getpos()[0], []))
-
-    def _put(self, text: str) -> None:
-        if not self.rows:
-            self._new("para")
-        self.rows[-1][2].append(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag in ("script", "style", "head", "title"):
-            self.skip += 1
-        elif tag == "meta":
-            name = (values.get("name") or values.get("property") or "").lower()
-            m = re.match(_DATE, values.get("content") or "")
-            if m and ("date" in name or "modified" in name or "published" in name):
-                self.date = self.date or m.group(1)
-        elif tag == "time" and not self.date:
-            m = re.match(_DATE, values.get("datetime") or "")
-            self.date = m.group(1) if m else None
-        elif tag in _HTML_BLOCK:
-            kind: BlockKind = (
-                "heading" if re.fullmatch(r"h\d", tag) else "item" if tag == "li" else "para"
-            )
-            self._new(kind)
-        elif tag == "a":
-            self.href.append(values.get("href"))
-            self._put("[")
-        elif tag in _HTML_MARK:
-            self._put(_HTML_MARK[tag])
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title"):
-            self.skip = max(0, self.skip - 1)
-        elif tag == "a" and self.href:
-            href = self.href.pop()
-            self._put(f"]({href})" if href else "]")
-        elif tag in _HTML_MARK:
-            self._put(_HTML_MARK[tag])
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self._put(data)
-
-    def handle_comment(self, data: str) -> None:
-        self.rows.append(("comment", self.getpos()[0], [data]))
-        self.rows.append(("para", self.getpos()[0] + data.count("\n"), []))
-
-
-def html_blocks(text: str) -> Document:
-    """Blocks of an HTML list: headings, list items, paragraphs, comments."""
-    parser = _HtmlToBlocks()
-    parser.feed(text)
-    parser.close()
-    blocks: list[Block] = []
-    section: str | None = None
-    for kind, line, parts in parser.rows:
-        body = "".join(parts).strip("\n")
-        lead = len(body) - len(body.lstrip("\n"))
-        body = body.strip()
-        if not body:
-            continue
-        if kind == "heading":
-            section = _heading_text(body) or section
-        blocks.append(_make_block(kind, line + lead, body, section))
-    return Document(blocks, parser.date)

@@ -60,6 +60,10 @@ class Citation:
     """A proceedings title, from a venue acronym such as ``*(NIPS)*``."""
     book: bool = False
     """True when the text calls the work a book."""
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    publisher: str | None = None
 
 
 def _tokens(name: str) -> list[str]:
@@ -113,7 +117,8 @@ def bibtex_name(name: str) -> str:
 def parse_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
     """Names from ``A. Author, B. Author and C. Author`` (``et al.`` allowed), or None when any
     part is not a person's name."""
-    text = segment.strip()
+    # "Prof. Ada Quill": an honorific is not a name, and its dot does not end the sentence
+    text = re.sub(r"\b(?:Prof|Dr|Professor|Mr|Mrs|Ms)\.?\s+(?=[A-Z])", "", segment.strip())
     et_al = False
     m = _ET_AL.search(text)
     if m:
@@ -132,6 +137,7 @@ def parse_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
 
 def clean_title(text: str) -> str:
     """A title without Markdown emphasis, wrapping quotes or trailing punctuation."""
+    text = re.sub(r"(?<![\w:]):[a-z0-9_+-]+:(?![\w:])", "", text)  # :fast_forward: shortcodes
     text = re.sub(r"(?<!\w)[*_]+|[*_]+(?!\w)|[\ufffc\u200b-\u200f\ufeff]", "", text)
     text = " ".join(text.split()).strip(" \"'\u201c\u201d\u2018\u2019.,;:")
     return text

@@ -31,7 +31,9 @@ TRACKING_PARAMS: Final = frozenset(
 
 _GLUE = re.compile(r"(?:%5Cn|%0A|\\n|\s)+(?=https?://)|(?<=[^/:])(?=https?://)", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"*_>"
-_ARXIV_PATH = re.compile(r"^/+(?:abs|pdf|html|format)/+(?P<id>.+?)/*$", re.IGNORECASE)
+_ARXIV_PATH = re.compile(
+    r"^/+(?:abs|pdf|html|format|ftp/arxiv/papers/\d{4})/+(?P<id>.+?)/*$", re.IGNORECASE
+)
 _DOI_IN_PATH = re.compile(r"/doi/(?:abs/|full/|pdf/|pdfplus/|epdf/|book/)?(10\.\d{4,9}/[^?#]+)")
 _NATURE = re.compile(
     r"^/(?:articles|nature/journal/v\d+/n\d+/(?:full|abs|pdf))/(nature\d+|s\d{5}-\d{3}-\d{5}-\w)"
@@ -108,7 +110,8 @@ def arxiv_id_in_url(url: str) -> ArxivId | None:
     m = _ARXIV_PATH.match(unquote(urlsplit(url).path))
     if not m:
         return None
-    return ArxivId.find(re.sub(r"(?i)\.pdf$", "", m.group("id").strip()))
+    # "…/1112.6209.pdf&embed": whatever follows ".pdf" is junk
+    return ArxivId.find(re.sub(r"(?i)\.pdf.*$|[&?].*$", "", m.group("id").strip()))
 
 
 def doi_in_url(url: str) -> str | None:
@@ -285,12 +288,55 @@ def non_work_reason(url: str) -> str | None:
     if host.startswith("scholar.google.") and "citations" in path:
         return "profile page (Google Scholar)"
     segments = [s for s in path.split("/") if s]
+    tweet = host in ("twitter.com", "x.com") and "/status/" in path
     if host in ("twitter.com", "x.com", "facebook.com", "linkedin.com", "instagram.com"):
-        return "social media page"
+        return None if tweet else "social media page"  # a tweet is a post, not a profile
     if host == "github.com" and len(segments) == 1:
         return "profile page (GitHub user)"
     if host == "github.com" and len(segments) >= 3 and segments[2] in ("pulls", "issues"):
         return "a repository's issue or pull-request page"
+    if re.search(r"/(?:licen[cs]e|copying)(?:\.\w+)?$", path, re.IGNORECASE):
+        return "a licence file, not a work"
+    return _service_page(host, path.lower(), segments, parts.query.lower())
+
+
+_CHAT_HOSTS: Final = ("discord.gg", "discord.com", "discordapp.com", "t.me", "telegram.me",
+                      "join.slack.com", "slack.com", "gitter.im", "chat.whatsapp.com")  # fmt: skip
+_NEWSLETTER: Final = re.compile(
+    r"(?:^|\.)(?:substack\.com|list-manage\.com|eepurl\.com|mailchi\.mp|buttondown\.email"
+    r"|revue\.co|beehiiv\.com)$"
+)
+_BADGE_HOSTS: Final = ("shields.io", "img.shields.io", "badgen.net", "badge.fury.io",
+                       "awesome.re", "travis-ci.org", "travis-ci.com", "codecov.io",
+                       "circleci.com", "zenodo.org/badge",
+                       "colab.research.google.com/assets")  # fmt: skip
+HUB_HOSTS: Final = ("huggingface.co", "hf.co", "modelscope.cn")
+
+
+def _service_page(host: str, path: str, segments: list[str], query: str) -> str | None:
+    """Share, subscribe, chat-invite, sign-in, badge and model-hub organisation pages."""
+    if re.search(r"/(?:share|sharer|sharing)(?:\.php|/|$)", path) or path.startswith("/intent/"):
+        return "a share link, not a work"
+    if host == "plus.google.com" or host.endswith("addtoany.com"):
+        return "a share link, not a work"
+    if host in _CHAT_HOSTS and (host != "discord.com" or "invite" in path):
+        return "a chat invitation, not a work"
+    if host in _CHAT_HOSTS or (host.endswith("slack.com") and "join" in path):
+        return "a chat invitation, not a work"
+    if _NEWSLETTER.search(host) or re.search(r"/(?:subscribe|newsletter)(?:/|$)", path):
+        return "a newsletter or subscription page, not a work"
+    if re.search(r"/(?:login|signin|sign-in|signup|sign-up|register|join)(?:/|$)", path):
+        return "a sign-in or sign-up page, not a work"
+    if any((host + path).startswith(b) or host.endswith("." + b) for b in _BADGE_HOSTS):
+        return "a badge, not a work"
+    if "/badge" in path or path.endswith("/badge.svg"):
+        return "a badge, not a work"
+    if host in HUB_HOSTS and (
+        len(segments) == 1 or (segments and segments[0] in ("organizations", "orgs", "users"))
+    ):
+        return "a model hub organisation or user page, not a work"
+    if host == "orcid.org" or (host in ("dblp.org", "dblp.uni-trier.de") and "/pid/" in path):
+        return "a profile page"
     return None
 
 

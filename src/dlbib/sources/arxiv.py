@@ -8,13 +8,18 @@ do what dlbib needs: it sends no timeout (a hanging connection hangs forever), s
 User-Agent, retries at once without backoff and ignores ``Retry-After``, sleeps with the global
 ``time.sleep``, retries a 400 error feed as if it were transient, and parses with
 ``recover=True`` so a truncated feed silently loses entries and an HTML page reads as "no
-results". So every request made through the client goes through :meth:`ArxivSource._get`:
+results". So every request made through the client goes through :meth:`ArxivSource._get`, and
+from there through the bounded :class:`~dlbib.sources.http.HttpClient`:
 
 * at most one request every ``delay`` seconds (arXiv's terms ask for 3), with an injected
-  ``clock``/``sleep``; a descriptive User-Agent; a (connect, read) timeout on every request;
+  ``clock``/``sleep``; a descriptive User-Agent; a (connect, read) timeout on every request, a
+  wall-clock ``deadline`` per request however slowly bytes arrive, a cap on the decoded body
+  (``max_bytes``, gzip counted inflated) and redirects only within the API's own origin;
 * 429 and 5xx are retried with exponential backoff and jitter, honouring ``Retry-After``, up to
   ``max_retries`` times and never past ``max_wait`` seconds in total, then
   :class:`~dlbib.errors.ArxivLookupError`;
+* the feed is checked with ``defusedxml`` first: entity declarations (billion laughs) and
+  external entities (XXE) are refused with a message saying so;
 * the API's known empty pages (``totalResults`` says there is more, no ``<entry>``) are retried
   twice, then taken as empty; the client never pages past an id_list batch's single page (when
   some ids do not exist arXiv may count them anyway, and the next page repeats or is empty);
@@ -34,18 +39,32 @@ import random
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 import arxiv
 import requests
 
-from dlbib.errors import ArxivLookupError, ArxivUnreachableError, InvalidArxivIdError
+from dlbib.errors import (
+    ArxivLookupError,
+    ArxivUnreachableError,
+    InvalidArxivIdError,
+    ServiceBusyError,
+    ServiceError,
+    ServiceUnreachableError,
+)
 from dlbib.library.model import ArxivId, normalize_doi
 from dlbib.library.text import normalize_title
+from dlbib.sources.answers import looks_like_html, parse_xml
 from dlbib.sources.arxiv_record import ArxivRecord, FetchResult, record_fields, unfold
-from dlbib.sources.http import RETRY_STATUSES, Throttle, parse_retry_after, user_agent
+from dlbib.sources.arxiv_titles import (
+    RESULTS_PER_TITLE,
+    contains_phrase,
+    title_batches,
+)
+from dlbib.sources.http import DEFAULT_DEADLINE, RETRY_STATUSES, HttpClient, user_agent
 
 __all__ = [
     "ARXIV_API_URL",
@@ -64,6 +83,8 @@ USER_AGENT: Final = user_agent()
 BATCH_SIZE: Final = 100
 """Ids per ``id_list`` request (the arXiv API's page size for one polite request)."""
 DEFAULT_TIMEOUT: Final = (5.0, 30.0)
+DEFAULT_MAX_BYTES: Final = 20 * 1024 * 1024
+"""The largest (decoded) answer accepted: 100 entries with abstracts are about 300 KB."""
 
 EMPTY_PAGE_RETRIES: Final = 2
 """Retries of an empty page that announced results, before taking it as really empty."""
@@ -82,13 +103,21 @@ def _is_later_id_list_page(url: str) -> bool:
     return bool(query.get("id_list")) and query.get("start", ["0"])[0] not in ("", "0")
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """What :class:`arxiv.Client` reads of a response: the status and the body."""
+
+    status_code: int
+    content: bytes
+
+
 class _ClientSession:
     """What :class:`arxiv.Client` sees as its session: every GET goes through the source."""
 
     def __init__(self, source: ArxivSource) -> None:
         self._source = source
 
-    def get(self, url: str, **_ignored: Any) -> requests.Response:
+    def get(self, url: str, **_ignored: Any) -> _Answer:
         return self._source._get(url)
 
 
@@ -104,6 +133,8 @@ class ArxivSource:
     :param max_retries: retries of one request on 429/5xx/empty pages/read timeouts.
     :param backoff: the first backoff in seconds, doubled on each retry, plus jitter.
     :param max_wait: seconds one request may take in total, retries included, before giving up.
+    :param deadline: seconds one try may take, connect to last byte (``DLBIB_HTTP_DEADLINE``).
+    :param max_bytes: the cap on one decoded answer.
     :param sleep: how to wait (tests pass a recorder).
     :param clock: a monotonic clock in seconds.
     :param jitter: a random number in [0, 1) (tests pass a constant).
@@ -121,6 +152,8 @@ class ArxivSource:
         max_retries: int = 4,
         backoff: float = 1.0,
         max_wait: float = 120.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_bytes: int = DEFAULT_MAX_BYTES,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         jitter: Callable[[], float] = random.random,
@@ -143,9 +176,29 @@ class ArxivSource:
         self.clock = clock
         self.jitter = jitter
         self.user_agent = user_agent
-        self.throttle = Throttle(self.delay, clock, sleep)
-        self.requests_made = 0
+        self.http = HttpClient(
+            "arXiv",
+            min_interval=self.delay,
+            deadline=deadline,
+            max_bytes=max_bytes,
+            user_agent=user_agent,
+            retries=max_retries,
+            backoff=backoff,
+            max_retry_after=max_wait,
+            max_wait=max_wait,
+            connect_timeout=timeout[0],
+            read_timeout=timeout[1],
+            redirects="origin",
+            session=self.session,
+            sleep=sleep,
+            clock=clock,
+            jitter=jitter,
+        )
+
+    @property
+    def requests_made(self) -> int:
         """HTTP requests sent to the API so far, retries included."""
+        return self.http.requests_made
 
     def fetch(self, ids: Iterable[ArxivId]) -> FetchResult:
         """Look up the latest version of every id, ⌈N/100⌉ requests for N distinct ids.
@@ -184,6 +237,25 @@ class ArxivSource:
         query = f'ti:"{words}"'
         return self._run(arxiv.Search(query=query, max_results=max_results))
 
+    def search_titles(self, titles: Sequence[str]) -> dict[str, list[ArxivRecord]]:
+        """Candidates for many titles, as few requests as fit: ``ti:"…" OR ti:"…"`` queries of
+        at most :data:`TITLE_QUERY_CHARS` characters and :data:`TITLES_PER_QUERY` titles
+        (:func:`title_batches`); the answers are sorted back to the titles whose words they
+        contain. Callers still accept a candidate only through ``accept_match``.
+
+        :raises ArxivUnreachableError: when arXiv cannot be reached at all.
+        :raises ArxivLookupError: when the API fails.
+        """
+        found: dict[str, list[ArxivRecord]] = {t: [] for t in titles}
+        for batch in title_batches(titles):
+            query = " OR ".join(f'ti:"{normalize_title(t)}"' for t in batch)
+            size = min(BATCH_SIZE, RESULTS_PER_TITLE * len(batch))
+            for record in self._run(arxiv.Search(query=query, max_results=size)):
+                for title in batch:
+                    if contains_phrase(record.title, title):
+                        found[title].append(record)
+        return found
+
     def _run(self, search: arxiv.Search) -> list[ArxivRecord]:
         self.client.page_size = min(BATCH_SIZE, search.max_results or BATCH_SIZE)
         records: dict[str, ArxivRecord] = {}
@@ -206,101 +278,54 @@ class ArxivSource:
             raise ArxivLookupError(f"arXiv lookup failed: {exc.message}", exc.url) from exc
         return list(records.values())
 
-    def _get(self, url: str) -> requests.Response:
-        """One API GET with throttle, timeout, retries and answer checks (see module doc)."""
+    def _get(self, url: str) -> _Answer:
+        """One API GET through the bounded client, plus arXiv's answer checks (module doc)."""
         if _is_later_id_list_page(url):
             # An id_list batch fits one page, so the first page holds every id arXiv has. When
             # some ids do not exist, arXiv may still count them in totalResults and the client
             # would ask for a next page that repeats entries or is empty (arxiv.py issue #82).
             raise _BeyondIdList(url)
-        deadline = self.clock() + self.max_wait
         empty_pages = 0
-        cause: Exception | None
-        for attempt in range(self.max_retries + 1):
-            self.throttle.wait()
-            self.requests_made += 1
-            log.info("GET %s (try %d)", url, attempt + 1)
+        while True:
             try:
-                resp = self.session.get(
-                    url, headers={"User-Agent": self.user_agent}, timeout=self.timeout
-                )
-                problem = _check_answer(resp, url)
-            except requests.ConnectTimeout as exc:
+                resp = self.http.get(url)
+            except ServiceUnreachableError as exc:
+                reason = str(exc.message).partition("(")[2].rstrip(")") or "no connection"
+                if "timed out" in reason:
+                    reason = f"no answer to connect within {self.timeout[0]} s"
                 raise ArxivUnreachableError(
-                    f"arXiv could not be reached: no answer to connect within {self.timeout[0]} s",
-                    url,
-                ) from exc
-            except requests.ConnectionError as exc:
-                if _is_unreachable(exc):
-                    raise ArxivUnreachableError(
-                        f"arXiv could not be reached ({_reason(exc)})", _origin(url)
-                    ) from exc
-                problem, wait, cause = f"the connection failed ({_reason(exc)})", None, exc
-            except requests.Timeout as exc:
-                problem, wait, cause = f"no answer within {self.timeout[1]} s", None, exc
-            except requests.RequestException as exc:
-                raise ArxivLookupError(f"arXiv request failed: {exc}", url) from exc
-            else:
-                if problem is None:
-                    return resp
-                if problem == _EMPTY_PAGE:
-                    empty_pages += 1
-                    if empty_pages > EMPTY_PAGE_RETRIES:
-                        log.warning("%s, %d times; taking it as empty", problem, empty_pages)
-                        return resp
-                wait, cause = _retry_after(resp), None
-            self._backoff(url, attempt, problem, wait, deadline, cause)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _backoff(
-        self,
-        url: str,
-        attempt: int,
-        problem: str,
-        retry_after: float | None,
-        deadline: float,
-        cause: Exception | None,
-    ) -> None:
-        """Sleep before the next try, or raise when retries or the time budget are spent."""
-        status = _status_of(problem)
-        if attempt >= self.max_retries:
-            raise ArxivLookupError(
-                f"arXiv failed {attempt + 1} times, giving up: {problem}", url, status, attempt
-            ) from cause
-        wait = retry_after if retry_after is not None else self.backoff * 2**attempt
-        wait += self.jitter() * self.backoff if retry_after is None else 0.0
-        if self.clock() + wait > deadline:
-            raise ArxivLookupError(
-                f"arXiv is not answering ({problem}); gave up rather than wait {wait:.0f} s more"
-                f" (limit {self.max_wait:.0f} s); try again later",
-                url,
-                status,
-                attempt,
-            ) from cause
-        log.info("%s; retrying in %.1f s", problem, wait)
-        self.sleep(wait)
+                    f"arXiv could not be reached ({reason})", _origin(url)
+                ) from (exc.__cause__ or exc)
+            except ServiceBusyError as exc:
+                raise ArxivLookupError(
+                    _plain(exc), url, exc.status, max(0, exc.attempts - 1)
+                ) from (exc.__cause__ or exc)
+            except ServiceError as exc:
+                raise ArxivLookupError(_plain(exc), url, exc.status) from (exc.__cause__ or exc)
+            problem = _check_answer(resp.status, resp.body, url)
+            if problem is None:
+                return _Answer(resp.status, resp.body)
+            empty_pages += 1
+            if empty_pages > EMPTY_PAGE_RETRIES:
+                log.warning("%s, %d times; taking it as empty", problem, empty_pages)
+                return _Answer(resp.status, resp.body)
+            log.info("%s; asking again", problem)
 
 
-def _check_answer(resp: requests.Response, url: str) -> str | None:
-    """None when ``resp`` is a usable feed; a retryable problem; or raise for a hard error."""
-    if resp.status_code in RETRY_STATUSES:
-        return f"HTTP {resp.status_code}"
-    body = resp.content
-    if resp.status_code != 200:
+def _check_answer(status: int, body: bytes, url: str) -> str | None:
+    """None when the answer is a usable feed; the empty-page glitch; or raise a hard error."""
+    if status in RETRY_STATUSES:  # pragma: no cover - the HTTP layer retries these
+        raise ArxivLookupError(f"arXiv answered HTTP {status}", url, status)
+    if status != 200:
         message = _error_feed_message(body)
         detail = f": {message}" if message else ""
-        raise ArxivLookupError(
-            f"arXiv rejected the query with HTTP {resp.status_code}{detail}", url, resp.status_code
-        )
-    head = body[:512].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        raise ArxivLookupError(f"arXiv rejected the query with HTTP {status}{detail}", url, status)
+    if looks_like_html(body):
         raise ArxivLookupError("arXiv answered with an HTML page, not an Atom feed", url, 200)
     try:
-        root = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise ArxivLookupError(
-            f"arXiv's answer is not well-formed XML (truncated?): {exc}", url, 200
-        ) from exc
+        root = parse_xml(body, "arXiv", url)
+    except ServiceError as exc:
+        raise ArxivLookupError(_plain(exc), url, 200) from exc
     if root.tag != f"{_ATOM}feed":
         raise ArxivLookupError(f"arXiv's answer is not an Atom feed (<{root.tag}>)", url, 200)
     message = _error_feed_message(body, root)
@@ -317,8 +342,8 @@ def _error_feed_message(body: bytes, root: ET.Element | None = None) -> str | No
     """arXiv's error text from an error feed (an entry whose id is under ``/api/errors``)."""
     if root is None:
         try:
-            root = ET.fromstring(body)
-        except ET.ParseError:
+            root = parse_xml(body, "arXiv")
+        except ServiceError:
             return None
     for entry in root.iter(f"{_ATOM}entry"):
         ident = entry.findtext(f"{_ATOM}id") or ""
@@ -334,52 +359,12 @@ def _int(text: str | None) -> int:
         return 0
 
 
-def _status_of(problem: str) -> int | None:
-    m = re.match(r"HTTP (\d{3})", problem)
-    return int(m.group(1)) if m else None
-
-
-def _retry_after(resp: requests.Response) -> float | None:
-    """``Retry-After`` in seconds, when present and valid."""
-    return parse_retry_after(resp.headers.get("Retry-After"))
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    stack: list[BaseException] = [exc]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        stack.extend(e for e in current.args if isinstance(e, BaseException))
-        for attr in ("reason", "__cause__", "__context__"):
-            nxt = getattr(current, attr, None)
-            if isinstance(nxt, BaseException):
-                stack.append(nxt)
-
-
-def _is_unreachable(exc: requests.ConnectionError) -> bool:
-    """True for DNS failures and refused connections (nothing answered at all)."""
-    import socket
-
-    import urllib3.exceptions
-
-    return any(
-        isinstance(
-            e, (urllib3.exceptions.NewConnectionError, socket.gaierror, ConnectionRefusedError)
-        )
-        for e in _chain(exc)
-    )
-
-
-def _reason(exc: BaseException) -> str:
-    for e in _chain(exc):
-        m = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(e))
-        if m:
-            return m.group(1).strip().rstrip(".").lower()
-    return type(exc).__name__
+def _plain(exc: ServiceError) -> str:
+    """The HTTP layer's message as a sentence about arXiv (``arXiv failed 4 times...``)."""
+    text = exc.message.removeprefix(f"{exc.service}: ")
+    if text.startswith("the answer "):
+        return "arXiv's answer " + text.removeprefix("the answer ")
+    return f"arXiv: {text}" if text.startswith("refusing") else f"arXiv {text}"
 
 
 def _origin(url: str) -> str:

@@ -11,6 +11,9 @@ unrelated arXiv paper), so a candidate is accepted only when three independent c
 * **year**: the candidate's first version appeared between :data:`YEARS_BEFORE` years before
   and :data:`YEARS_AFTER` year after the entry's year (preprints precede publication).
 
+The same rule (:func:`check_work`) accepts a published version of a preprint, with the year
+window :data:`PUBLISHED_WINDOW` (publication follows the preprint by up to three years).
+
 An entry without authors or year cannot be verified and never matches. Exactly one candidate
 must pass; two passing candidates are reported as ambiguous. No I/O here.
 """
@@ -29,6 +32,8 @@ from dlbib.sources.arxiv_record import ArxivRecord
 TITLE_THRESHOLD: Final = 0.93
 YEARS_BEFORE: Final = 2
 YEARS_AFTER: Final = 1
+PUBLISHED_WINDOW: Final = (1, 3)
+"""A published version appears from a year before to three years after its preprint's year."""
 
 
 @dataclass(frozen=True)
@@ -82,18 +87,42 @@ def author_overlap(entry_authors: Sequence[str], candidate_authors: Sequence[str
     return shared * 2 >= min(len(set(mine)), len(their_set))
 
 
+def check_work(
+    title: str,
+    authors: Sequence[str],
+    year: int,
+    candidate_title: str,
+    candidate_authors: Sequence[str],
+    candidate_year: int | None,
+    *,
+    window: tuple[int, int] = (YEARS_BEFORE, YEARS_AFTER),
+    source: str = "arXiv",
+) -> tuple[bool, str]:
+    """The one rule: title similarity, first author and author overlap, and a year window.
+
+    :param window: how many years the candidate may be (before, after) the entry's year.
+    :param source: the candidate's service, for the reason text.
+    :returns: whether all three agree, and why (a sentence fragment).
+    """
+    similarity = title_similarity(title, candidate_title)
+    if similarity < TITLE_THRESHOLD:
+        return False, f"title differs ({similarity:.0%} similar)"
+    if not author_overlap(authors, candidate_authors):
+        return False, "title matches but the authors differ"
+    before, after = window
+    if candidate_year is None or not year - before <= candidate_year <= year + after:
+        return False, (
+            f"title and authors match but {source}'s year {candidate_year} is far from {year}"
+        )
+    return True, f"title ({similarity:.0%}), authors and year agree"
+
+
 def _check(
     title: str, authors: Sequence[str], year: int, candidate: ArxivRecord
 ) -> tuple[bool, str]:
-    similarity = title_similarity(title, candidate.title)
-    if similarity < TITLE_THRESHOLD:
-        return False, f"title differs ({similarity:.0%} similar)"
-    if not author_overlap(authors, candidate.authors):
-        return False, "title matches but the authors differ"
-    published = candidate.published.year
-    if not year - YEARS_BEFORE <= published <= year + YEARS_AFTER:
-        return False, f"title and authors match but arXiv's year {published} is far from {year}"
-    return True, f"title ({similarity:.0%}), authors and year agree"
+    return check_work(
+        title, authors, year, candidate.title, candidate.authors, candidate.published.year
+    )
 
 
 def accept_match(

@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from dlbib.library.bibfile import Library
     from dlbib.library.state import SyncState
     from dlbib.sources.arxiv import ArxivSource
+    from dlbib.sync.published import PublishedReport
+    from dlbib.sync.published_services import Services
 
 PAPER_TYPES: Final = frozenset(
     {"article", "inproceedings", "conference", "incollection", "techreport", "unpublished",
@@ -88,6 +90,8 @@ class SyncReport:
     outcomes: list[EntryOutcome] = field(default_factory=list)
     requests: int = 0
     dry_run: bool = False
+    publications: PublishedReport | None = None
+    """Published versions (:mod:`dlbib.sync.published`), when they were looked up."""
 
     def having(self, *statuses: Status) -> list[EntryOutcome]:
         """The outcomes with one of ``statuses``."""
@@ -115,11 +119,14 @@ class SyncReport:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {
+        data = {
             "dry_run": self.dry_run,
             "requests": self.requests,
             "entries": [asdict(o) for o in self.outcomes],
         }
+        if self.publications is not None:
+            data["published_versions"] = self.publications.as_dict()
+        return data
 
 
 def entry_arxiv_id(ref: Reference) -> ArxivId | None:
@@ -327,12 +334,14 @@ def sync_loaded(
     *,
     source: ArxivSource | None = None,
     progress: Progress | None = None,
+    services: Services | None = None,
 ) -> SyncReport:
-    """:func:`sync_metadata` with ``config``'s settings, on a library already loaded (the
-    caller locks and saves; ``dlbib update`` runs every step on one load).
+    """:func:`sync_metadata` with ``config``'s settings, then published versions, on a library
+    already loaded (the caller locks and saves; ``dlbib update`` runs every step on one load).
 
     :param options: how to sync; ``versions``/``fresh_days`` left None come from ``config``.
     :param source: default: an :class:`ArxivSource` on ``config``'s API URL and delay.
+    :param services: the venue/DOI services for published versions (default: from ``config``).
     :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing changed).
     """
@@ -345,8 +354,12 @@ def sync_loaded(
         fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
     )
     if source is None:
-        source = ArxivSource(api_url=config.arxiv_api_url, delay=config.arxiv_delay)
-    return sync_metadata(library, state, source, options, progress, keys=keys)
+        source = ArxivSource(
+            api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
+        )
+    report = sync_metadata(library, state, source, options, progress, keys=keys)
+    report.publications = _published_step(config, library, state, options, keys, services)
+    return report
 
 
 def sync_library(
@@ -356,6 +369,7 @@ def sync_library(
     *,
     source: ArxivSource | None = None,
     progress: Progress | None = None,
+    services: Services | None = None,
 ) -> SyncReport:
     """Lock the library, sync it from arXiv, and save library.bib and the sidecar.
 
@@ -365,6 +379,8 @@ def sync_library(
 
     :param options: how to sync; ``versions``/``fresh_days`` left None come from ``config``.
     :param source: default: an :class:`ArxivSource` on ``config``'s API URL and delay.
+    :param services: the venue/DOI services for published versions (default: from ``config``;
+        not used when ``published`` is ``off``).
     :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing written).
     :raises LibraryError: when the library or sidecar cannot be read or written.
@@ -377,10 +393,38 @@ def sync_library(
         library = load_cached(config.library)
         state = load_state(config.state_path)
         report = sync_loaded(
-            library, state, config, keys, options, source=source, progress=progress
-        )
+            library, state, config, keys, options, source=source, progress=progress,
+            services=services,
+        )  # fmt: skip
         if not (options and options.dry_run):
             with deferred_interrupts():
                 save_library(library)
                 save_state(state)
     return report
+
+
+def _published_step(
+    config: Config,
+    library: Library,
+    state: SyncState,
+    options: SyncOptions,
+    keys: Sequence[str] | None,
+    services: Services | None,
+) -> PublishedReport | None:
+    """Published versions after arXiv's fields (issue 15); None when switched off."""
+    from dlbib.sync.published import PublishedOptions, resolve_published
+    from dlbib.sync.published_services import Services
+
+    mode = options.published or config.published
+    if mode == "off":
+        return None
+    accept = frozenset(keys or [r.key for r in library.references])
+    published = PublishedOptions(
+        mode=mode,
+        accept=accept if options.accept_published else frozenset(),
+        refresh=options.refresh,
+        fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
+        overwrite=options.overwrite,
+    )
+    services = services or Services.from_config(config)
+    return resolve_published(library, state, services, published, options.now(), keys=keys)

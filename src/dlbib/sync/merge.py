@@ -44,6 +44,10 @@ class SyncOptions:
     """Results younger than this (days) are not looked up again (None: config, else 7)."""
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
     """The current time (UTC)."""
+    published: str | None = None
+    """Published versions: ``report``, ``follow`` or ``off`` (None: the library's config)."""
+    accept_published: bool = False
+    """Apply the published version of the synced entries (``--accept-published``)."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,9 @@ def merge_record(
         upstream.pop("year", None)
         upstream.pop("month", None)
         fill_only = frozenset({"url"})
-    updates = _merge_fields(ref, upstream, base, options.overwrite, record, outcome, fill_only)
+    updates = merge_fields(
+        ref, upstream, base, options.overwrite, outcome, fill_only, record.arxiv_id.doi
+    )
     section = state.section(ref.key, "arxiv")
     section.clear()
     section.update(new_info, **{k: v for k, v in published.items() if v})
@@ -170,19 +176,26 @@ def merge_record(
     return outcome, ref.with_raw_fields(updates)
 
 
-def _merge_fields(
+def merge_fields(
     ref: Reference,
     upstream: dict[str, str],
     base: dict[str, str],
     overwrite: frozenset[str],
-    record: ArxivRecord,
     outcome: EntryOutcome,
     fill_only: frozenset[str] = frozenset(),
+    arxiv_doi: str | None = None,
 ) -> dict[str, str | None]:
+    """The three-way merge of raw ``upstream`` values into ``ref`` (see :mod:`dlbib.sync.arxiv`).
+
+    :param base: field → fingerprint of what sync last wrote (the user's edits differ from it).
+    :param fill_only: fields only filled when empty, never followed.
+    :param arxiv_doi: the entry's arXiv DataCite DOI, which counts as an empty ``doi``.
+    :returns: the field updates; ``outcome`` gets the changes and conflicts.
+    """
     updates: dict[str, str | None] = {}
     for name, new in upstream.items():
         current = ref.fields.get(name)
-        if name == "doi" and current and _same(current, "{" + record.arxiv_id.doi + "}"):
+        if name == "doi" and current and arxiv_doi and _same(current, "{" + arxiv_doi + "}"):
             current = None
         old = base.get(name)
         if current is not None and _same(current, new):

@@ -1,0 +1,186 @@
+"""Parse library text into a :class:`~dlbib.library.collection.Library` (bibtexparser v2 inside).
+
+What BibTeX accepts loads — repeated keys and ``@string``s, a stray ``}``, a repeated field — and
+is listed in :attr:`Library.notes`; the text each block came from is kept for minimal-diff saves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from dlbib.errors import LibraryError, Problem
+from dlbib.library.blocks import Block, LoadNote, RawBlock
+from dlbib.library.collection import Library
+from dlbib.library.layout import build_layout
+from dlbib.library.limits import check_nesting
+from dlbib.library.model import Reference
+
+_log = logging.getLogger(__name__)
+
+
+def parse_library(text: str, path: Path) -> Library:
+    """Parse library text; ``path`` names the file in errors.
+
+    What BibTeX accepts loads — repeated keys and ``@string``s, a stray ``}``, a repeated field —
+    and is listed in :attr:`Library.notes`; the file's layout is kept for minimal-diff saves.
+
+    :raises LibraryError: listing every block that failed to parse, with line and reason.
+    """
+    check_nesting(text, path)  # before bibtexparser and pylatexenc, which recurse per brace
+    # Parsing makes hundreds of thousands of small objects and no reference cycles; the cyclic
+    # GC would rescan the growing heap again and again (about 8% of a 10,000-entry load).
+    with _gc_paused():
+        library = _parse_library(text, path)
+    _log.debug("%s: parsed %d blocks", path, len(library.blocks))
+    return library
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_library(text: str, path: Path) -> Library:
+    from bibtexparser.entrypoint import parse_string
+
+    # An empty parse stack keeps raw values: braces, quotes, @string references untouched.
+    # bibtexparser also logs each failure (with 0-based lines); the LibraryError says it once.
+    quiet = logging.getLogger("bibtexparser")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        parsed = parse_string(text, parse_stack=[])
+    finally:
+        quiet.setLevel(level)
+    lib = Library(path)
+    problems: list[Problem] = []
+    pieces: list[tuple[object, str, int]] = []
+    first_string: dict[str, int] = {}
+    for raw_block in parsed.blocks:
+        line = (raw_block.start_line or 0) + 1
+        block = _accepted(raw_block, line, lib, problems)
+        if block is None:
+            continue
+        if isinstance(block, RawBlock) and block.kind == "string":
+            _note_string(block, line, first_string, lib)
+        lib.blocks.append(block)
+        pieces.append((block, raw_block.raw or "", line))
+    if problems:
+        noun = "block" if len(problems) == 1 else "blocks"
+        raise LibraryError(path, f"{len(problems)} {noun} failed to parse", problems)
+    lib.layout = build_layout(text, pieces)
+    for key, lines in lib.duplicate_keys():
+        where = ", ".join(f"line {n}" for n in lines)
+        lib.notes.append(
+            LoadNote("duplicate-key", lines[1], f"key {key!r} is repeated ({where}); "
+                     f"BibTeX uses the first (line {lines[0]})", key)
+        )  # fmt: skip
+    return lib
+
+
+def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -> Block | None:
+    """The library block for one parsed block; failures BibTeX would not accept go to
+    ``problems``; what BibTeX accepts silently or with a warning goes to ``lib.notes``."""
+    from bibtexparser import model as bm
+
+    if isinstance(block, bm.DuplicateFieldKeyBlock):
+        names = ", ".join(sorted(block.duplicate_keys))
+        block = block.ignore_error_block
+        key = block.key if isinstance(block, bm.Entry) else None
+        message = f"field repeated in one entry: {names}; BibTeX uses the first"
+        lib.notes.append(LoadNote("duplicate-field", line, message, key))
+    elif isinstance(block, bm.DuplicateBlockKeyBlock):
+        block = block.ignore_error_block  # a repeated key or @string: noted below
+    elif isinstance(block, bm.ParsingFailedBlock):
+        problems.append(_problem(block))
+        return None
+    if isinstance(block, bm.Entry):
+        fields: dict[str, str] = {}
+        for f in block.fields:
+            fields.setdefault(f.key.lower(), f.value)  # a repeated field: BibTeX keeps the first
+        lib.lines.setdefault(block.key, line)
+        if not block.key.strip():
+            lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
+                                      "skips it; it cannot be cited)"))  # fmt: skip
+        return Reference(block.key, block.entry_type.lower(), fields)
+    if isinstance(block, bm.String):
+        return RawBlock("string", block.value, block.key)
+    if isinstance(block, bm.Preamble):
+        return RawBlock("preamble", block.value)
+    if isinstance(block, bm.ExplicitComment):
+        return RawBlock("comment", (block.raw or "").strip())
+    raw = getattr(block, "raw", None) or ""
+    text = raw.strip()
+    stray = _stray_entry_text(text)
+    if stray == _LOST:
+        problems.append(Problem(line, stray))
+        return None
+    if stray:
+        lib.notes.append(
+            LoadNote("unread-entry" if stray == _UNREAD else "stray-text", line, stray)
+        )
+    return RawBlock("text", text) if text else None
+
+
+def _note_string(block: RawBlock, line: int, first: dict[str, int], lib: Library) -> None:
+    name = block.name.lower()
+    if name in first:
+        lib.notes.append(
+            LoadNote("repeated-string", line, f"@string {block.name} is defined again (first at "
+                     f"line {first[name]}); BibTeX uses this later value from here on")
+        )  # fmt: skip
+    else:
+        first[name] = line
+
+
+_LOST_FIELD = re.compile(r"^\s*,?\s*[A-Za-z][\w\-:.]*\s*=\s*[{\"\w]", re.MULTILINE)
+_LOST: Final = "a field outside any entry (a '}' too many, or a missing '@type{key,')"
+_SPACED_ENTRY = re.compile(r"^\s*@\s+[A-Za-z][\w\-]*\s*[{(]", re.MULTILINE)
+_UNREAD: Final = (
+    "an entry with a space after '@': BibTeX reads it, dlbib cannot (it is kept as text, "
+    "but cannot be cited or synced); write '@type{' without the space"
+)
+
+
+def _stray_entry_text(text: str) -> str | None:
+    """What is odd about text between entries: a field outside any entry (a ``}`` too many
+    closed it early: a parse failure, since saving would move the field out of its entry), or
+    a stray ``}`` alone (BibTeX ignores it; kept byte for byte). ``%`` lines are not looked at.
+    """
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("%"))
+    if _SPACED_ENTRY.search(body):
+        return _UNREAD
+    if _LOST_FIELD.search(body):
+        return _LOST
+    if body.count("}") > body.count("{"):
+        return "a stray '}' between entries (BibTeX ignores it; kept as it is)"
+    return None
+
+
+def _problem(block: object) -> Problem:
+    from bibtexparser import model as bm
+
+    assert isinstance(block, bm.ParsingFailedBlock)
+    line = (block.start_line or 0) + 1
+    error = block.error
+    if isinstance(block, bm.DuplicateBlockKeyBlock):
+        reason = f"duplicate citation key {block.key!r}"
+    elif isinstance(block, bm.DuplicateFieldKeyBlock):
+        reason = f"field repeated in one entry: {', '.join(sorted(block.duplicate_keys))}"
+    else:
+        abort = getattr(error, "abort_reason", None)  # bibtexparser's own words, when it has them
+        detail = " ".join(str(abort or error).split())
+        reason = detail or f"{type(error).__name__}: entry is not closed (unbalanced braces?)"
+    return Problem(line, reason)
