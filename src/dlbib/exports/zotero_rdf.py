@@ -413,7 +413,9 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     # Serialise the nodes inside their root, which declares every namespace, and cut the root's
     # tags off: the nodes then carry no xmlns declarations of their own, and assemble() need not
     # clean them up (lxml's cleanup_namespaces is quadratic: 7 s at 10,000 entries).
-    whole = etree.tostring(nodes[0].getparent(), encoding="unicode")
+    root = nodes[0].getparent()
+    assert root is not None  # item_nodes builds every node inside one root
+    whole: str = etree.tostring(root, encoding="unicode")
     text = whole[whole.index(">") + 1 : whole.rindex("</rdf:RDF>")]
     return text, where
 
