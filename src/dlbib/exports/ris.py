@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from dlbib.exports._options import ExportOptions, is_pdf
+from dlbib.exports._options import ExportOptions, is_pdf, is_url
 from dlbib.exports._placed import Placed
 from dlbib.exports._record import Date, Record, split_pages, unescape_verbatim
 from dlbib.exports.types import KINDS
@@ -146,7 +146,7 @@ def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]
     for file in record.files:
         path = options.file_path(file)
         if path:
-            local = not path.startswith(("http://", "https://"))  # a URL is a link: L4
+            local = not is_url(path)  # a URL is a link: L4
             lines.append(("L1" if is_pdf(file) and local else "L4", _uri_safe(path)))
     pdfurl = record.fields.get("pdfurl", "")
     if pdfurl and options.attachments != "none":
