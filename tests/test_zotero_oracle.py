@@ -435,3 +435,18 @@ def test_mendeley_and_url_file_fields_arrive_as_attachments(
     assert [(a.get("path") or a.get("url"), a["linkMode"]) for a in item["attachments"]] == [
         expected
     ]
+
+
+def test_a_patent_holder_arrives_as_assignee(oracle: Oracle, tmp_path: Path) -> None:
+    """biblatex-examples' patents: the holder went to dc:publisher, which RDF.js never copies to
+    assignee, so /import discarded it (no Extra line either)."""
+    ref = Reference(
+        "sorace",
+        "patent",
+        {"title": "{T}", "year": "{1997}", "holder": "{Hughes Aircraft Company}"},
+    )
+    path = tmp_path / "library.rdf"
+    path.write_text(export_references([ref], "zotero"), encoding="utf-8")
+    (item,) = oracle.import_(path)
+    assert item["itemType"] == "patent"
+    assert item.get("assignee") == "Hughes Aircraft Company"

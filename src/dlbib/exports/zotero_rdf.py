@@ -80,8 +80,8 @@ _CONTAINER_TITLES: Final = frozenset(
     {"publicationTitle", "proceedingsTitle", "bookTitle", "websiteTitle", "blogTitle"}
 )
 _PUBLISHERS: Final = frozenset(
-    {"publisher", "university", "institution", "studio", "company", "repository", "assignee"}
-)
+    {"publisher", "university", "institution", "studio", "company", "repository"}
+)  # not assignee: RDF.js copies a dc:publisher to publisher, institution, … but never assignee
 _ROLE_PROPERTY: Final = {
     "author": "bib:authors",
     "editor": "bib:editors",
