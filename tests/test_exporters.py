@@ -528,3 +528,13 @@ def test_and_others_stays_in_bib_but_not_in_plain_text_formats() -> None:
         {"family": "Hinton", "given": "Geoffrey"}
     ]
     assert "{Hinton, Geoffrey and others}" in export_references([ref], "bibtex")
+
+
+def test_translators_have_their_own_ris_tag_and_csl_variable() -> None:
+    ref = Reference(
+        "a1929", "book", {"title": "{P}", "year": "{1929}", "translator": "{Doe, Jane}"}
+    )
+    assert "A4  - Doe, Jane\r\n" in export_references([ref], "ris")
+    (item,) = json.loads(export_references([ref], "csljson"))
+    assert item["translator"] == [{"family": "Doe", "given": "Jane"}]
+    assert "translator" not in item.get("note", "")

@@ -450,3 +450,21 @@ def test_a_patent_holder_arrives_as_assignee(oracle: Oracle, tmp_path: Path) -> 
     (item,) = oracle.import_(path)
     assert item["itemType"] == "patent"
     assert item.get("assignee") == "Hughes Aircraft Company"
+
+
+@pytest.mark.parametrize("fmt", ["ris", "csljson", "zotero"])
+def test_translators_arrive_as_translators(oracle: Oracle, tmp_path: Path, fmt: str) -> None:
+    """biblatex-examples' translated books (aristotle:physics): RIS and CSL-JSON put the
+    translators in a note; RIS.js reads A4 and CSL JSON.js ``translator`` as translators."""
+    ref = Reference(
+        "aristotle:physics",
+        "book",
+        {"title": "{Physics}", "year": "{1929}", "author": "{Aristotle}",
+         "translator": "{Wicksteed, P. H. and Cornford, F. M.}"},
+    )  # fmt: skip
+    path = tmp_path / EXPORTERS[fmt].filename
+    path.write_text(export_references([ref], fmt), encoding="utf-8")
+    (item,) = oracle.import_(path)
+    assert _creators(item) == [("Aristotle", ""), ("Wicksteed", "P. H."), ("Cornford", "F. M.")]
+    assert [c["creatorType"] for c in item["creators"]] == ["author", "translator", "translator"]
+    assert "Wicksteed" not in item.get("extra", "") + " ".join(item["notes"])
