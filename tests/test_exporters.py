@@ -124,8 +124,28 @@ def test_attachment_modes(mode: str, expected: str | None) -> None:
     [
         ("{:/srv/pdfs/x.pdf:PDF}", "L1  - /srv/pdfs/x.pdf"),
         ("{:https\\://example.org/x.pdf:PDF}", "L4  - https://example.org/x.pdf"),
+        # biblatex-examples.bib (padhye): a bare URL, any scheme
+        (
+            "{ftp://gaia.cs.umass.edu/pub/Padhey99-markov.ps}",
+            "L4  - ftp://gaia.cs.umass.edu/pub/Padhey99-markov.ps",
+        ),
+        ("{http://h.org/t?IDX=E1}", "L4  - http://h.org/t?IDX=E1"),
+        # Mendeley Desktop on Windows: a drive letter is absolute, never ../C:/…
+        ("{:C\\:/Users/me/Mendeley/A B.pdf:pdf}", "L1  - C:/Users/me/Mendeley/A B.pdf"),
+        # Mendeley's LaTeX-escaped form (05michaelallen/mend.bib)
+        (
+            "{:C$\\backslash$:/Users/me/Dyce{\\_}2014{\\_}A b.pdf:pdf}",
+            "L1  - C:/Users/me/Dyce_2014_A b.pdf",
+        ),
     ],
-    ids=["absolute-in-library-stays-absolute", "url-is-a-link-not-a-file"],
+    ids=[
+        "absolute-in-library-stays-absolute",
+        "url-is-a-link-not-a-file",
+        "bare-ftp-url",
+        "bare-http-url",
+        "windows-drive",
+        "mendeley-latex-escaped",
+    ],
 )
 def test_attachment_paths_the_library_chose(file_field: str, expected: str) -> None:
     ref = Reference("k2020", "misc", {"title": "{T}", "year": "{2020}", "file": file_field})
@@ -508,3 +528,13 @@ def test_and_others_stays_in_bib_but_not_in_plain_text_formats() -> None:
         {"family": "Hinton", "given": "Geoffrey"}
     ]
     assert "{Hinton, Geoffrey and others}" in export_references([ref], "bibtex")
+
+
+def test_translators_have_their_own_ris_tag_and_csl_variable() -> None:
+    ref = Reference(
+        "a1929", "book", {"title": "{P}", "year": "{1929}", "translator": "{Doe, Jane}"}
+    )
+    assert "A4  - Doe, Jane\r\n" in export_references([ref], "ris")
+    (item,) = json.loads(export_references([ref], "csljson"))
+    assert item["translator"] == [{"family": "Doe", "given": "Jane"}]
+    assert "translator" not in item.get("note", "")

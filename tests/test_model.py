@@ -131,3 +131,21 @@ def test_file_field_round_trip_with_escapes() -> None:
     assert parse_file_field("a:b;::") == []  # bad and empty records are skipped, as Zotero does
     ref = Reference("k", "misc", {"file": "{" + text + "}"})
     assert ref.pdf_path == "papers/2015/a;b:c.pdf"
+
+
+@pytest.mark.parametrize(
+    ("text", "records"),
+    [
+        ("http://h.org/t?IDX=E1", [FileRecord("", "http://h.org/t?IDX=E1", "")]),
+        ("https://h.org:8080/x.pdf", [FileRecord("", "https://h.org:8080/x.pdf", "")]),
+        (":C\\:/Users/me/A B.pdf:pdf", [FileRecord("", "C:/Users/me/A B.pdf", "pdf")]),
+        (
+            ":C$\\backslash$:/Users/me/Dyce{\\_}2014{\\_}A.pdf:pdf",
+            [FileRecord("", "C:/Users/me/Dyce_2014_A.pdf", "pdf")],
+        ),
+    ],
+    ids=["bare-url", "bare-url-with-port", "mendeley-windows", "mendeley-latex-escaped"],
+)
+def test_parse_file_field_real_forms(text: str, records: list[FileRecord]) -> None:
+    """biblatex-examples' bare URLs and Mendeley Desktop's two Windows forms (05michaelallen)."""
+    assert parse_file_field(text) == records

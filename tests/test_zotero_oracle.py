@@ -385,3 +385,86 @@ def test_oracle_missing_skips_locally_and_fails_where_required(
     monkeypatch.setenv("DLBIB_REQUIRE_ZOTERO", "1")
     with pytest.raises(pytest.fail.Exception, match="required here"):
         start_oracle(tmp_path)
+
+
+def test_a_repeated_key_arrives_twice_whole(oracle: Oracle, tmp_path: Path) -> None:
+    """RDF.js merges nodes that share a URI: each entry of a repeated key has its own."""
+    from .test_export_types import REPEATED_KEY
+
+    path = tmp_path / "exports" / "library.rdf"
+    path.parent.mkdir()
+    path.write_text(
+        export_references(REPEATED_KEY, "zotero", base_dir=path.parent, library_root=tmp_path),
+        encoding="utf-8",
+    )
+    answer = oracle.raw(path)
+    items = answer["items"]
+    assert [(i["itemType"], i["title"], i["citationKey"]) for i in items] == [
+        ("journalArticle", "First", "smith2020"),
+        ("book", "Second", "smith2020"),
+    ]
+    assert [[a["path"] for a in i["attachments"]] for i in items] == [
+        ["../papers/one.pdf"],
+        ["../papers/two.pdf"],
+    ]
+    assert [[_html_text(n["note"]) for n in i["notes"]] for i in items] == [["one"], ["two"]]
+    (collection,) = answer["collections"]
+    assert sorted(collection["items"]) == sorted(i["itemID"] for i in items)
+
+
+@pytest.mark.parametrize(
+    ("file_field", "expected"),
+    [
+        ("{:C\\:/Users/me/Mendeley/A B.pdf:pdf}", ("C:/Users/me/Mendeley/A B.pdf", "2")),
+        ("{:C$\\backslash$:/Users/me/Dyce{\\_}2014.pdf:pdf}", ("C:/Users/me/Dyce_2014.pdf", "2")),
+        ("{ftp://h.org/pub/p.ps}", ("ftp://h.org/pub/p.ps", "3")),
+    ],
+    ids=["mendeley-windows", "mendeley-latex-escaped", "bare-url"],
+)
+def test_mendeley_and_url_file_fields_arrive_as_attachments(
+    oracle: Oracle, tmp_path: Path, file_field: str, expected: tuple[str, str]
+) -> None:
+    ref = Reference("k2020", "article", {"title": "{T}", "year": "{2020}", "file": file_field})
+    path = tmp_path / "exports" / "library.rdf"
+    path.parent.mkdir()
+    path.write_text(
+        export_references([ref], "zotero", base_dir=path.parent, library_root=tmp_path),
+        encoding="utf-8",
+    )
+    (item,) = oracle.raw(path)["items"]
+    assert [(a.get("path") or a.get("url"), a["linkMode"]) for a in item["attachments"]] == [
+        expected
+    ]
+
+
+def test_a_patent_holder_arrives_as_assignee(oracle: Oracle, tmp_path: Path) -> None:
+    """biblatex-examples' patents: the holder went to dc:publisher, which RDF.js never copies to
+    assignee, so /import discarded it (no Extra line either)."""
+    ref = Reference(
+        "sorace",
+        "patent",
+        {"title": "{T}", "year": "{1997}", "holder": "{Hughes Aircraft Company}"},
+    )
+    path = tmp_path / "library.rdf"
+    path.write_text(export_references([ref], "zotero"), encoding="utf-8")
+    (item,) = oracle.import_(path)
+    assert item["itemType"] == "patent"
+    assert item.get("assignee") == "Hughes Aircraft Company"
+
+
+@pytest.mark.parametrize("fmt", ["ris", "csljson", "zotero"])
+def test_translators_arrive_as_translators(oracle: Oracle, tmp_path: Path, fmt: str) -> None:
+    """biblatex-examples' translated books (aristotle:physics): RIS and CSL-JSON put the
+    translators in a note; RIS.js reads A4 and CSL JSON.js ``translator`` as translators."""
+    ref = Reference(
+        "aristotle:physics",
+        "book",
+        {"title": "{Physics}", "year": "{1929}", "author": "{Aristotle}",
+         "translator": "{Wicksteed, P. H. and Cornford, F. M.}"},
+    )  # fmt: skip
+    path = tmp_path / EXPORTERS[fmt].filename
+    path.write_text(export_references([ref], fmt), encoding="utf-8")
+    (item,) = oracle.import_(path)
+    assert _creators(item) == [("Aristotle", ""), ("Wicksteed", "P. H."), ("Cornford", "F. M.")]
+    assert [c["creatorType"] for c in item["creators"]] == ["author", "translator", "translator"]
+    assert "Wicksteed" not in item.get("extra", "") + " ".join(item["notes"])

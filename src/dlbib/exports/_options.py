@@ -19,6 +19,7 @@ code, not run in a Zotero instance.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -44,8 +45,10 @@ class ExportOptions:
         if self.attachments == "none":
             return None
         path = record.path
-        if path.startswith(("http://", "https://")):
+        if is_url(path):
             return path
+        if is_foreign_absolute(path):  # C:/Users/… (Mendeley, JabRef on Windows): as written
+            return path.replace("\\", "/")
         if os.path.isabs(path) and self.attachments == "relative":
             return Path(path).as_posix()  # the library chose an absolute path: keep it
         target = Path(path) if os.path.isabs(path) else self.library_root / path
@@ -53,6 +56,21 @@ class ExportOptions:
             return Path(os.path.abspath(target)).as_posix()
         rel = os.path.relpath(os.path.abspath(target), os.path.abspath(self.base_dir))
         return Path(rel).as_posix()
+
+
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_DRIVE: Final = re.compile(r"[A-Za-z]:[/\\]|\\\\")
+
+
+def is_url(path: str) -> bool:
+    """True for a link (``https://…``, ``ftp://…``), not a file on disk."""
+    return bool(_URL.match(path))
+
+
+def is_foreign_absolute(path: str) -> bool:
+    """True for a Windows absolute path (``C:/…``, ``C:\\…``, ``\\\\server\\…``) on any system:
+    never relative to the library, so never prefixed with ``../``."""
+    return bool(_DRIVE.match(path))
 
 
 def is_pdf(record: FileRecord) -> bool:

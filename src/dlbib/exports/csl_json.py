@@ -21,7 +21,7 @@ from dlbib.exports._options import ExportOptions
 from dlbib.exports._placed import Placed
 from dlbib.exports._record import Record, split_pages
 from dlbib.exports.types import KINDS
-from dlbib.library.names import OTHERS, Name, decode_name
+from dlbib.library.names import OTHERS, Name, NameSplitError, decode_name, split_names
 
 _CONTAINER: Final = {
     "article": ("journal", "journaltitle"),
@@ -59,6 +59,17 @@ def item(record: Record) -> dict[str, Any]:
     return place(record)[0]
 
 
+def _translators(record: Record, p: Placed) -> list[dict[str, str]]:
+    """CSL JSON.js reads ``translator`` as Zotero's translator (a bad name list stays in note)."""
+    try:
+        names = split_names(record.fields.get("translator") or "")
+    except NameSplitError:
+        return []
+    if names:
+        p.mark("translator", "translator")
+    return [_name(n) for n in names if n != OTHERS]
+
+
 def place(record: Record) -> tuple[dict[str, Any], dict[str, str]]:
     """The CSL-JSON object of one record, and where each field of the entry went."""
     kind = record.kind
@@ -74,6 +85,9 @@ def place(record: Record) -> tuple[dict[str, Any], dict[str, str]]:
         "author": [_name(n) for n in record.authors if n != OTHERS],
         "editor": [_name(n) for n in record.editors if n != OTHERS],
     }
+    translators = _translators(record, p)
+    if translators:
+        data["translator"] = translators
     data["container-title"] = p.first(_CONTAINER.get(kind, ()), "container-title")
     if kind == "article":
         short = p.take("shortjournal", "journalAbbreviation")
@@ -140,7 +154,7 @@ def _dump_item(data: dict[str, Any]) -> str:
     for key, value in data.items():
         if isinstance(value, str):
             text = _encode_string(value)
-        elif key in ("author", "editor"):
+        elif key in ("author", "editor", "translator"):
             text = _dump_names(value)
         elif key in ("issued", "accessed") and list(value) == ["date-parts"]:
             numbers = ",\n          ".join(str(n) for n in value["date-parts"][0])

@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from dlbib.exports._options import ExportOptions, is_pdf
+from dlbib.exports._options import ExportOptions, is_pdf, is_url
 from dlbib.exports._placed import Placed
 from dlbib.exports._record import Date, Record, split_pages, unescape_verbatim
 from dlbib.exports.types import KINDS
-from dlbib.library.names import OTHERS, decode_name, format_ris_name
+from dlbib.library.names import OTHERS, NameSplitError, decode_name, format_ris_name, split_names
 
 EOL: Final = "\r\n"
 _BREAKS: Final = re.compile(r"[\r\n\u2028\u2029\t]+")
@@ -64,6 +64,7 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     editor_tag = "A3" if ty in ("BOOK", "EDBOOK") else "A2"
     p.mark("editor", editor_tag)
     lines += [(editor_tag, format_ris_name(decode_name(n))) for n in record.editors if n != OTHERS]
+    lines += _translators(record, p)
     if record.issued:
         for name in ("year", "month", "day", "date"):
             p.mark(name, "PY/DA")
@@ -141,12 +142,26 @@ def _container(p: Placed, ty: str) -> list[tuple[str, str]]:
     return []
 
 
+def _translators(record: Record, p: Placed) -> list[tuple[str, str]]:
+    """``A4``: RIS.js reads it as the translator, except for a conference paper or a dataset
+    (contributor there, so the names stay in ``N1``)."""
+    value = record.fields.get("translator")
+    if not value or KINDS[record.kind].zotero in ("conferencePaper", "dataset"):
+        return []
+    try:
+        names = split_names(value)
+    except NameSplitError:
+        return []  # stays in N1
+    p.mark("translator", "A4")
+    return [("A4", format_ris_name(decode_name(n))) for n in names if n != OTHERS]
+
+
 def _attachments(record: Record, options: ExportOptions) -> list[tuple[str, str]]:
     lines = []
     for file in record.files:
         path = options.file_path(file)
         if path:
-            local = not path.startswith(("http://", "https://"))  # a URL is a link: L4
+            local = not is_url(path)  # a URL is a link: L4
             lines.append(("L1" if is_pdf(file) and local else "L4", _uri_safe(path)))
     pdfurl = record.fields.get("pdfurl", "")
     if pdfurl and options.attachments != "none":

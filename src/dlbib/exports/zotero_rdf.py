@@ -34,7 +34,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from dlbib.exports._options import ExportOptions, is_pdf
+from dlbib.exports._options import ExportOptions, is_pdf, is_url
 from dlbib.exports._placed import Placed
 from dlbib.exports._record import Record, split_pages, unescape_verbatim
 from dlbib.exports.types import KINDS
@@ -80,8 +80,8 @@ _CONTAINER_TITLES: Final = frozenset(
     {"publicationTitle", "proceedingsTitle", "bookTitle", "websiteTitle", "blogTitle"}
 )
 _PUBLISHERS: Final = frozenset(
-    {"publisher", "university", "institution", "studio", "company", "repository", "assignee"}
-)
+    {"publisher", "university", "institution", "studio", "company", "repository"}
+)  # not assignee: RDF.js copies a dc:publisher to publisher, institution, … but never assignee
 _ROLE_PROPERTY: Final = {
     "author": "bib:authors",
     "editor": "bib:editors",
@@ -372,7 +372,7 @@ def _attachment_nodes(
         _el(attachment, "z:itemType", "attachment")
         _el(attachment, "dc:title", title)
         path = _NOT_XML.sub("", path)
-        if path.startswith(("http://", "https://")):  # a linked URL (linkMode 3)
+        if is_url(path):  # a linked URL (linkMode 3)
             _el(_el(_el(attachment, "dc:identifier"), "dcterms:URI"), "rdf:value", path)
             _el(attachment, "z:linkMode", "3")
         else:
@@ -420,10 +420,37 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     return text, where
 
 
+def _distinct_uris(root: etree._Element) -> None:
+    """Give an entry whose key repeats an earlier one's (a library may hold both) its own URI:
+    RDF merges nodes that share an ``rdf:about``, and RDF.js then imports one item for both."""
+    seen: set[str] = set()
+    nodes = list(root)
+    for i, node in enumerate(nodes):
+        base = uri = node.get(_q("rdf:about"), "")
+        if node.tag == _q("z:Attachment") or node.find(_q("z:itemType")) is None:
+            continue  # an attachment follows its item: renamed with it
+        copies = 1
+        while uri in seen:
+            copies += 1
+            uri = f"{base}-{copies}"
+        seen.add(uri)
+        if uri == base:
+            continue
+        end = next(
+            (j for j in range(i + 1, len(nodes)) if nodes[j].tag != _q("z:Attachment")), None
+        )
+        for sub in (s for n in nodes[i:end] for s in n.iter()):
+            for attr in (_q("rdf:about"), _q("rdf:resource")):
+                value = sub.get(attr) or ""
+                if value == base or value.startswith(base + "_"):
+                    sub.set(attr, uri + value[len(base) :])
+
+
 def assemble(entries: list[str]) -> str:
     """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``)."""
     declarations = " ".join(f'xmlns:{p}="{uri}"' for p, uri in NS.items())
     root = etree.fromstring(f"<rdf:RDF {declarations}>{''.join(entries)}</rdf:RDF>")
+    _distinct_uris(root)
     members: dict[tuple[str, ...], list[str]] = {}
     for node in root:
         if node.find(_q("z:itemType")) is None or node.tag == _q("z:Attachment"):

@@ -388,16 +388,26 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace(":", "\\:").replace(";", "\\;")
 
 
+_MENDELEY_ESCAPES: Final = re.compile(r"\{\\([_&%#$])\}")
+"""Mendeley Desktop writes ``_`` in a file path as ``{\\_}`` (and ``\\`` as ``$\\backslash$``)."""
+_BARE_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s;]+\Z")
+
+
 def parse_file_field(value: str) -> list[FileRecord]:
     """Parse a ``file`` field: ``;``-separated records of 3 (or 1) ``:``-separated parts.
 
     Backslash escapes ``\\:`` ``\\;`` ``\\\\`` are undone; malformed records are skipped, as
-    Zotero does.
+    Zotero does. Mendeley's LaTeX-escaped form (``:C$\\backslash$:/Users/A{\\_}B.pdf:pdf``) is read
+    as the plain one, and a bare URL (``http://…``, ``ftp://…``, biblatex-examples' form) is one
+    record whose path is the URL.
     """
+    value = _MENDELEY_ESCAPES.sub(r"\1", value.replace("$\\backslash$", "\\"))
     records: list[FileRecord] = []
     for record in _split_escaped(value, ";"):
         parts = _split_escaped(record, ":")
-        if len(parts) == 3:
+        if _BARE_URL.match(record.strip()):
+            desc, path, kind = "", record.strip(), ""
+        elif len(parts) == 3:
             desc, path, kind = (_unescape(p) for p in parts)
         elif len(parts) == 1:
             desc, path, kind = "", _unescape(parts[0]), ""

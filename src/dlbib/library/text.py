@@ -106,9 +106,17 @@ def _converter() -> Any:
 
     # pylatexenc drops the TeX logos; titles such as "Typesetting with \LaTeX" need them.
     logos = {"LaTeX": "LaTeX", "TeX": "TeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX"}
+    # pylatexenc has no text for these font/box switches and drops them *with* their argument:
+    # "a \texttt{patent} entry" lost its word (biblatex-examples.bib's annotations, code names).
+    switches = ("texttt", "textsf", "textup", "textmd", "textnormal", "mbox", "hbox")
     context = get_default_latex_context_db()
     context.add_context_category(
-        "dlbib-logos", macros=[MacroTextSpec(m, t) for m, t in logos.items()], prepend=True
+        "dlbib-logos",
+        macros=[
+            *(MacroTextSpec(m, t) for m, t in logos.items()),
+            *(MacroTextSpec(m, "%(1)s") for m in switches),
+        ],
+        prepend=True,
     )
     return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=True)
 
