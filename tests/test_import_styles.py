@@ -329,3 +329,43 @@ def test_notes_and_dates_are_not_venues(text: str, journal: str | None, year: st
     (c,) = read(text)[0]
     assert c.citation is not None
     assert (c.citation.journal, c.citation.year) == (journal, year)
+
+
+# Review (issue 14, held-out styles): invented lines in the styles of hoya012/
+# deep_learning_object_detection and zhaoxin94/awesome-domain-adaptation (no licence / MIT).
+VENUE_LINKS = (
+    "- **[LatNet]** Lattice Nets for Object Finding | **[ICIM' 16]** |"
+    "[`[pdf]`](https://example.edu/latnet.pdf) "
+    "[`[official code - caffe]`](https://github.com/quill/latnet) "
+    "[`[unofficial code - tensorflow]`](https://github.com/brook/latnet-tf)\n"
+    "- Sparse Adaptation by Backpropagation [[ICIM2018]](https://example.edu/sparse.pdf) "
+    "[[Pytorch(Official)]](https://github.com/quill/sparse) "
+    "[[Caffe(Official)]](https://github.com/brook/sparse)\n"
+    "- Lattice Transfer: A Survey [[17 Nov 2022]](https://arxiv.org/abs/2211.00001)\n"
+)
+
+
+def test_framework_code_labels_are_fields_and_venue_labels_are_the_main_link() -> None:
+    cands = read(VENUE_LINKS)[0]
+    assert len(cands) == 3  # one work per line: no "official code - caffe" or "ICIM2018" entries
+    first, second, third = cands
+    assert first.links == (
+        ("codeurl", "https://github.com/quill/latnet"),
+        ("codeurl", "https://github.com/brook/latnet-tf"),
+    )
+    assert first.url == "https://example.edu/latnet.pdf"
+    assert second.url == "https://example.edu/sparse.pdf"
+    assert second.title == "Sparse Adaptation by Backpropagation"  # "by" is not an author here
+    assert second.citation is None or not second.citation.authors
+    assert [f for f, _ in second.links] == ["codeurl", "codeurl"]
+    assert third.arxiv_id
+    assert third.arxiv_id.id == "2211.00001"
+    for c in cands:
+        assert c.title not in ("ICIM2018", "official code - caffe", "Pytorch(Official)")
+
+
+@pytest.mark.parametrize("label", ["ResNet50", "WMT14", "BERT", "Aa" * 300])
+def test_model_names_are_not_venue_labels(label: str) -> None:
+    from dlbib.readinglist.labels import is_main_label
+
+    assert not is_main_label(label)

@@ -222,13 +222,17 @@ def parse_citation(text: str, title: str | None = None, *, strict: bool = False)
     :param strict: require authors and a year or ``et al.`` (for lines without a paper link).
     :returns: None when the text does not look like a citation.
     """
+    by_split = False
     if title is None:
         split = _split_plain(" ".join(text.split()))
         if split is None:
             return None
         title, text = split
+        by_split = bool(re.match(r"\s*by\s", text))
     rest, journal, booktitle = _venue(text)
     year, authors, et_al, inner, _tail = _after_title(rest)
+    if by_split and not year and not et_al:
+        return None  # "Domain Adaptation by Backpropagation": a title, not "Title by Authors"
     title = clean_title(title)
     if len(title) < 3 or not re.search(r"[^\W\d_]{2}", title):
         return None
