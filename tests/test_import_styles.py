@@ -354,6 +354,7 @@ def test_framework_code_labels_are_fields_and_venue_labels_are_the_main_link() -
         ("codeurl", "https://github.com/brook/latnet-tf"),
     )
     assert first.url == "https://example.edu/latnet.pdf"
+    assert first.title == "Lattice Nets for Object Finding"  # not the nickname "[LatNet]"
     assert second.url == "https://example.edu/sparse.pdf"
     assert second.title == "Sparse Adaptation by Backpropagation"  # "by" is not an author here
     assert second.citation is None or not second.citation.authors
@@ -369,3 +370,16 @@ def test_model_names_are_not_venue_labels(label: str) -> None:
     from dlbib.readinglist.labels import is_main_label
 
     assert not is_main_label(label)
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("- Lattice Transfer: A Survey [[17 Nov 2022]](https://example.edu/lt.pdf)\n",
+         "Lattice Transfer: A Survey"),
+        ("- Ada Quill: Sparse lattice embeddings, ICIM 2019.\n", "Sparse lattice embeddings"),
+    ],
+)  # fmt: skip
+def test_a_title_with_a_subtitle_is_not_author_colon_title(line: str, title: str) -> None:
+    (c,) = read(line)[0]
+    assert c.title == title
