@@ -383,3 +383,20 @@ def test_model_names_are_not_venue_labels(label: str) -> None:
 def test_a_title_with_a_subtitle_is_not_author_colon_title(line: str, title: str) -> None:
     (c,) = read(line)[0]
     assert c.title == title
+
+
+def test_by_a_person_still_names_the_author_without_a_year() -> None:
+    from dlbib.readinglist.citation import parse_citation
+
+    cit = parse_citation("LAT101 Lattice Learning by Ada Quill and B. Tanaka")
+    assert cit
+    assert cit.authors == ("Quill, Ada", "Tanaka, B.")
+    assert parse_citation("Sparse Adaptation by Mapped Lattice Alignment") is None
+
+
+def test_a_repository_slug_title_splits_camel_case_and_drops_the_suffix() -> None:
+    from dlbib.readinglist.urls import slug_title
+
+    assert slug_title("https://github.com/quill/SparseLatticeEmbeddings.jl") == (
+        "Sparse Lattice Embeddings"
+    )

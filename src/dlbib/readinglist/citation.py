@@ -215,6 +215,14 @@ def _split_plain(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _plain_person(name: str) -> bool:
+    """``Silver, David`` or ``Abbeel, P.``: a family name and one given name or initials (not
+    ``Backpropagation`` or ``Alignment, Mapped Correlation``, read from a title's "by …")."""
+    family, _, given = name.partition(", ")
+    words = [w for w in given.split() if not w.endswith(".")]
+    return bool(family and given) and len(words) <= 1
+
+
 def parse_citation(text: str, title: str | None = None, *, strict: bool = False) -> Citation | None:
     """Read a citation from ``text``; ``title`` when the list marks it (bold or as a link).
 
@@ -231,7 +239,7 @@ def parse_citation(text: str, title: str | None = None, *, strict: bool = False)
         by_split = bool(re.match(r"\s*by\s", text))
     rest, journal, booktitle = _venue(text)
     year, authors, et_al, inner, _tail = _after_title(rest)
-    if by_split and not year and not et_al:
+    if by_split and not year and not et_al and not all(map(_plain_person, authors)):
         return None  # "Domain Adaptation by Backpropagation": a title, not "Title by Authors"
     title = clean_title(title)
     if len(title) < 3 or not re.search(r"[^\W\d_]{2}", title):

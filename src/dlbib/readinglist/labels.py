@@ -193,7 +193,7 @@ _QUALIFIERS: Final = frozenset(
     ]
 )
 _FIELD_WORDS: Final = {
-    name: frozenset(w for label in labels for w in label.split()) - _QUALIFIERS
+    name: frozenset(label for label in labels if " " not in label) - _QUALIFIERS
     | (_FRAMEWORKS if name == "codeurl" else frozenset())
     for name, labels in SECONDARY.items()
 }

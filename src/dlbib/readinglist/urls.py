@@ -378,7 +378,8 @@ def slug_title(url: str) -> str:
     host when the path has no words."""
     segments = [s for s in unquote(urlsplit(url).path).split("/") if s]
     for segment in reversed(segments):
-        stem = re.sub(r"\.(?:html?|php|aspx?|pdf)$", "", segment, flags=re.IGNORECASE)
+        stem = re.sub(r"\.(?:html?|php|aspx?|pdf|jl|py|js|rs|git)$", "", segment, flags=re.I)
+        stem = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", stem)  # CamelCase repository names
         words = [w for w in re.split(r"[-_+\s]+", stem) if w]
         if words and any(re.fullmatch(r"[A-Za-z]{3,}", w) for w in words):
             text = " ".join(words)
