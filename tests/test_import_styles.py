@@ -400,3 +400,35 @@ def test_a_repository_slug_title_splits_camel_case_and_drops_the_suffix() -> Non
     assert slug_title("https://github.com/quill/SparseLatticeEmbeddings.jl") == (
         "Sparse Lattice Embeddings"
     )
+
+
+def test_a_later_mention_with_authors_never_takes_the_arxiv_id_away(
+    tmp_path: Path, arxiv: Any
+) -> None:
+    # kjw0612/awesome-rnn's style: a lab line with [Web] and [Paper], its author line below, and
+    # a dataset line much later linking the same project page "by N. Author et al."
+    text = (
+        "* Lab A + Lab B [[Web](https://lab.example.org/vq/)] "
+        "[[Paper](http://arxiv.org/pdf/1505.11111)]\n"
+        "  * Ada Quill, Bo Tanaka, and Cy Oduya, *Ask Your Lattices*, arXiv:1505.11111\n"
+        "* Lab C [[Web](https://lab.example.org/vq/)] [[Paper](http://arxiv.org/pdf/1505.22222)]\n"
+        "\n"
+        "# Datasets\n"
+        "* [LATQ](https://lab.example.org/vq/) - built upon lattices by N. Quill et al.\n"
+    )
+    report = run(tmp_path, arxiv[0], text)
+    eprints = {r.get("eprint") for r in load_library(tmp_path / "library.bib").references}
+    assert {"1505.11111", "1505.22222"} <= eprints
+    assert not report.by_status("unresolved")
+
+
+def test_proxied_and_misspelt_arxiv_links_are_arxiv_papers() -> None:
+    # zhaoxin94/awesome-domain-adaptation: a sci-hub wrapped arXiv link, a "ttps://" scheme
+    text = (
+        "- Lattice Transfer: A Survey [[2017]](https://sci-hub.tw/https://arxiv.org/abs/1705.11111)\n"
+        "- Sparse Lattices [[ICIM2022]](ttps://arxiv.org/abs/2112.22222)"
+        "[[Pytorch]](https://github.com/quill/sl)\n"
+    )
+    cands, ignored = read(text)
+    assert [c.arxiv_id.id for c in cands if c.arxiv_id] == ["1705.11111", "2112.22222"]
+    assert not ignored

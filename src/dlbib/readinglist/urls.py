@@ -87,7 +87,12 @@ def clean_url(raw: str) -> str:
         url = url[1:]
     while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count(")") > url.count("("))):
         url = url[:-1]
-    return url
+    # "ttps://arxiv.org/…", "htps://…": a scheme that lost or doubled a letter
+    return re.sub(
+        r"^(?:ttps?|htps?|htttps?)://",
+        lambda m: "https://" if "s" in m.group(0) else "http://",
+        url,
+    )
 
 
 def host_of(url: str) -> str:
@@ -106,7 +111,9 @@ def arxiv_id_in_url(url: str) -> ArxivId | None:
         doi = unquote(urlsplit(url).path).lstrip("/")
         return ArxivId.find(doi) if doi.lower().startswith("10.48550/arxiv.") else None
     if host not in ARXIV_HOSTS:
-        return None
+        # a proxy or archive of an arXiv page: "sci-hub.tw/https://arxiv.org/abs/…"
+        inner = re.search(r"https?:/+(?:www\.|export\.)?arxiv\.org/.+", url[8:])
+        return arxiv_id_in_url(inner.group(0)) if inner else None
     m = _ARXIV_PATH.match(unquote(urlsplit(url).path))
     if not m:
         return None
