@@ -432,3 +432,26 @@ def test_proxied_and_misspelt_arxiv_links_are_arxiv_papers() -> None:
     cands, ignored = read(text)
     assert [c.arxiv_id.id for c in cands if c.arxiv_id] == ["1705.11111", "2112.22222"]
     assert not ignored
+
+
+def test_an_italic_author_paragraph_below_a_bold_title_is_its_citation() -> None:
+    # thunlp/GNNPapers' style: "1. **Title.** Venue Year. [paper](…)", a blank line, then the
+    # authors in italics, BibTeX-style ("Family, Given and Family, Given S") or "Given Family"
+    text = (
+        "## Models\n"
+        "1. **Neural Lattice Passing.** ICIM 2017. [paper](https://example.edu/nlp.pdf)\n"
+        "\n"
+        "    *Quill, Ada and Tanaka, Bo S and Oduya, Cy.*\n"
+        "\n"
+        "1. **Sparse Lattices: A Survey.** arxiv 2019. [paper](https://arxiv.org/pdf/1901.11111.pdf)\n"
+        "\n"
+        "    *Ada Quill, Bo Tanaka, Philip S. Oduya.*\n"
+    )
+    first, second = read(text)[0]
+    assert first.kind == "paper"
+    assert first.title == "Neural Lattice Passing"
+    assert first.citation
+    assert first.citation.authors == ("Quill, Ada", "Tanaka, Bo S", "Oduya, Cy")
+    assert (first.line, second.line) == (2, 6)
+    assert second.arxiv_id
+    assert second.arxiv_id.id == "1901.11111"

@@ -129,6 +129,12 @@ def parse_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
     text = text.strip(" .,;:")
     if not text:
         return None
+    bib = re.split(r"\s+and\s+", text)
+    if len(bib) > 1 and all(re.fullmatch(r"[^\W\d_][\w'’-]+, [^\W\d_][\w.' -]*", p) for p in bib):
+        # BibTeX's own "Family, Given and Family, Given S"
+        fams = [p.split(", ", 1) for p in bib]
+        if all(is_person_name(f"{given} {family}") for family, given in fams):
+            return tuple(f"{family}, {given.strip()}" for family, given in fams), et_al
     parts = [p for p in re.split(r"\s*,\s*|\s+and\s+|\s*&\s*", text) if p.strip()]
     if not parts or not all(is_person_name(p) for p in parts):
         return None
@@ -177,6 +183,8 @@ def _after_title(rest: str) -> tuple[str | None, tuple[str, ...], bool, str, str
         candidates.append(after_year.lstrip(" ,"))
     else:
         candidates.append(plain.lstrip(" ,."))
+    # "**Title.** Venue 2017. [paper](…)" with the authors on their own italic line below
+    candidates.extend(m.group(1) for m in re.finditer(r"\n\s*[*_]([^*_\n]{3,})[*_]\s*$", rest))
     for segment in candidates:
         parsed = parse_authors(segment.split("[")[0])
         if parsed:
