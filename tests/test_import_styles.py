@@ -365,6 +365,23 @@ def test_framework_code_labels_are_fields_and_venue_labels_are_the_main_link() -
         assert c.title not in ("ICIM2018", "official code - caffe", "Pytorch(Official)")
 
 
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("Model&Code", "modelsurl"),
+        ("Code + Data", "codeurl"),
+        ("TF code", "codeurl"),
+        ("+", None),
+        ("the official", None),
+        ("Summary", None),
+    ],
+)
+def test_combined_secondary_labels_are_fields(label: str, field: str | None) -> None:
+    from dlbib.readinglist.labels import secondary_field
+
+    assert secondary_field(label) == field
+
+
 @pytest.mark.parametrize("label", ["ResNet50", "WMT14", "BERT", "Aa" * 300])
 def test_model_names_are_not_venue_labels(label: str) -> None:
     from dlbib.readinglist.labels import is_main_label

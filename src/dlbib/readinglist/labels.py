@@ -215,6 +215,10 @@ def secondary_field(text: str) -> str | None:
     for name, vocab in _FIELD_WORDS.items():
         if words & vocab and words <= vocab | _QUALIFIERS:
             return name
+    if words - _QUALIFIERS and words <= set().union(*_FIELD_WORDS.values()) | _QUALIFIERS:
+        # "Model&Code", "Code + Data": several secondary things; the first named decides
+        first_word = next(w for w in re.findall(r"[a-z0-9+]+", label) if w not in _QUALIFIERS)
+        return next(n for n, vocab in _FIELD_WORDS.items() if first_word in vocab)
     return None
 
 
