@@ -329,3 +329,146 @@ def test_notes_and_dates_are_not_venues(text: str, journal: str | None, year: st
     (c,) = read(text)[0]
     assert c.citation is not None
     assert (c.citation.journal, c.citation.year) == (journal, year)
+
+
+# Review (issue 14, held-out styles): invented lines in the styles of hoya012/
+# deep_learning_object_detection and zhaoxin94/awesome-domain-adaptation (no licence / MIT).
+VENUE_LINKS = (
+    "- **[LatNet]** Lattice Nets for Object Finding | **[ICIM' 16]** |"
+    "[`[pdf]`](https://example.edu/latnet.pdf) "
+    "[`[official code - caffe]`](https://github.com/quill/latnet) "
+    "[`[unofficial code - tensorflow]`](https://github.com/brook/latnet-tf)\n"
+    "- Sparse Adaptation by Backpropagation [[ICIM2018]](https://example.edu/sparse.pdf) "
+    "[[Pytorch(Official)]](https://github.com/quill/sparse) "
+    "[[Caffe(Official)]](https://github.com/brook/sparse)\n"
+    "- Lattice Transfer: A Survey [[17 Nov 2022]](https://arxiv.org/abs/2211.00001)\n"
+)
+
+
+def test_framework_code_labels_are_fields_and_venue_labels_are_the_main_link() -> None:
+    cands = read(VENUE_LINKS)[0]
+    assert len(cands) == 3  # one work per line: no "official code - caffe" or "ICIM2018" entries
+    first, second, third = cands
+    assert first.links == (
+        ("codeurl", "https://github.com/quill/latnet"),
+        ("codeurl", "https://github.com/brook/latnet-tf"),
+    )
+    assert first.url == "https://example.edu/latnet.pdf"
+    assert first.title == "Lattice Nets for Object Finding"  # not the nickname "[LatNet]"
+    assert second.url == "https://example.edu/sparse.pdf"
+    assert second.title == "Sparse Adaptation by Backpropagation"  # "by" is not an author here
+    assert second.citation is None or not second.citation.authors
+    assert [f for f, _ in second.links] == ["codeurl", "codeurl"]
+    assert third.arxiv_id
+    assert third.arxiv_id.id == "2211.00001"
+    for c in cands:
+        assert c.title not in ("ICIM2018", "official code - caffe", "Pytorch(Official)")
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("Model&Code", "modelsurl"),
+        ("Code + Data", "codeurl"),
+        ("TF code", "codeurl"),
+        ("+", None),
+        ("the official", None),
+        ("Summary", None),
+    ],
+)
+def test_combined_secondary_labels_are_fields(label: str, field: str | None) -> None:
+    from dlbib.readinglist.labels import secondary_field
+
+    assert secondary_field(label) == field
+
+
+@pytest.mark.parametrize("label", ["ResNet50", "WMT14", "BERT", "Aa" * 300])
+def test_model_names_are_not_venue_labels(label: str) -> None:
+    from dlbib.readinglist.labels import is_main_label
+
+    assert not is_main_label(label)
+
+
+@pytest.mark.parametrize(
+    ("line", "title"),
+    [
+        ("- Lattice Transfer: A Survey [[17 Nov 2022]](https://example.edu/lt.pdf)\n",
+         "Lattice Transfer: A Survey"),
+        ("- Ada Quill: Sparse lattice embeddings, ICIM 2019.\n", "Sparse lattice embeddings"),
+    ],
+)  # fmt: skip
+def test_a_title_with_a_subtitle_is_not_author_colon_title(line: str, title: str) -> None:
+    (c,) = read(line)[0]
+    assert c.title == title
+
+
+def test_by_a_person_still_names_the_author_without_a_year() -> None:
+    from dlbib.readinglist.citation import parse_citation
+
+    cit = parse_citation("LAT101 Lattice Learning by Ada Quill and B. Tanaka")
+    assert cit
+    assert cit.authors == ("Quill, Ada", "Tanaka, B.")
+    assert parse_citation("Sparse Adaptation by Mapped Lattice Alignment") is None
+
+
+def test_a_repository_slug_title_splits_camel_case_and_drops_the_suffix() -> None:
+    from dlbib.readinglist.urls import slug_title
+
+    assert slug_title("https://github.com/quill/SparseLatticeEmbeddings.jl") == (
+        "Sparse Lattice Embeddings"
+    )
+
+
+def test_a_later_mention_with_authors_never_takes_the_arxiv_id_away(
+    tmp_path: Path, arxiv: Any
+) -> None:
+    # kjw0612/awesome-rnn's style: a lab line with [Web] and [Paper], its author line below, and
+    # a dataset line much later linking the same project page "by N. Author et al."
+    text = (
+        "* Lab A + Lab B [[Web](https://lab.example.org/vq/)] "
+        "[[Paper](http://arxiv.org/pdf/1505.11111)]\n"
+        "  * Ada Quill, Bo Tanaka, and Cy Oduya, *Ask Your Lattices*, arXiv:1505.11111\n"
+        "* Lab C [[Web](https://lab.example.org/vq/)] [[Paper](http://arxiv.org/pdf/1505.22222)]\n"
+        "\n"
+        "# Datasets\n"
+        "* [LATQ](https://lab.example.org/vq/) - built upon lattices by N. Quill et al.\n"
+    )
+    report = run(tmp_path, arxiv[0], text)
+    eprints = {r.get("eprint") for r in load_library(tmp_path / "library.bib").references}
+    assert {"1505.11111", "1505.22222"} <= eprints
+    assert not report.by_status("unresolved")
+
+
+def test_proxied_and_misspelt_arxiv_links_are_arxiv_papers() -> None:
+    # zhaoxin94/awesome-domain-adaptation: a sci-hub wrapped arXiv link, a "ttps://" scheme
+    text = (
+        "- Lattice Transfer: A Survey [[2017]](https://sci-hub.tw/https://arxiv.org/abs/1705.11111)\n"
+        "- Sparse Lattices [[ICIM2022]](ttps://arxiv.org/abs/2112.22222)"
+        "[[Pytorch]](https://github.com/quill/sl)\n"
+    )
+    cands, ignored = read(text)
+    assert [c.arxiv_id.id for c in cands if c.arxiv_id] == ["1705.11111", "2112.22222"]
+    assert not ignored
+
+
+def test_an_italic_author_paragraph_below_a_bold_title_is_its_citation() -> None:
+    # thunlp/GNNPapers' style: "1. **Title.** Venue Year. [paper](…)", a blank line, then the
+    # authors in italics, BibTeX-style ("Family, Given and Family, Given S") or "Given Family"
+    text = (
+        "## Models\n"
+        "1. **Neural Lattice Passing.** ICIM 2017. [paper](https://example.edu/nlp.pdf)\n"
+        "\n"
+        "    *Quill, Ada and Tanaka, Bo S and Oduya, Cy.*\n"
+        "\n"
+        "1. **Sparse Lattices: A Survey.** arxiv 2019. [paper](https://arxiv.org/pdf/1901.11111.pdf)\n"
+        "\n"
+        "    *Ada Quill, Bo Tanaka, Philip S. Oduya.*\n"
+    )
+    first, second = read(text)[0]
+    assert first.kind == "paper"
+    assert first.title == "Neural Lattice Passing"
+    assert first.citation
+    assert first.citation.authors == ("Quill, Ada", "Tanaka, Bo S", "Oduya, Cy")
+    assert (first.line, second.line) == (2, 6)
+    assert second.arxiv_id
+    assert second.arxiv_id.id == "1901.11111"

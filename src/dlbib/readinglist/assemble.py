@@ -240,7 +240,7 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
     if work.main or cit:
         work.title = _link_title(work.main[0], block) if work.main else None
         if cit is None and block.bold_lead and not lead:
-            work.title = clean_title(block.bold_lead)
+            work.title = _bold_title(block, block.bold_lead)
         if cit and not work.main and block.kind == "para" and not cit.year:
             work.citation = None  # a sentence in a paragraph, not a citation
         if work.citation or work.main:
@@ -249,6 +249,16 @@ def read_block(block: Block, line: Lines, out: list[Candidate], ignored: list[Ig
     _read_others(block, others, cit, cit_text, line, out, ignored)
     if block.ids:
         out.extend(_Work(block, line).candidates(block.ids, ignored))
+
+
+def _bold_title(block: Block, bold: str) -> str:
+    """The bold lead, or the title after a bold nickname: ``**[SSD]** SSD: Single Shot … |``."""
+    if re.fullmatch(r"\s*\[[^\[\]]{1,40}\]\s*", bold):
+        after = _markup.plain(block.text_after_bold())
+        after = clean_title(re.split(r"\s\|\s|\s\|$|\[", after, maxsplit=1)[0])
+        if len(after.split()) >= 2:
+            return after
+    return clean_title(bold)
 
 
 def _citation(

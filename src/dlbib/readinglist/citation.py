@@ -129,6 +129,12 @@ def parse_authors(segment: str) -> tuple[tuple[str, ...], bool] | None:
     text = text.strip(" .,;:")
     if not text:
         return None
+    bib = re.split(r"\s+and\s+", text)
+    if len(bib) > 1 and all(re.fullmatch(r"[^\W\d_][\w'’-]+, [^\W\d_][\w.' -]*", p) for p in bib):
+        # BibTeX's own "Family, Given and Family, Given S"
+        fams = [p.split(", ", 1) for p in bib]
+        if all(is_person_name(f"{given} {family}") for family, given in fams):
+            return tuple(f"{family}, {given.strip()}" for family, given in fams), et_al
     parts = [p for p in re.split(r"\s*,\s*|\s+and\s+|\s*&\s*", text) if p.strip()]
     if not parts or not all(is_person_name(p) for p in parts):
         return None
@@ -177,6 +183,8 @@ def _after_title(rest: str) -> tuple[str | None, tuple[str, ...], bool, str, str
         candidates.append(after_year.lstrip(" ,"))
     else:
         candidates.append(plain.lstrip(" ,."))
+    # "**Title.** Venue 2017. [paper](…)" with the authors on their own italic line below
+    candidates.extend(m.group(1) for m in re.finditer(r"\n\s*[*_]([^*_\n]{3,})[*_]\s*$", rest))
     for segment in candidates:
         parsed = parse_authors(segment.split("[")[0])
         if parsed:
@@ -215,6 +223,14 @@ def _split_plain(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _plain_person(name: str) -> bool:
+    """``Silver, David`` or ``Abbeel, P.``: a family name and one given name or initials (not
+    ``Backpropagation`` or ``Alignment, Mapped Correlation``, read from a title's "by …")."""
+    family, _, given = name.partition(", ")
+    words = [w for w in given.split() if not w.endswith(".")]
+    return bool(family and given) and len(words) <= 1
+
+
 def parse_citation(text: str, title: str | None = None, *, strict: bool = False) -> Citation | None:
     """Read a citation from ``text``; ``title`` when the list marks it (bold or as a link).
 
@@ -222,13 +238,17 @@ def parse_citation(text: str, title: str | None = None, *, strict: bool = False)
     :param strict: require authors and a year or ``et al.`` (for lines without a paper link).
     :returns: None when the text does not look like a citation.
     """
+    by_split = False
     if title is None:
         split = _split_plain(" ".join(text.split()))
         if split is None:
             return None
         title, text = split
+        by_split = bool(re.match(r"\s*by\s", text))
     rest, journal, booktitle = _venue(text)
     year, authors, et_al, inner, _tail = _after_title(rest)
+    if by_split and not year and not et_al and not all(map(_plain_person, authors)):
+        return None  # "Domain Adaptation by Backpropagation": a title, not "Title by Authors"
     title = clean_title(title)
     if len(title) < 3 or not re.search(r"[^\W\d_]{2}", title):
         return None

@@ -214,6 +214,7 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
     known = library_index(library.references)
     taken = TakenKeys(library.keys())
     added: dict[str, int] = {}
+    eprints = {ref.key: (ref.get("eprint") or "").lower() for ref in library.references}
     present = {k: list(v) for k, v in plan.present_sections.items()}
     for work in plan.works:
         c = work.candidate
@@ -222,6 +223,8 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
             continue
         # two different arXiv ids are two works, even when their titles and authors agree
         found = known.find(strong_tokens(work.tokens) if c.arxiv_id else work.tokens)
+        if found and c.arxiv_id and eprints.get(found[0], "") not in ("", c.arxiv_id.id.lower()):
+            found = None  # a project page both cite, yet two arXiv ids: two works
         if found and found[0] in added:
             reason = f"the list cites it already on line {added[found[0]]} ({describe(found[1])})"
             items.append(item_of("ignored", c, work.order, reason))
@@ -236,6 +239,7 @@ def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
         fields["keywords"] = keywords([c.section, *work.sections])
         ref = new_reference(work.entry_type, fields, taken)
         added[ref.key] = c.line
+        eprints[ref.key] = (ref.get("eprint") or "").lower()
         taken.add(ref.key)
         library.blocks.append(ref)  # new key by construction; Library.add would rescan all keys
         known.add(ref.key, [*work.tokens, *reference_tokens(ref)])

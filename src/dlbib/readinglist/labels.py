@@ -107,6 +107,11 @@ def label_of(text: str) -> str:
     return " ".join(bare.split()).strip(" .")
 
 
+_DATE_LABEL: Final = re.compile(r"(?:\d{1,2}\s+)?(?:[A-Z][a-z]{2,8}\.?\s+)?(?:19|20)\d{2}")
+_VENUE_LABEL: Final = re.compile(r"(?:[A-Za-z&+-]{2,12}\s?){1,3}(?:'\s*\d{2}|(?:19|20)\d{2})")
+"""Link texts that are a date (``[[17 Nov 2022]](…)``) or a venue and year (``[[CVPR2018]](…)``,
+``NIPS' 15``): the work's own link, not a title."""
+
 _MAIN_WORDS: Final = frozenset(
     {w for label in _MAIN for w in label.split()} | {"chapter", "free", "version", "full", "copy"}
 )
@@ -118,18 +123,102 @@ def is_main_label(text: str) -> bool:
     label = label_of(text)
     if label in _MAIN or re.fullmatch(r"(?:pdf|paper|arxiv|link)\s*\d*", label):
         return True
+    bare = re.sub(r"[\[\]()`*_]", " ", text).strip()
+    if len(bare) <= 40 and (
+        _DATE_LABEL.fullmatch(bare)
+        or (_VENUE_LABEL.fullmatch(bare) and sum(map(str.isupper, bare)) >= 2)
+    ):
+        return True
     words = label.split()
     return 1 < len(words) <= 3 and words[0] in _MAIN and set(words) <= _MAIN_WORDS
 
 
+_FRAMEWORKS: Final = frozenset(
+    [
+        "pytorch",
+        "tensorflow",
+        "tf",
+        "tf2",
+        "caffe",
+        "caffe2",
+        "torch",
+        "keras",
+        "mxnet",
+        "chainer",
+        "jax",
+        "flax",
+        "theano",
+        "matlab",
+        "c",
+        "cpp",
+        "c++",
+        "python",
+        "lua",
+        "paddle",
+        "paddlepaddle",
+        "mindspore",
+        "darknet",
+        "lasagne",
+        "cuda",
+        "julia",
+        "java",
+        "scala",
+    ]
+)
+_QUALIFIERS: Final = frozenset(
+    [
+        "official",
+        "unofficial",
+        "original",
+        "the",
+        "our",
+        "author",
+        "authors",
+        "s",
+        "third",
+        "party",
+        "3rd",
+        "re",
+        "reimplementation",
+        "implementation",
+        "version",
+        "page",
+        "link",
+        "here",
+        "and",
+        "&",
+        "-",
+        "+",
+        "/",
+    ]
+)
+_FIELD_WORDS: Final = {
+    name: frozenset(label for label in labels if " " not in label) - _QUALIFIERS
+    | (_FRAMEWORKS if name == "codeurl" else frozenset())
+    for name, labels in SECONDARY.items()
+}
+
+
 def secondary_field(text: str) -> str | None:
-    """The field a secondary link goes in (``[Code]`` → ``codeurl``), or None."""
+    """The field a secondary link goes in (``[Code]`` → ``codeurl``), or None.
+
+    Besides the labels of ``SECONDARY``, a label made only of one field's words and qualifiers
+    names that field: ``official code - caffe``, ``Pytorch(Official)``, ``TF code``.
+    """
     label = label_of(text)
     if label in _FIELD_OF:
         return _FIELD_OF[label]
     first = label.split(" ")[0] if label else ""
     if first in ("code", "github", "video", "slides", "demo", "dataset", "tweet", "blog"):
         return _FIELD_OF[first]
+    words = set(re.findall(r"[a-z0-9+]+", label))
+    for name, vocab in _FIELD_WORDS.items():
+        if words & vocab and words <= vocab | _QUALIFIERS:
+            return name
+    if words - _QUALIFIERS and words <= set().union(*_FIELD_WORDS.values()) | _QUALIFIERS:
+        # "Model&Code", "Code + Data": several secondary things; the first named decides
+        first_word = next(w for w in re.findall(r"[a-z0-9+]+", label) if w not in _QUALIFIERS)
+        return next(n for n, vocab in _FIELD_WORDS.items() if first_word in vocab)
     return None
 
 

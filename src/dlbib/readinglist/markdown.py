@@ -6,6 +6,7 @@ HTML blocks go through the HTML reader; code blocks are skipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Final
 
@@ -18,6 +19,7 @@ from dlbib.readinglist.plaintext import front_matter, stated_date
 
 _MARKS: Final = {"strong_open": "**", "strong_close": "**", "em_open": "*", "em_close": "*"}
 CELL_SEPARATOR: Final = " | "
+_AUTHOR_LINE: Final = re.compile(r"\s*[*_](?![*_])[^*_\[\]\n]{3,300}[*_]\s*")
 
 
 def render_inline(children: Sequence[Token]) -> str:
@@ -56,6 +58,9 @@ class _Walker:
         self.section: str | None = None
         self.headers: list[str] = []
         self.row: list[tuple[int, str]] = []
+        self.item = 0
+        self.last: tuple[int, int, str] | None = None
+        """The list item, line and text of the last item paragraph."""
 
     def walk(self, tokens: list[Token]) -> None:
         stack: list[str] = []
@@ -65,6 +70,8 @@ class _Walker:
                 stack.append(tok.type)
             elif tok.nesting == -1 and stack:
                 stack.pop()
+            if tok.type == "list_item_open":
+                self.item += 1
             if tok.type == "thead_open":
                 in_head, self.headers = True, []
             elif tok.type == "thead_close":
@@ -97,6 +104,14 @@ class _Walker:
             "item" if "list_item_open" in stack else "quote" if "blockquote_open" in stack
             else "para"
         )  # fmt: skip
+        last = self.last if kind == "item" else None
+        if last and last[0] == self.item and _AUTHOR_LINE.fullmatch(text) and self.blocks:
+            # "1. **Title.** Venue 2017. [paper](…)" then, a blank line below, "*Authors.*":
+            # one citation (newlines keep the author line on its own line number)
+            text = last[2] + "\n" * max(1, line - last[1] - last[2].count("\n")) + text
+            line = last[1]
+            self.blocks.pop()
+        self.last = (self.item, line, text) if kind == "item" else None
         self.blocks.append(make_block(kind, line, text, self.section))
 
     def _row(self, tok: Token) -> None:

@@ -132,6 +132,24 @@ def _richer(later: Candidate, first: Candidate) -> bool:
     )
 
 
+def _earlier(
+    seen: Index, lookup: list[str], c: Candidate, works: dict[str, Work], cands: list[Candidate]
+) -> tuple[str, str] | None:
+    """The earlier candidate ``c`` repeats, unless the two carry different arXiv ids (a project
+    page both cite, yet two papers)."""
+    earlier = seen.find(lookup)
+    if earlier is None or c.arxiv_id is None:
+        return earlier
+    work = works.get(earlier[0])
+    mine = work.candidate.arxiv_id if work else cands[int(earlier[0])].arxiv_id
+    return None if mine and c.arxiv_id.id != mine.id else earlier
+
+
+def _keeps_ids(later: Candidate, current: Candidate) -> bool:
+    """True when taking ``later`` for the work loses none of its arXiv id and DOI."""
+    return not (current.arxiv_id and not later.arxiv_id) and not (current.doi and not later.doi)
+
+
 def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
     """Sort a list's candidates into duplicates, works already present and works to resolve."""
     plan = ImportPlan(reading, urldate=reading.date)
@@ -146,7 +164,7 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
         tokens = candidate_tokens(c)
         # two different arXiv ids are two works, whatever their titles say
         lookup = strong_tokens(tokens) if c.arxiv_id else tokens
-        earlier = seen.find(lookup)
+        earlier = _earlier(seen, lookup, c, works, reading.candidates)
         seen.add(str(order), tokens)
         if earlier:
             first = reading.candidates[int(earlier[0])]
@@ -158,7 +176,7 @@ def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
             if first.line == c.line:
                 continue  # the line's own duplicate: one work, not reported twice
             work = works.get(earlier[0])
-            if work is not None and _richer(c, first):
+            if work is not None and _richer(c, work.candidate) and _keeps_ids(c, work.candidate):
                 # "please cite [the paper][ref]" above the paper's own entry: the entry is the work
                 reason = f"the list cites it again, with its authors, on line {c.line}"
                 plan.decided.append(item_of("ignored", first, work.order, reason))

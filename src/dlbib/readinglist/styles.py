@@ -111,6 +111,9 @@ def _colon(text: str) -> Citation | None:
     if not m or not _colon_authors(m.group(1)):
         return None
     rest = m.group(2)
+    names = parse_names(m.group(1))
+    if names and len(names[0]) == 1 and not names[1] and not re.search(r"\b(?:19|20)\d{2}\b", rest):
+        return None  # "Lattice Transfer: A Survey": a title and subtitle, not "Author: Title"
     # the title runs to the last ", " before the venue and year
     cut = _venue_cut(rest)
     title, tail = (rest[:cut], rest[cut:]) if cut else (rest, "")

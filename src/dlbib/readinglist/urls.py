@@ -87,7 +87,12 @@ def clean_url(raw: str) -> str:
         url = url[1:]
     while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count(")") > url.count("("))):
         url = url[:-1]
-    return url
+    # "ttps://arxiv.org/…", "htps://…": a scheme that lost or doubled a letter
+    return re.sub(
+        r"^(?:ttps?|htps?|htttps?)://",
+        lambda m: "https://" if "s" in m.group(0) else "http://",
+        url,
+    )
 
 
 def host_of(url: str) -> str:
@@ -106,7 +111,9 @@ def arxiv_id_in_url(url: str) -> ArxivId | None:
         doi = unquote(urlsplit(url).path).lstrip("/")
         return ArxivId.find(doi) if doi.lower().startswith("10.48550/arxiv.") else None
     if host not in ARXIV_HOSTS:
-        return None
+        # a proxy or archive of an arXiv page: "sci-hub.tw/https://arxiv.org/abs/…"
+        inner = re.search(r"https?:/+(?:www\.|export\.)?arxiv\.org/.+", url[8:])
+        return arxiv_id_in_url(inner.group(0)) if inner else None
     m = _ARXIV_PATH.match(unquote(urlsplit(url).path))
     if not m:
         return None
@@ -378,7 +385,8 @@ def slug_title(url: str) -> str:
     host when the path has no words."""
     segments = [s for s in unquote(urlsplit(url).path).split("/") if s]
     for segment in reversed(segments):
-        stem = re.sub(r"\.(?:html?|php|aspx?|pdf)$", "", segment, flags=re.IGNORECASE)
+        stem = re.sub(r"\.(?:html?|php|aspx?|pdf|jl|py|js|rs|git)$", "", segment, flags=re.I)
+        stem = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", stem)  # CamelCase repository names
         words = [w for w in re.split(r"[-_+\s]+", stem) if w]
         if words and any(re.fullmatch(r"[A-Za-z]{3,}", w) for w in words):
             text = " ".join(words)
