@@ -19,7 +19,9 @@ from dlbib.library.bibfile import load_library, save_library
 
 from .conftest import BIBS
 
-ESCAPED = "@article{BibTeXEscapeTest1,\n  title = {\\textbackslash\\textbackslash\\{\\}: \\\\{}}\n}\n"
+ESCAPED = (
+    "@article{BibTeXEscapeTest1,\n  title = {\\textbackslash\\textbackslash\\{\\}: \\\\{}}\n}\n"
+)
 
 
 def test_a_brace_after_a_backslash_counts_as_in_bibtex(tmp_path: Path) -> None:
