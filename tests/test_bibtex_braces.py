@@ -54,3 +54,18 @@ def test_a_file_bibtex_cannot_balance_still_loads_and_check_says_where(tmp_path:
     found = [f for f in check_library(path) if f.code == "escaped-brace"]
     assert [(f.line, f.severity) for f in found] == [(6523, "error")]
     assert "BibTeX reads this entry" in found[0].message
+
+
+def test_an_eprint_without_a_prefix_is_arxiv_only_when_it_looks_like_an_id(tmp_path: Path) -> None:
+    # Shape of biblatex-apa's examples (Better BibTeX's fixture "Import error with character '+'
+    # in BibTeX field name #2660.bib"): @online entries with eprint = {Reddit}, no eprinttype.
+    path = tmp_path / "apa.bib"
+    path.write_text(
+        "@online{a, author = {A}, title = {T}, date = {2018}, url = {https://x.org}, "
+        "eprint = {Reddit}}\n"
+        "@misc{b, author = {B}, title = {T}, year = {2017}, eprint = {1706.0376}}\n"
+        "@misc{c, author = {C}, title = {T}, year = {2017}, eprint = {Reddit},"
+        " eprinttype = {arxiv}}\n"
+    )
+    bad = sorted(f.key or "" for f in check_library(path) if f.code == "bad-arxiv-id")
+    assert bad == ["b", "c"]
