@@ -8,7 +8,8 @@ Run from the repository root::
 
     python benchmarks/eval_import.py [FOLDER] [--show]
 
-FOLDER defaults to /work/research/readinglists (lists without a licence stay there, uncommitted);
+FOLDER defaults to tests/data/readinglists (the committed lists with their expected files; point
+it at a folder of other lists and ``.expected.json`` files to score those);
 the seed list examples/readinglist/readinglist.md is always scored too.
 """
 
@@ -147,7 +148,9 @@ def _paper_at(added: Sequence[object], first: int, last: int, title: str) -> boo
 def main(argv: list[str]) -> None:
     show = "--show" in argv
     args = [a for a in argv if not a.startswith("--")]
-    folder = Path(args[0]) if args else Path("/work/research/readinglists")
+    folder = (
+        Path(args[0]) if args else Path(__file__).parents[1] / "tests" / "data" / "readinglists"
+    )
     lists = sorted(folder.glob("*.md"))
     lists = [p for p in lists if p.stem.upper() != p.stem] + [
         ROOT / "examples" / "readinglist" / "readinglist.md",
