@@ -128,6 +128,8 @@ def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]
     return sorted(findings, key=lambda f: (f.line, f.code, f.key or ""))
 
 
+_ARXIV_LIKE: Final = re.compile(r"(?i)arxiv|^\s*\d{4}\.\d|^\s*[a-z-]+(?:\.[a-z]{2})?/\d")
+"""An eprint without a prefix that is meant as an arXiv id (``1706.0376``, ``hep-th/99…``)."""
 LINK_FIELDS: Final = ("crossref", "xdata", "related", "ids", "entryset", "xref", "set")
 """Fields naming other entries: entries linked through them are not duplicates of each other."""
 MONTHS: Final = frozenset(
@@ -314,7 +316,10 @@ def _problems(
         yield (f"malformed DOI {raw_doi!r} (expected a bare 10.xxxx/… DOI)", "bad-doi")
     eprint = ref.get("eprint")
     prefix = (ref.get("archiveprefix") or ref.get("eprinttype") or "").lower()
-    if eprint and prefix in ("arxiv", "") and ArxivId.find(eprint) is None:
+    # Without archiveprefix/eprinttype an eprint is arXiv's only when it looks like an id
+    # (biblatex prints any other as it is: APA examples use eprint = {Reddit}).
+    arxiv = prefix == "arxiv" or (not prefix and _ARXIV_LIKE.search(eprint or "") is not None)
+    if eprint and arxiv and ArxivId.find(eprint) is None:
         yield (f"malformed arXiv id {eprint!r} in eprint", "bad-arxiv-id")
     for name in ("url", "doi", "pdfurl"):
         value = ref.get(name)

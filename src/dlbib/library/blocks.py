@@ -33,7 +33,7 @@ class LoadNote:
 
     code: str
     """``repeated-string``, ``stray-text``, ``unread-entry``, ``duplicate-key``,
-    ``duplicate-field`` or ``no-key``."""
+    ``duplicate-field``, ``no-key`` or ``escaped-brace``."""
     line: int
     message: str
     key: str | None = None

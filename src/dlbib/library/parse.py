@@ -10,7 +10,7 @@ import contextlib
 import gc
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -60,11 +60,27 @@ def _parse_library(text: str, path: Path) -> Library:
     quiet = logging.getLogger("bibtexparser")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
+    masked, sentinel = _mask_escaped_braces(text)
+    differs: int | None = None
     try:
-        parsed = parse_string(text, parse_stack=[])
+        parsed = parse_string(masked, parse_stack=[])
+        if sentinel:
+            differs = _first_failure(parsed.blocks)
+            if differs is None:
+                for raw_block in parsed.blocks:
+                    _unmask(raw_block, sentinel)
+            else:  # BibTeX's brace count breaks the file: load it as bibtexparser reads it
+                parsed = parse_string(text, parse_stack=[])
     finally:
         quiet.setLevel(level)
     lib = Library(path)
+    if differs is not None:
+        lib.notes.append(
+            LoadNote("escaped-brace", differs, "a '\\{' or '\\}' here unbalances the braces "
+                     "for BibTeX, which counts every brace: BibTeX reads this entry (and perhaps "
+                     "the rest of the file) differently; write the brace as \\textbraceleft "
+                     "or balance it")
+        )  # fmt: skip
     problems: list[Problem] = []
     pieces: list[tuple[object, str, int]] = []
     first_string: dict[str, int] = {}
@@ -88,6 +104,58 @@ def _parse_library(text: str, path: Path) -> Library:
                      f"BibTeX uses the first (line {lines[0]})", key)
         )  # fmt: skip
     return lib
+
+
+def _mask_escaped_braces(text: str) -> tuple[str, str]:
+    """``text`` with each backslash before a brace replaced by a one-character sentinel absent
+    from the text, and that sentinel ("" when there is nothing to mask).
+
+    BibTeX counts every brace, ``\\{`` and ``\\}`` included; bibtexparser skips a brace after a
+    backslash, so ``{a \\\\{b}}`` or ``{\\{}}`` would end (or not end) a value elsewhere than
+    BibTeX does. Offsets and lines stay the same: one character replaces one character.
+    """
+    if "\\{" not in text and "\\}" not in text:
+        return text, ""
+    sentinel = next(chr(c) for c in range(0xE000, 0xF8FF) if chr(c) not in text)
+    return _ESCAPED_BRACE.sub(sentinel, text), sentinel
+
+
+_ESCAPED_BRACE: Final = re.compile(r"\\(?=[{}])")
+
+
+def _first_failure(blocks: Sequence[object]) -> int | None:
+    """The 1-based line of the first block that failed to parse (not a repeated key or field)."""
+    from bibtexparser import model as bm
+
+    for block in blocks:
+        ok = (bm.DuplicateBlockKeyBlock, bm.DuplicateFieldKeyBlock)
+        if isinstance(block, bm.ParsingFailedBlock) and not isinstance(block, ok):
+            return (block.start_line or 0) + 1
+    return None
+
+
+def _unmask(block: object, sentinel: str) -> None:
+    """Put the backslashes :func:`_mask_escaped_braces` replaced back into a parsed block."""
+    from bibtexparser import model as bm
+
+    def back(value: str) -> str:
+        return value.replace(sentinel, "\\") if isinstance(value, str) else value
+
+    inner = getattr(block, "ignore_error_block", None)
+    if inner is not None:
+        _unmask(inner, sentinel)
+    if isinstance(block, bm.Block) and block.raw:
+        block._raw = back(block.raw)  # bibtexparser gives raw no setter
+    if isinstance(block, bm.Entry):
+        block.key = back(block.key)
+        for f in block.fields:
+            f.value = back(f.value)
+    elif isinstance(block, bm.String):
+        block.key, block.value = back(block.key), back(block.value)
+    elif isinstance(block, bm.Preamble):
+        block.value = back(block.value)
+    elif isinstance(block, (bm.ExplicitComment, bm.ImplicitComment)):
+        block.comment = back(block.comment)
 
 
 def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -> Block | None:
