@@ -118,6 +118,12 @@ def bench_commands(root: Path, n: int, runs: int) -> None:
         os.environ,
         DLBIB_ARXIV_API_URL=f"{dead}/api/query",
         DLBIB_ARXIV_PDF_URL=f"{dead}/pdf",
+        # the venue services too: left at their real hosts, the run measured the machine's
+        # DNS resolver (failing lookups of api.crossref.org etc.), not dlbib
+        DLBIB_S2_API_URL=f"{dead}/s2",
+        DLBIB_DBLP_API_URL=f"{dead}/dblp",
+        DLBIB_OPENREVIEW_API_URL=f"{dead}/openreview",
+        DLBIB_CROSSREF_API_URL=f"{dead}/crossref",
         DLBIB_ARXIV_DELAY="0",
         DLBIB_PDF_DELAY="0",
     )

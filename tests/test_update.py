@@ -63,3 +63,44 @@ def test_unwritable_exports_after_a_sync_says_what_was_saved(
     assert "cannot be written" in str(info.value)
     assert "saved before it: the arXiv metadata" in str(info.value)
     assert (tmp_path / "library.dlbib.json").is_file()
+
+
+SLEEP_RECORDER = """
+import atexit, sys, time
+slept = []
+time.sleep = slept.append  # before dlbib is imported, so every default ``sleep=`` is this
+atexit.register(lambda: print("slept:", slept, file=sys.stderr))
+from dlbib.cli import cli
+cli()
+"""
+
+
+def test_offline_update_never_sleeps(tmp_path: Path, unused_port: int) -> None:
+    """Every service refused, default politeness delays: no throttle or backoff sleep at all."""
+    import os
+    import subprocess
+    import sys
+
+    library = tmp_path / "library.bib"
+    library.write_bytes((DATA / "sample.bib").read_bytes())
+    dead = f"http://127.0.0.1:{unused_port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DLBIB_")}
+    env.update(
+        DLBIB_ARXIV_API_URL=f"{dead}/api/query",
+        DLBIB_ARXIV_PDF_URL=f"{dead}/pdf",
+        DLBIB_S2_API_URL=f"{dead}/s2",
+        DLBIB_DBLP_API_URL=f"{dead}/dblp",
+        DLBIB_OPENREVIEW_API_URL=f"{dead}/openreview",
+        DLBIB_CROSSREF_API_URL=f"{dead}/crossref",
+        DLBIB_CACHE_DIR=str(tmp_path / "cache"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", SLEEP_RECORDER, "--library", str(library), "update"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert "could not be reached" in done.stdout + done.stderr
+    assert "slept: []" in done.stderr, done.stderr
