@@ -273,7 +273,14 @@ def is_valid_value(raw: str) -> bool:
     balanced inside, so ``"M{\\"a}ller"`` is fine), a number or macro name, or such pieces
     joined by ``#``. Catches a missing comma (``{x} year = 2000``)."""
     text = raw.strip()
+    if _PLAIN_VALUE.fullmatch(text):
+        return True  # the common case, decided without the scanner
     return bool(text) and scan_value(text, 0) == len(text)
+
+
+_PLAIN_VALUE: Final = re.compile(r'\{(?:[^{}]|\{[^{}]*\})*\}|"[^"{}]*"|\d+|[A-Za-z_][\w\-.:+/]*')
+"""Values :func:`scan_value` accepts whole (braces nested at most once, a brace-free quote, a
+number or a macro name): a fast path, since nearly every field is one."""
 
 
 def _macros(raw: str) -> Iterator[str]:

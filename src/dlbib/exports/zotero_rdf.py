@@ -25,6 +25,7 @@ own RDF files carry). Structure checked with the Zotero oracle (``tests/test_zot
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -270,6 +271,7 @@ def _creators(record: Record, item_type: str, p: Placed) -> list[tuple[str, Name
 # --------------------------------------------------------------------------- the RDF/XML
 
 
+@functools.lru_cache(maxsize=256)
 def _q(name: str) -> str:
     prefix, local = name.split(":")
     return f"{{{NS[prefix]}}}{local}"
