@@ -130,7 +130,6 @@ def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]
 
 _ARXIV_LIKE: Final = re.compile(r"(?i)arxiv|^\s*\d{4}\.\d|^\s*[a-z-]+(?:\.[a-z]{2})?/\d")
 """An eprint without a prefix that is meant as an arXiv id (``1706.0376``, ``hep-th/99…``)."""
-_PLAIN_VALUE: Final = re.compile(r'\{(?:[^{}]|\{[^{}]*\})*\}|"[^"{}]*"|\d+|[A-Za-z_][\w\-.:+/]*')
 LINK_FIELDS: Final = ("crossref", "xdata", "related", "ids", "entryset", "xref", "set")
 """Fields naming other entries: entries linked through them are not duplicates of each other."""
 MONTHS: Final = frozenset(
@@ -274,8 +273,7 @@ def is_valid_value(raw: str) -> bool:
     balanced inside, so ``"M{\\"a}ller"`` is fine), a number or macro name, or such pieces
     joined by ``#``. Catches a missing comma (``{x} year = 2000``)."""
     text = raw.strip()
-    plain = _PLAIN_VALUE.fullmatch(text) is not None  # most values: accepted whole, no scan
-    return plain or (bool(text) and scan_value(text, 0) == len(text))
+    return bool(text) and scan_value(text, 0) == len(text)
 
 
 def _macros(raw: str) -> Iterator[str]:
