@@ -155,6 +155,23 @@ def test_pdf_redirect_to_another_local_port_saves_nothing(server, sleeps, tmp_pa
         other.close()
 
 
+def test_pdf_redirect_to_another_local_port_via_0000_saves_nothing(
+    server, sleeps, tmp_path
+) -> None:
+    """``http://0.0.0.0:PORT`` connects to this machine, so it is a loopback host too."""
+    other = HostileServer()
+    try:
+        other.add("/secret.pdf", body(make_pdf("secret"), content_type="application/pdf"))
+        url = server.add("/paper.pdf", redirect(f"http://0.0.0.0:{other.port}/secret.pdf"))
+        fetcher = PdfFetcher(min_interval=0, sleep=sleeps.append)
+        with pytest.raises(PdfDownloadError, match="another port of a loopback host"):
+            fetcher.download(url, tmp_path / "x.pdf")
+        assert list(tmp_path.iterdir()) == []
+        assert other.hits == {}
+    finally:
+        other.close()
+
+
 def test_same_origin_redirect_is_followed(server, make_client) -> None:
     server.add("/new", body(b"[1]"))
     url = server.add("/old", redirect("/new", 301))
@@ -178,6 +195,14 @@ def test_same_origin_redirect_is_followed(server, make_client) -> None:
         ("cross-host", "http://127.0.0.1:8000/a", "http://127.0.0.1:8000/b", None),
         ("cross-host", "http://127.0.0.1:8000/a", "http://127.0.0.1:9000/b", "loopback host"),
         ("cross-host", "http://10.0.0.5/a", "http://10.0.0.6/b", None),
+        # 0.0.0.0, :: and IPv4-mapped IPv6 reach this machine: loopback, not "private"
+        ("cross-host", "http://127.0.0.1:8000/a", "http://0.0.0.0:9000/b", "loopback host"),
+        ("cross-host", "http://127.0.0.1:8000/a", "http://[::]:9000/b", "loopback host"),
+        ("cross-host", "http://127.0.0.1:8000/a", "http://[::ffff:127.0.0.1]:9000/b", "loopback"),
+        ("cross-host", "http://93.184.216.34/a", "http://0.0.0.0/b", "to a loopback one"),
+        ("cross-host", "http://93.184.216.34/a", "http://[::ffff:10.0.0.1]/b", "to a private one"),
+        ("cross-host", "http://93.184.216.34/a", "http://100.64.0.1/b", "to a private one"),
+        ("cross-host", "http://93.184.216.34/a", "http://2130706433/b", "to a loopback one"),
     ],
 )
 def test_redirect_policy(mode, current, target, refused) -> None:
