@@ -317,3 +317,17 @@ def test_post_json_sends_the_body(server, make_client) -> None:
     url = server.add("/batch", echo)
     assert make_client().post_json(url, json={"ids": ["a"]}) == [None]
     assert json.loads(got[0]) == {"ids": ["a"]}
+
+
+def test_venue_services_take_the_configured_deadline(server, tmp_path) -> None:
+    """``DLBIB_HTTP_DEADLINE`` bounds Semantic Scholar, DBLP, OpenReview and Crossref too."""
+    from dlbib.config import load_config
+    from dlbib.sync.published_services import Services
+
+    url = server.add("/s2/paper/batch", drip(1000, 0.2))
+    env = {"DLBIB_HTTP_DEADLINE": "1", "DLBIB_S2_API_URL": url.rsplit("/paper", 1)[0]}
+    built = Services.from_config(load_config(tmp_path / "library.bib", env))
+    assert [getattr(c.http, "deadline", None) for c in built.clients()] == [1.0] * 4
+    assert built.s2 is not None
+    with pytest.raises(DeadlineExceededError, match="took longer than 1 s"):
+        built.s2.batch(["ARXIV:1506.00019"])

@@ -32,7 +32,7 @@ from dlbib.errors import (
     ServiceUnreachableError,
 )
 from dlbib.sources.answers import HttpResponse, json_of
-from dlbib.sources.http import HttpClient, Throttle
+from dlbib.sources.http import DEFAULT_DEADLINE, HttpClient, Throttle
 
 MAX_BODY: Final = 16 * 1024 * 1024
 """The largest answer read (S2 caps a batch answer at 10 MB)."""
@@ -76,11 +76,15 @@ def advertised_interval(headers: Mapping[str, str]) -> float | None:
     return seconds / int(limit)
 
 
-def service_http(name: str, delay: float, user_agent: str | None = None) -> HttpClient:
-    """The default transport of one service: its politeness interval, bounded retries."""
+def service_http(
+    name: str, delay: float, user_agent: str | None = None, deadline: float = DEFAULT_DEADLINE
+) -> HttpClient:
+    """The default transport of one service: its politeness interval, bounded retries, and the
+    per-request wall-clock ``deadline`` (``DLBIB_HTTP_DEADLINE``)."""
     return HttpClient(
         name,
         min_interval=delay,
+        deadline=deadline,
         max_bytes=MAX_BODY,
         user_agent=user_agent,
         headers={"Accept": "application/json"},
@@ -98,6 +102,7 @@ class ServiceClient:
     :param base_url: the API root (no trailing slash).
     :param http: the transport (default: :func:`service_http` at ``delay``).
     :param delay: minimum seconds between this service's requests.
+    :param deadline: seconds one request may take however slowly bytes arrive.
     """
 
     name: str = "service"
@@ -109,9 +114,12 @@ class ServiceClient:
         *,
         delay: float = 1.0,
         user_agent: str | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http: Http = http if http is not None else service_http(self.name, delay, user_agent)
+        self.http: Http = (
+            http if http is not None else service_http(self.name, delay, user_agent, deadline)
+        )
         self.requests_made = 0
         self.down: ServiceError | None = None
         """The error that took this service down for the run (busy, unreachable, bot check)."""
