@@ -58,8 +58,13 @@ def _changed_lines(before: str, after: str) -> set[int]:
 def test_one_field_change_touches_only_that_entry(tmp_path: Path, source: Path) -> None:
     path = _copy(tmp_path, source)
     library = load_library(path)
-    if library.duplicate_keys():
-        pytest.skip("writes are refused for repeated keys (tested below)")
+    if library.duplicate_keys():  # a field change cannot be saved: the write is refused whole
+        first = library.references[0]
+        library.replace(first.with_raw_fields({"doi": "{10.1000/xyz}"}))
+        with pytest.raises(DuplicateKeyError):
+            save_library(library)
+        assert path.read_bytes() == source.read_bytes()
+        return
     assert library.layout is not None
     segments = [s for s in library.layout.segments if isinstance(s.block, Reference)]
     before = source.read_bytes().decode(library.encoding.name)
