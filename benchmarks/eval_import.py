@@ -8,8 +8,9 @@ Run from the repository root::
 
     python benchmarks/eval_import.py [FOLDER] [--show]
 
-FOLDER defaults to /work/research/readinglists (lists without a licence stay there, uncommitted);
-the seed list examples/readinglist/readinglist.md is always scored too.
+FOLDER defaults to tests/data/readinglists (the committed lists; point it at a folder of other
+lists with their ``.expected.json`` to score those); the seed list
+examples/readinglist/readinglist.md is always scored too.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def _paper_at(added: Sequence[object], first: int, last: int, title: str) -> boo
 def main(argv: list[str]) -> None:
     show = "--show" in argv
     args = [a for a in argv if not a.startswith("--")]
-    folder = Path(args[0]) if args else Path("/work/research/readinglists")
+    folder = Path(args[0]) if args else ROOT / "tests" / "data" / "readinglists"
     lists = sorted(folder.glob("*.md"))
     lists = [p for p in lists if p.stem.upper() != p.stem] + [
         ROOT / "examples" / "readinglist" / "readinglist.md",
