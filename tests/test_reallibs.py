@@ -59,8 +59,8 @@ def test_one_field_change_touches_only_that_entry(tmp_path: Path, source: Path) 
     path = _copy(tmp_path, source)
     library = load_library(path)
     if library.duplicate_keys():  # a field change cannot be saved: the write is refused whole
-        first = library.references[0]
-        library.replace(first.with_raw_fields({"doi": "{10.1000/xyz}"}))
+        head = library.references[0]
+        library.replace(head.with_raw_fields({"doi": "{10.1000/xyz}"}))
         with pytest.raises(DuplicateKeyError):
             save_library(library)
         assert path.read_bytes() == source.read_bytes()
