@@ -1,11 +1,10 @@
 """Issue 14 figures: precision and recall of dlbib's citation reading (titles, authors, years) on
 the hand-written samples of the real lists (``*.expected.json``), scored the way refextract was
-scored when the reader was chosen (title: exact after lower-casing and stripping punctuation; authors: every
+scored when dlbib chose its own reader (title: exact after lower-casing and stripping punctuation; authors: every
 expected family name found and every predicted family name expected; year: exact). Only works
 with an author list count, as there. Prints figures; asserts nothing.
 
 Run from the repository root: python benchmarks/eval_citations.py [FOLDER]
-(FOLDER defaults to tests/data/readinglists.)
 """
 
 from __future__ import annotations
@@ -82,4 +81,5 @@ def _print(name: str, r: dict[str, int]) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "data" / "readinglists")
+    default = Path(__file__).parents[1] / "tests" / "data" / "readinglists"
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else default)

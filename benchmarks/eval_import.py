@@ -8,9 +8,9 @@ Run from the repository root::
 
     python benchmarks/eval_import.py [FOLDER] [--show]
 
-FOLDER defaults to tests/data/readinglists (the committed lists; point it at a folder of other
-lists with their ``.expected.json`` to score those); the seed list
-examples/readinglist/readinglist.md is always scored too.
+FOLDER defaults to tests/data/readinglists (the committed lists with their expected files; point
+it at a folder of other lists and ``.expected.json`` files to score those);
+the seed list examples/readinglist/readinglist.md is always scored too.
 """
 
 from __future__ import annotations
@@ -148,7 +148,9 @@ def _paper_at(added: Sequence[object], first: int, last: int, title: str) -> boo
 def main(argv: list[str]) -> None:
     show = "--show" in argv
     args = [a for a in argv if not a.startswith("--")]
-    folder = Path(args[0]) if args else ROOT / "tests" / "data" / "readinglists"
+    folder = (
+        Path(args[0]) if args else Path(__file__).parents[1] / "tests" / "data" / "readinglists"
+    )
     lists = sorted(folder.glob("*.md"))
     lists = [p for p in lists if p.stem.upper() != p.stem] + [
         ROOT / "examples" / "readinglist" / "readinglist.md",

@@ -29,6 +29,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def parse_cache_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test's own parse cache folder: the suite never reads or fills the user's cache."""
+    folder = tmp_path_factory.mktemp("parse-cache")
+    monkeypatch.setenv("DLBIB_CACHE_DIR", str(folder))
+    monkeypatch.delenv("DLBIB_NO_CACHE", raising=False)
+    return folder
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

@@ -26,6 +26,8 @@ from .conftest import BIBS, DATA
 
 PAPERS = DATA / "papers"
 REAL = sorted([*BIBS.glob("*.bib"), *PAPERS.glob("*/*.bib")])
+# writes are refused for libraries with repeated keys (tested below), so edits run on the rest
+WRITABLE = [p for p in REAL if not load_library(p).duplicate_keys()]
 
 
 def _copy(tmp_path: Path, source: Path) -> Path:
@@ -54,17 +56,14 @@ def _changed_lines(before: str, after: str) -> set[int]:
     return lines
 
 
-@pytest.mark.parametrize("source", REAL, ids=[p.name for p in REAL])
+def test_some_real_libraries_repeat_keys() -> None:
+    assert len(WRITABLE) < len(REAL)  # so the refusal tests below have real material
+
+
+@pytest.mark.parametrize("source", WRITABLE, ids=[p.name for p in WRITABLE])
 def test_one_field_change_touches_only_that_entry(tmp_path: Path, source: Path) -> None:
     path = _copy(tmp_path, source)
     library = load_library(path)
-    if library.duplicate_keys():  # a field change cannot be saved: the write is refused whole
-        head = library.references[0]
-        library.replace(head.with_raw_fields({"doi": "{10.1000/xyz}"}))
-        with pytest.raises(DuplicateKeyError):
-            save_library(library)
-        assert path.read_bytes() == source.read_bytes()
-        return
     assert library.layout is not None
     segments = [s for s in library.layout.segments if isinstance(s.block, Reference)]
     before = source.read_bytes().decode(library.encoding.name)

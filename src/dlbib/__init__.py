@@ -1,19 +1,14 @@
 """dlbib: a reading list's papers as a canonical, verified BibTeX library.
 
 The public API is re-exported here lazily, so ``dlbib --help`` does not pay for importing
-bibtexparser, arxiv or requests.
+bibtexparser, arxiv or requests; ``__version__`` too is looked up only when asked for
+(``importlib.metadata`` alone costs more than the rest of the start-up).
 """
 
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("dlbib")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
 
 _EXPORTS = {
     "ArxivId": "library.model",
@@ -50,7 +45,19 @@ _EXPORTS = {
 __all__ = ["__version__", *sorted(_EXPORTS)]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dlbib")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()["__version__"] = found = _version()
+        return found
     if name in _EXPORTS:
         return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,8 @@ from typing import Any, Final
 
 from dlbib.errors import LibraryEncodingError, LibraryError
 from dlbib.library.attachments import attachment_paths, file_bases, is_url, resolve_attachment
-from dlbib.library.bibfile import Library, RawBlock, load_library
+from dlbib.library.bibfile import Library, RawBlock
+from dlbib.library.cache import load_cached
 from dlbib.library.keys import family_name
 from dlbib.library.layout import scan_value
 from dlbib.library.model import (
@@ -104,7 +105,7 @@ def check_library(
     :raises LibraryError: only when the file cannot be read at all (missing, wrong encoding).
     """
     try:
-        library = load_library(path)
+        library = load_cached(path)
     except LibraryEncodingError:
         raise  # unreadable as text: raised, not a finding
     except LibraryError as exc:

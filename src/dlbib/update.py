@@ -3,6 +3,10 @@
 It composes the steps and collects their reports; it decides nothing about printing. A source
 that cannot be reached at all (no network) does not fail the job: sync is skipped and its reason
 recorded, PDF hosts that do not answer are listed, and the rest is done.
+
+The library is loaded once (through the parse cache), every step works on that one in-memory
+library, and it is saved once, under the lock and atomically, before the exports are written
+from it: one parse and one record per entry, however many steps and formats.
 """
 
 from __future__ import annotations
@@ -12,16 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
-from dlbib.check import Finding, check_library, pdf_files_check
+from dlbib.check import Finding, lint_library, pdf_files_check
 from dlbib.errors import ArxivUnreachableError, DlbibError, ExportError, StepFailedError
-from dlbib.exports import ExportedFile, export_library, write_exports
-from dlbib.library.state import load_state
-from dlbib.pdfs.sync import PdfReport, sync_library_pdfs
-from dlbib.sync.arxiv import SyncReport, sync_library
+from dlbib.exports import ExportedFile, export_loaded_library, write_exports
+from dlbib.library.bibfile import library_lock, save_library
+from dlbib.library.cache import ParseCache, load_cached
+from dlbib.library.files import deferred_interrupts
+from dlbib.library.state import load_state, save_state
+from dlbib.pdfs.sync import PdfReport, make_fetcher, sync_pdfs
+from dlbib.sync.arxiv import SyncReport, sync_loaded
 
 if TYPE_CHECKING:
     from dlbib.config import Config
+    from dlbib.library.cache import Default
+    from dlbib.pdfs.fetch import PdfFetcher
     from dlbib.pdfs.sync import PdfProgress
+    from dlbib.sources.arxiv import ArxivSource
     from dlbib.sync.arxiv import Progress
 
 
@@ -59,30 +69,58 @@ def run_update(
     *,
     sync_progress: Progress | None = None,
     pdf_progress: PdfProgress | None = None,
+    source: ArxivSource | None = None,
+    fetcher: PdfFetcher | None = None,
+    cache: ParseCache | Default | None = "default",
 ) -> UpdateReport:
     """Check, sync, fetch PDFs and write every export of the library ``config`` names.
 
+    On Ctrl-C while PDFs download, what finished so far is saved before ``KeyboardInterrupt``
+    is re-raised (a rerun resumes); earlier, nothing is written.
+
+    :param source: the arXiv client (default: ``config``'s); ``fetcher`` the PDF fetcher.
+    :param cache: the parse cache (default: the user's; None: parse without one).
     :raises LibraryError: when the library cannot be read or written before anything was saved.
     :raises LockedError: when another dlbib process holds the library.
     :raises StepFailedError: when a step fails after earlier ones were saved (disk full,
         unwritable ``exports/``): the message says which were.
     """
     report = UpdateReport()
-    state = load_state(config.state_path)
-    report.findings = check_library(config.library, extra=[pdf_files_check(state)])
     saved: list[str] = []
-    try:
-        report.sync = sync_library(config, progress=sync_progress)
-        saved.append("the arXiv metadata (library.bib and its sidecar)")
-    except ArxivUnreachableError as exc:
-        report.sync_skipped = str(exc)
-    with _step("PDFs", saved):
-        report.pdfs = sync_library_pdfs(config, progress=pdf_progress)
-    if any(o.status in ("downloaded", "moved") for o in report.pdfs.outcomes):
+    with library_lock(config.library):
+        library = load_cached(config.library, cache)
+        state = load_state(config.state_path)
+        report.findings = lint_library(library, extra=[pdf_files_check(state)])
+        try:
+            report.sync = sync_loaded(library, state, config, source=source, progress=sync_progress)
+        except ArxivUnreachableError as exc:
+            report.sync_skipped = str(exc)
+        interrupted: KeyboardInterrupt | None = None
+        failed: DlbibError | None = None
+        try:
+            report.pdfs = sync_pdfs(
+                library, state, config, fetcher or make_fetcher(config), progress=pdf_progress
+            )
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+        except DlbibError as exc:  # the sync's results are still saved, and said to be
+            failed = exc
+        with deferred_interrupts():
+            save_library(library)
+            save_state(state)
+        if report.sync is not None:
+            saved.append("the arXiv metadata (library.bib and its sidecar)")
+        if interrupted is not None:
+            raise interrupted
+        if failed is not None:
+            if not saved:
+                raise failed
+            raise StepFailedError("PDFs", saved, failed) from failed
+    if report.pdfs and any(o.status in ("downloaded", "moved") for o in report.pdfs.outcomes):
         saved.append("the PDFs (papers/, with library.bib's file fields)")
     with _step("exports", saved):
-        report.exports, report.export_skipped = export_library(
-            config.library, UPDATE_FORMATS, exports_root=config.exports_root
+        report.exports, report.export_skipped = export_loaded_library(
+            library, UPDATE_FORMATS, exports_root=config.exports_root
         )
         write_exports(report.exports)
     return report

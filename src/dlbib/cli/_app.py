@@ -6,8 +6,6 @@ arxiv, requests) are imported inside commands, so ``dlbib --help`` starts fast.
 
 from __future__ import annotations
 
-import json
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +60,8 @@ class DlbibGroup(click.Group):
 
 
 def emit_json(data: Any) -> None:
+    import json  # here, not at the top: `dlbib --help` imports only what it needs
+
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -92,6 +92,8 @@ def cli(ctx: click.Context, library: Path, encoding: str | None, verbose: int) -
         dlbib --library ~/refs/library.bib list
     """
     if verbose:
+        import logging
+
         level = logging.DEBUG if verbose > 1 else logging.INFO
         logging.basicConfig(level=level, format="%(name)s: %(message)s")
     ctx.obj = Settings(library=library, verbose=verbose, encoding=encoding)

@@ -79,10 +79,10 @@ def list_(settings: Settings, as_json: bool) -> None:
         dlbib list
         dlbib list --json
     """
-    from dlbib.library.bibfile import load_library
+    from dlbib.library.cache import load_cached
     from dlbib.library.text import latex_to_text
 
-    library = load_library(settings.library)
+    library = load_cached(settings.library)
     _say_duplicates(library)
     rows = [
         {
@@ -112,9 +112,9 @@ def show(settings: Settings, key: str, as_json: bool) -> None:
     Example:
         dlbib show ioffe2015batch
     """
-    from dlbib.library.bibfile import load_library
+    from dlbib.library.cache import load_cached
 
-    library = load_library(settings.library)
+    library = load_cached(settings.library)
     ref = library.get(key)
     for repeated, lines in library.duplicate_keys():
         if repeated.lower() == ref.key.lower():

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from dlbib.errors import ExportError
 from dlbib.exports import bibtex, csl_json, ris, zotero_rdf
@@ -23,6 +23,9 @@ from dlbib.exports._record import Record, build_record
 from dlbib.exports.inherit import resolve
 from dlbib.library.files import atomic_write, write_together
 from dlbib.library.model import Reference
+
+if TYPE_CHECKING:
+    from dlbib.library.bibfile import Library
 
 __all__ = [
     "ATTACHMENT_MODES",
@@ -33,6 +36,7 @@ __all__ = [
     "ExportedFile",
     "Exporter",
     "export_library",
+    "export_loaded_library",
     "export_references",
     "field_report",
     "write_export",
@@ -149,10 +153,42 @@ def export_references(
         raise ExportError(f"unknown attachment mode {attachments!r}", format=format)
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
+    return _render(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
+
+
+_Memo = dict[int, tuple[Reference, "Record | ExportError"]]
+"""id(entry) → (the entry, its record or why it has none): one build per entry for every format
+of a run (the entry is kept, so its id cannot be reused by another object meanwhile)."""
+
+
+def _record(ref: Reference, strings: Mapping[str, str], memo: _Memo) -> Record:
+    hit = memo.get(id(ref))
+    if hit is None or hit[0] is not ref:
+        try:
+            hit = (ref, build_record(ref, strings))
+        except ExportError as exc:
+            hit = (ref, exc)
+        memo[id(ref)] = hit
+    if isinstance(hit[1], ExportError):
+        raise hit[1]
+    return hit[1]
+
+
+def _render(
+    exporter: Exporter,
+    refs: Iterable[Reference],
+    strings: Mapping[str, str] | None,
+    options: ExportOptions,
+    on_skip: Callable[[ExportError], None] | None,
+    library_refs: Iterable[Reference] | None,
+    on_warning: Callable[[str, str], None] | None,
+    memo: _Memo,
+) -> str:
+    format = exporter.name
     entries: list[str] = []
     for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
         try:
-            record = build_record(ref, strings or {})
+            record = _record(ref, strings or {}, memo)
             entries.append(exporter.render(record, options))
         except ExportError as exc:
             if on_skip is None:
@@ -278,30 +314,60 @@ def export_library(
     :raises LibraryError: when the library cannot be loaded.
     :raises ReferenceNotFoundError: for an unknown key.
     """
-    from dlbib.library.bibfile import load_library
+    from dlbib.library.cache import load_cached
 
     if output is not None and _is_kept_file(output, library_path):
         raise ExportError(
             f"{output}: refusing to overwrite the library or its sync state with an export"
         )
-    library = load_library(library_path)
+    return export_loaded_library(
+        load_cached(library_path),
+        formats,
+        exports_root=exports_root,
+        output=output,
+        keys=keys,
+        attachments=attachments,
+        to_stdout=to_stdout,
+        on_warning=on_warning,
+    )
+
+
+def export_loaded_library(
+    library: Library,
+    formats: Iterable[str],
+    *,
+    exports_root: Path,
+    output: Path | None = None,
+    keys: Iterable[str] = (),
+    attachments: AttachmentMode = "relative",
+    to_stdout: bool = False,
+    on_warning: Callable[[str, str], None] | None = None,
+) -> tuple[list[ExportedFile], list[ExportError]]:
+    """:func:`export_library` on a library already in memory (``dlbib update``'s one load).
+
+    Each entry's record is built once and shared by every format (an entry a format resolves
+    through its ``crossref`` parent is a new entry, built for that format).
+
+    :raises ExportError: for an unknown format or attachment mode.
+    :raises ReferenceNotFoundError: for an unknown key.
+    """
     wanted = list(keys)
     refs = [library.get(key) for key in wanted] if wanted else library.references
     skipped: list[ExportError] = []
     files: list[ExportedFile] = []
+    memo: _Memo = {}
     for name in formats:
-        target = None if to_stdout else (output or exports_root / EXPORTERS[name].filename)
-        text = export_references(
-            refs,
-            name,
-            strings=library.strings,
-            base_dir=Path.cwd() if target is None else target.parent,
-            attachments=attachments,
-            library_root=library_path.parent,
-            on_skip=skipped.append,
-            library_refs=library.references,
-            on_warning=on_warning,
-        )
+        exporter = EXPORTERS.get(name)
+        if exporter is None or attachments not in ATTACHMENT_MODES:  # the checks and their errors
+            export_references([], name, attachments=attachments)
+        assert exporter is not None
+        target = None if to_stdout else (output or exports_root / exporter.filename)
+        base = Path.cwd() if target is None else target.parent
+        options = ExportOptions(base, library.path.parent, attachments)
+        text = _render(
+            exporter, refs, library.strings, options, skipped.append, library.references,
+            on_warning, memo,
+        )  # fmt: skip
         files.append(ExportedFile(name, target, text))
     return files, skipped
 

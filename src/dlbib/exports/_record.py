@@ -19,7 +19,6 @@ from dlbib.library.model import (
     ArxivId,
     FileRecord,
     Reference,
-    arxiv_id_of,
     normalize_doi,
     parse_file_field,
     split_concatenation,
@@ -181,7 +180,7 @@ def build_record(ref: Reference, strings: Mapping[str, str]) -> Record:
         ):  # fmt: skip
             value = " ".join(value.split())
         fields[name] = value
-    arxiv = arxiv_id_of(ref) if _may_cite_arxiv(fields) else None
+    arxiv = ref.arxiv_id if _may_cite_arxiv(fields) else None  # memoised on the entry
     kind, why = _classify(ref, fields, arxiv is not None)
     if why:
         warnings.append(why)

@@ -87,10 +87,10 @@ def cite_document(
     :raises LibraryError: the library cannot be loaded.
     """
     from dlbib.latex.citations import extract_citations
-    from dlbib.library.bibfile import load_library
+    from dlbib.library.cache import load_cached
 
     cited = extract_citations(document)
-    library = load_library(library_path)
+    library = load_cached(library_path)
     bib = build_document_bib(cited, library, flavour or "verbatim")
     bib = replace(bib, preprints=cited_preprints(bib, library_path))
     if not write:

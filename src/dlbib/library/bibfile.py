@@ -145,6 +145,8 @@ def save_library(library: Library, path: Path | None = None) -> bool:
         backups.record_write(target, text)
         backups.keep_written(target, text)
     library.digest = _digest(text)
+    if library.on_save is not None:
+        library.on_save(library, target, text)
     return True
 
 

@@ -5,12 +5,14 @@ It holds what :mod:`.parse` read and what a save writes (:mod:`.bibfile`); it re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dlbib.errors import DuplicateKeyError, ReferenceNotFoundError
 from dlbib.library.blocks import Block, LoadNote, RawBlock
 from dlbib.library.encoding import TextEncoding
+from dlbib.library.keyindex import KeyIndex
 from dlbib.library.layout import Layout
 from dlbib.library.model import Reference
 from dlbib.library.render import block_source
@@ -18,10 +20,11 @@ from dlbib.library.render import block_source
 
 @dataclass
 class Library:
-    """The blocks of one library file, in file order."""
+    """The blocks of one library file, in file order; entries found by key through an index."""
 
     path: Path
     blocks: list[Block] = field(default_factory=list)
+    """Append freely (the key index follows); after other edits in place, :meth:`reindex`."""
     lines: dict[str, int] = field(default_factory=dict)
     """Citation key → 1-based line of its entry in the file it was loaded from."""
     digest: str = ""
@@ -33,6 +36,9 @@ class Library:
     """The file's encoding; a save writes it back the same way."""
     notes: list[LoadNote] = field(default_factory=list)
     """What BibTeX would accept or warn about, found while loading (for ``dlbib check``)."""
+    on_save: Callable[[Library, Path, bytes], None] | None = field(default=None, compare=False)
+    """Called with (library, path, bytes) after each save that wrote (the parse cache's hook)."""
+    _index: KeyIndex = field(default_factory=KeyIndex, init=False, repr=False, compare=False)
 
     @property
     def references(self) -> list[Reference]:
@@ -52,6 +58,10 @@ class Library:
         """Every citation key, in file order."""
         return [r.key for r in self.references]
 
+    def reindex(self) -> None:
+        """Rebuild the key index from :attr:`blocks` (after editing them in place)."""
+        self._index.rebuild(self.blocks)
+
     def duplicate_keys(self) -> list[tuple[str, list[int]]]:
         """Keys that more than one entry has (compared ignoring case, as BibTeX does), each with
         the lines of all its entries; BibTeX uses the first. Empty keys are not counted."""
@@ -63,11 +73,9 @@ class Library:
 
     def find(self, key: str) -> Reference | None:
         """The entry with this key (compared case-insensitively, as BibTeX does), or None."""
-        folded = key.lower()
-        for ref in self.references:
-            if ref.key.lower() == folded:
-                return ref
-        return None
+        pos = self._index.position(self.blocks, key)
+        found = None if pos is None else self.blocks[pos]
+        return found if isinstance(found, Reference) else None
 
     def get(self, key: str) -> Reference:
         """The entry with this key.
@@ -87,8 +95,9 @@ class Library:
 
         :raises DuplicateKeyError: when the key (case-insensitively) is taken.
         """
-        if self.find(ref.key) is not None:
-            raise DuplicateKeyError(self.path, ref.key, [self.lines.get(ref.key, 0)])
+        present = self.find(ref.key)
+        if present is not None:
+            raise DuplicateKeyError(self.path, ref.key, [self.lines.get(present.key, 0)])
         self.blocks.append(ref)
 
     def replace(self, ref: Reference) -> None:
@@ -96,11 +105,10 @@ class Library:
 
         :raises ReferenceNotFoundError: when no entry has that key.
         """
-        for i, block in enumerate(self.blocks):
-            if isinstance(block, Reference) and block.key == ref.key:
-                self.blocks[i] = ref
-                return
-        raise ReferenceNotFoundError(ref.key)
+        pos = self._index.position(self.blocks, ref.key)
+        if pos is None or getattr(self.blocks[pos], "key", None) != ref.key:
+            raise ReferenceNotFoundError(ref.key)
+        self.blocks[pos] = ref
 
 
 def find_duplicate_keys(library: Library) -> list[tuple[str, list[int]]]:

@@ -1,4 +1,4 @@
-"""The platform seam: atomic file writes, an inter-process lock, and Ctrl-C deferral.
+"""The platform seam: atomic file writes, an inter-process lock, Ctrl-C deferral, the cache folder.
 
 Everything dlbib does that differs between POSIX and Windows goes through here: the lock
 (``filelock``: ``flock`` on POSIX, ``msvcrt.locking`` on Windows), permission bits (POSIX only;
@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any, Final
@@ -327,3 +327,18 @@ def deferred_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
         if pending:
             raise KeyboardInterrupt
+
+
+def user_cache_dir(app: str, environ: Mapping[str, str] | None = None) -> Path:
+    """The per-user cache folder for ``app``, where each platform keeps caches.
+
+    Linux and other POSIX: ``$XDG_CACHE_HOME/<app>`` (default ``~/.cache/<app>``); macOS:
+    ``~/Library/Caches/<app>``; Windows: ``%LOCALAPPDATA%\\<app>\\Cache``.
+    """
+    env = os.environ if environ is None else environ
+    if IS_WINDOWS:
+        base = env.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / app / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / app
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / app

@@ -147,16 +147,23 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def _balanced(text: str, pos: int) -> int | None:
+    # Jumps from brace to brace (str.find) rather than walking every character: abstracts are
+    # long and have few braces, and check runs this on every field of every entry.
     depth = 0
-    for i in range(pos, len(text)):
-        ch = text[i]
-        if ch == "{":
+    i = pos
+    while True:
+        close = text.find("}", i)
+        if close < 0:
+            return None
+        opening = text.find("{", i, close)
+        if opening >= 0:
             depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return None
+            i = opening + 1
+            continue
+        depth -= 1
+        i = close + 1
+        if depth == 0:
+            return i
 
 
 def _quoted(text: str, pos: int) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 from dlbib.errors import InvalidArxivIdError
 
@@ -47,35 +47,24 @@ class ArxivId:
 
         :raises InvalidArxivIdError: when ``value`` holds no valid id.
         """
-        text = value.strip()
-        m = _URL_RE.match(text)
-        if m:
-            text = m.group("rest")
-        text = re.sub(r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text)
-        text = re.sub(r"(?i)^10\.48550/arxiv\.", "", text)
-        text = re.sub(r"(?i)^arxiv:\s*", "", text)
-        text = re.sub(r"(?i)\.pdf$", "", text.rstrip("/"))
-        m = _ID_RE.fullmatch(text)
-        if not m:
+        found = cls.find(value)
+        if found is None:
             raise InvalidArxivIdError(value)
-        if m.group("new"):
-            yymm, num = m.group("yymm"), m.group("num")
-            month = int(yymm[2:])
-            if not 1 <= month <= 12 or yymm < "0704" or (len(num) == 5) != (yymm >= "1501"):
-                raise InvalidArxivIdError(value)
-            ident = m.group("new")
-        else:
-            ident = m.group("old")
-        version = int(m.group("version")) if m.group("version") else None
-        return cls(ident, version)
+        return found
 
     @classmethod
     def find(cls, value: str) -> ArxivId | None:
         """Parse ``value`` as an arXiv id, or return None when it is not one."""
+        # Memoised: one run asks about the same eprint/url value from check, sync, PDFs and
+        # exports; ArxivId is immutable, so the answers can be shared.
         try:
-            return cls.parse(value)
-        except InvalidArxivIdError:
-            return None
+            return _PARSED[value]
+        except KeyError:
+            pass
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        found = _PARSED[value] = _parse_arxiv_id(value)
+        return found
 
     @property
     def versioned(self) -> str:
@@ -98,6 +87,34 @@ class ArxivId:
 
     def __str__(self) -> str:
         return self.versioned
+
+
+_PARSED: dict[str, ArxivId | None] = {}
+_PARSED_MAX: Final = 1 << 18
+
+
+def _parse_arxiv_id(value: str) -> ArxivId | None:
+    text = value.strip()
+    m = _URL_RE.match(text)
+    if m:
+        text = m.group("rest")
+    text = re.sub(r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text)
+    text = re.sub(r"(?i)^10\.48550/arxiv\.", "", text)
+    text = re.sub(r"(?i)^arxiv:\s*", "", text)
+    text = re.sub(r"(?i)\.pdf$", "", text.rstrip("/"))
+    m = _ID_RE.fullmatch(text)
+    if not m:
+        return None
+    if m.group("new"):
+        yymm, num = m.group("yymm"), m.group("num")
+        month = int(yymm[2:])
+        if not 1 <= month <= 12 or yymm < "0704" or (len(num) == 5) != (yymm >= "1501"):
+            return None
+        ident = m.group("new")
+    else:
+        ident = m.group("old")
+    version = int(m.group("version")) if m.group("version") else None
+    return ArxivId(ident, version)
 
 
 def is_valid_doi(doi: str) -> bool:
@@ -227,6 +244,11 @@ class Reference:
     """The lower-case entry type: ``article``, ``misc``, …"""
     fields: Mapping[str, str] = field(default_factory=dict)
     """Lower-case field name → raw value expression (``{…}``, ``"…"``, number or macro)."""
+    _arxiv: ArxivId | Literal[False] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The memoised :func:`arxiv_id_of`: None until asked, False for none (``fields`` never
+    change after construction)."""
 
     def get(self, name: str) -> str | None:
         """The content of field ``name`` (delimiters removed), or None when absent or empty."""
@@ -282,8 +304,15 @@ class Reference:
 
     @property
     def arxiv_id(self) -> ArxivId | None:
-        """The arXiv id, from ``eprint`` (arXiv prefix), an arXiv URL, note or arXiv DOI."""
-        return arxiv_id_of(self)
+        """The arXiv id, from ``eprint`` (arXiv prefix), an arXiv URL, note or arXiv DOI.
+
+        Worked out once per entry (every step of a run asks).
+        """
+        known = self._arxiv
+        if known is None:
+            known = arxiv_id_of(self) or False
+            object.__setattr__(self, "_arxiv", known)
+        return known if isinstance(known, ArxivId) else None
 
     @property
     def files(self) -> list[FileRecord]:

@@ -21,6 +21,8 @@ from dlbib.library.layout import build_layout
 from dlbib.library.limits import check_nesting
 from dlbib.library.model import Reference
 
+_log = logging.getLogger(__name__)
+
 
 def parse_library(text: str, path: Path) -> Library:
     """Parse library text; ``path`` names the file in errors.
@@ -34,7 +36,9 @@ def parse_library(text: str, path: Path) -> Library:
     # Parsing makes hundreds of thousands of small objects and no reference cycles; the cyclic
     # GC would rescan the growing heap again and again (about 8% of a 10,000-entry load).
     with _gc_paused():
-        return _parse_library(text, path)
+        library = _parse_library(text, path)
+    _log.debug("%s: parsed %d blocks", path, len(library.blocks))
+    return library
 
 
 @contextlib.contextmanager

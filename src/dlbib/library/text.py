@@ -31,6 +31,43 @@ def _is_plain(value: str) -> bool:
     )  # fmt: skip
 
 
+_COMBINING: Final = {
+    "`": "\u0300", "'": "\u0301", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "c": "\u0327", "v": "\u030c", "H": "\u030b", "u": "\u0306", "k": "\u0328",
+    "r": "\u030a",
+}  # fmt: skip
+_ACCENT_RE: Final = re.compile(
+    r"\{\\([`'^\"~=.])([A-Za-z])\}"  # {\'a}
+    r"|\\([`'^\"~=.]|[cvHukr](?=\{))\{([A-Za-z])\}"  # \'{a}  \c{c}
+    r"|\\([`'^\"~=.])([A-Za-z])"  # \'a
+)
+
+
+_ESCAPED_SIGNS: Final = "%&#_"
+
+
+def _accent(match: re.Match[str]) -> str:
+    accent = match.group(1) or match.group(3) or match.group(5)
+    letter = match.group(2) or match.group(4) or match.group(6)
+    return letter + _COMBINING[accent]
+
+
+def _simple_accents(value: str) -> str | None:
+    """:func:`latex_to_text` of a value whose only LaTeX is accents on letters (``Doll{\\'a}r``),
+    escaped signs (``\\%``) and brace groups, without the parser: pylatexenc costs about a
+    millisecond a value, and most author lists and abstracts hold nothing else. None when
+    anything else is in the value."""
+    text = value
+    if "\\" in text:
+        text = _ACCENT_RE.sub(_accent, text)
+        for escaped in _ESCAPED_SIGNS:  # \% \& \# \_ are the signs themselves
+            text = text.replace("\\" + escaped, escaped)
+    text = text.replace("{", "").replace("}", "")
+    if not _is_plain(text):
+        return None
+    return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
 def _is_folded(value: str) -> bool:
     """True when ``" ".join(value.split())`` would not change ``value``."""
     return (
@@ -48,6 +85,9 @@ def latex_to_text(value: str) -> str:
     """
     if _is_plain(value):  # nothing LaTeX would change: skip the parser
         return value if _is_folded(value) else " ".join(value.split())
+    simple = _simple_accents(value)
+    if simple is not None:
+        return simple
     if "$" in value:
         value = _math_scripts(value)
     if "%" in value:  # a bare % in a field means a percent sign, not a LaTeX comment

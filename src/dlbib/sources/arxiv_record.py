@@ -96,6 +96,16 @@ def unfold(text: str) -> str:
     return " ".join(text.split())
 
 
+_SPECIAL: Final = re.compile("[" + re.escape("".join(_ESCAPES)) + r"$\\{}]")
+"""Characters :func:`latex_safe` treats specially; text without any is only unfolded."""
+_WORD: Final = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+_UPPER: Final = re.compile(r"[A-Z]")
+_MATH_SPLIT: Final = re.compile(r"((?<!\\)\$[^$]*(?<!\\)\$)")
+_GROUPS: Final = re.compile(r"(\\[A-Za-z]+\*?|\\.|\{[^{}]*\})")
+r"""TeX commands (``\emph``, ``\&``) and brace groups the authors wrote: they stay as is."""
+_COMMANDS: Final = re.compile(r"(\\[A-Za-z]+|\\.)")
+
+
 def latex_safe(text: str, *, protect_case: bool = False) -> str:
     """Make arXiv text safe as a BibTeX literal field value.
 
@@ -104,11 +114,13 @@ def latex_safe(text: str, *, protect_case: bool = False) -> str:
     whose case must survive recasing are wrapped in braces.
     """
     text = unfold(text)
+    if not _SPECIAL.search(text):  # the common case: nothing to escape or keep apart
+        return _WORD.sub(_protect_word, text) if protect_case else text
     if text.count("$") % 2:
         text = re.sub(r"(?<!\\)\$", r"\\$", text)
     balanced = _braces_balanced(text)
     out: list[str] = []
-    for part in re.split(r"((?<!\\)\$[^$]*(?<!\\)\$)", text):
+    for part in _MATH_SPLIT.split(text):
         if part.startswith("$") and part.endswith("$") and len(part) > 1:
             out.append(part)
         else:
@@ -117,6 +129,8 @@ def latex_safe(text: str, *, protect_case: bool = False) -> str:
 
 
 def _braces_balanced(text: str) -> bool:
+    if "{" not in text and "}" not in text:
+        return True
     depth = 0
     for ch in re.sub(r"\\[{}]", "", text):
         depth += {"{": 1, "}": -1}.get(ch, 0)
@@ -127,8 +141,10 @@ def _braces_balanced(text: str) -> bool:
 
 def _escape_text(part: str, balanced: bool, protect_case: bool) -> str:
     # Split off TeX commands (\emph, \&) and brace groups the authors wrote: they stay as is.
-    pattern = r"(\\[A-Za-z]+\*?|\\.|\{[^{}]*\})" if balanced else r"(\\[A-Za-z]+|\\.)"
-    pieces = re.split(pattern, part)
+    if "\\" in part or (balanced and "{" in part):
+        pieces = (_GROUPS if balanced else _COMMANDS).split(part)
+    else:
+        pieces = [part]
     out: list[str] = []
     for piece in pieces:
         if piece.startswith("\\") or (balanced and piece.startswith("{")):
@@ -137,13 +153,18 @@ def _escape_text(part: str, balanced: bool, protect_case: bool) -> str:
         if not balanced:
             piece = piece.replace("{", r"\{").replace("}", r"\}")
         if protect_case:
-            piece = re.sub(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", _protect_word, piece)
-        out.append("".join(_ESCAPES.get(ch, ch) for ch in piece))
+            piece = _WORD.sub(_protect_word, piece)
+        for ch, escaped in _ESCAPES.items():  # no escape contains a later key: one pass each
+            if ch in piece:
+                piece = piece.replace(ch, escaped)
+        out.append(piece)
     return "".join(out)
 
 
 def _protect_word(match: re.Match[str]) -> str:
     word = match.group(0)
+    if word.islower() or not _UPPER.search(word):  # cheap: most words need no braces
+        return word
     for part in word.split("-"):
         if re.search(r"[A-Z]", part[1:]) or (re.search(r"\d", part) and re.search(r"[A-Z]", part)):
             return "{" + word + "}"

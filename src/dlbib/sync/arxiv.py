@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from dlbib.errors import ArxivLookupError, ArxivUnreachableError, InvalidArxivIdError
 from dlbib.library.files import deferred_interrupts
-from dlbib.library.model import ArxivId, Reference, arxiv_id_of
+from dlbib.library.model import ArxivId, Reference
 from dlbib.sources.arxiv_record import ArxivRecord
 from dlbib.sources.match import accept_match
 from dlbib.sync.merge import (
@@ -138,7 +138,7 @@ def entry_arxiv_id(ref: Reference) -> ArxivId | None:
     prefix = (ref.get("archiveprefix") or ref.get("eprinttype") or "arxiv").lower()
     if eprint and prefix == "arxiv":
         return ArxivId.parse(eprint)
-    found = arxiv_id_of(ref)
+    found = ref.arxiv_id  # memoised: check, PDFs and exports ask too
     if found is None:  # an arxiv.org link pasted into another field (``journal``, ``note``)
         for name in ("journal", "note", "howpublished", "booktitle"):
             m = _ARXIV_LINK.search(ref.get(name) or "")
@@ -325,6 +325,43 @@ def _is_exhaustion(exc: ArxivLookupError) -> bool:
     return exc.retry > 0 or (exc.status is not None and (exc.status == 429 or exc.status >= 500))
 
 
+def sync_loaded(
+    library: Library,
+    state: SyncState,
+    config: Config,
+    keys: Sequence[str] | None = None,
+    options: SyncOptions | None = None,
+    *,
+    source: ArxivSource | None = None,
+    progress: Progress | None = None,
+    services: Services | None = None,
+) -> SyncReport:
+    """:func:`sync_metadata` with ``config``'s settings, then published versions, on a library
+    already loaded (the caller locks and saves; ``dlbib update`` runs every step on one load).
+
+    :param options: how to sync; ``versions``/``fresh_days`` left None come from ``config``.
+    :param source: default: an :class:`ArxivSource` on ``config``'s API URL and delay.
+    :param services: the venue/DOI services for published versions (default: from ``config``).
+    :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
+    :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing changed).
+    """
+    from dlbib.sources.arxiv import ArxivSource
+
+    options = options or SyncOptions()
+    options = replace(
+        options,
+        versions=options.versions or config.versions,
+        fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
+    )
+    if source is None:
+        source = ArxivSource(
+            api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
+        )
+    report = sync_metadata(library, state, source, options, progress, keys=keys)
+    report.publications = _published_step(config, library, state, options, keys, services)
+    return report
+
+
 def sync_library(
     config: Config,
     keys: Sequence[str] | None = None,
@@ -348,26 +385,18 @@ def sync_library(
     :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing written).
     :raises LibraryError: when the library or sidecar cannot be read or written.
     """
-    from dlbib.library.bibfile import library_lock, load_library, save_library
+    from dlbib.library.bibfile import library_lock, save_library
+    from dlbib.library.cache import load_cached
     from dlbib.library.state import load_state, save_state
-    from dlbib.sources.arxiv import ArxivSource
 
-    options = options or SyncOptions()
-    options = replace(
-        options,
-        versions=options.versions or config.versions,
-        fresh_days=config.fresh_days if options.fresh_days is None else options.fresh_days,
-    )
-    if source is None:
-        source = ArxivSource(
-            api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
-        )
     with library_lock(config.library):
-        library = load_library(config.library)
+        library = load_cached(config.library)
         state = load_state(config.state_path)
-        report = sync_metadata(library, state, source, options, progress, keys=keys)
-        report.publications = _published_step(config, library, state, options, keys, services)
-        if not options.dry_run:
+        report = sync_loaded(
+            library, state, config, keys, options, source=source, progress=progress,
+            services=services,
+        )  # fmt: skip
+        if not (options and options.dry_run):
             with deferred_interrupts():
                 save_library(library)
                 save_state(state)

@@ -1,0 +1,261 @@
+"""Issue 16 figures: dlbib at 10,000 and 100,000 entries against one bibtexparser ``parse_file``.
+
+On a generated library (benchmarks/generate.py) it measures, as ratios to one parse of the same
+file (a fresh ``python -c "parse_file(path)"``, CPU time, median of the runs):
+
+* ``dlbib update`` with every service unreachable (a refused port), cold parse cache: CPU time
+  (target <= 1.6x) and peak RSS (target <= 1.3x the parse's);
+* ``dlbib check`` and ``dlbib cite`` with a warm parse cache: CPU (target <= 0.4x), and warm
+  ``dlbib cite`` against Debian's ``bibtool -x`` on the same .aux and library (target <= 1.0x);
+* a sync in which every entry is updated (tests/arxiv_server.py, synthetic answers, delay 0),
+  in process: CPU time of the main thread outside the arXiv client's calls ("beyond the
+  network") ÷ one parse in the same thread (target <= 1.5x, the same at every size);
+* ``dlbib --help`` against ``python -c "import click"`` (CPU, target <= 1.5x).
+
+CPU time rather than wall time: the machine is shared, and CPU time is what the code costs.
+Prints figures; asserts nothing.
+
+Run: python -m benchmarks.bench_scale [N] [RUNS] [PARTS]   (N = 10000, RUNS = 3 by default;
+     PARTS a comma list of commands, sync, startup: all by default)
+     python -m benchmarks.bench_scale 100000 1             (heavy: ten minutes and more)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_cite import generate_document
+from benchmarks.generate import generate_arxiv_library, generate_library
+
+PARSE = "import sys\nfrom bibtexparser.entrypoint import parse_file\nparse_file(sys.argv[1])\n"
+
+
+def measured(
+    cmd: Sequence[str], env: dict[str, str] | None = None, ok: tuple[int, ...] = (0, 1)
+) -> tuple[float, float, float]:
+    """Run ``cmd``: (CPU seconds, wall seconds, peak RSS in MB) of that process.
+
+    :raises RuntimeError: when it exits with a code not in ``ok`` (a figure of a failed run
+        would mislead; ``check`` and ``update`` exit 1 for findings, which is fine here).
+    """
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - start
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{' '.join(cmd)}: exit {proc.returncode}")
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024
+
+
+def median_of(
+    runs: int, fn: Callable[[], tuple[float, float, float]]
+) -> tuple[float, float, float]:
+    results = [fn() for _ in range(runs)]
+    return tuple(statistics.median(r[i] for r in results) for i in range(3))  # type: ignore[return-value]
+
+
+def dlbib_cmd(library: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "dlbib", "--library", str(library), *args]
+
+
+def refused_url() -> str:
+    """A URL on 127.0.0.1 whose port nobody listens on (connections are refused at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def write_aux(folder: Path, tex: Path, library: Path) -> Path:
+    """The .aux LaTeX would write for ``tex``: its citations and ``\\bibdata`` naming the library."""
+    from dlbib.latex.citations import extract_citations
+
+    cited = extract_citations(tex)
+    lines = ["\\relax"] + [f"\\citation{{{c.key}}}" for c in cited.citations]
+    lines += ["\\bibstyle{plainnat}", f"\\bibdata{{{library.with_suffix('')}}}"]
+    lines += ["\\gdef \\@abspage@last{200}"]  # a finished LaTeX run writes this last
+    aux = folder / "main.aux"
+    aux.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return aux
+
+
+def ratio(label: str, value: float, base: float, target: float | None, unit: str = "s") -> None:
+    goal = f"(target <= {target:.1f}x)" if target is not None else ""
+    print(f"  {label:<44} {value:8.3f} {unit}  {value / base:5.2f}x {goal}")
+
+
+def bench_commands(root: Path, n: int, runs: int) -> None:
+    library = generate_library(root / "library.bib", n)
+    env = dict(os.environ, DLBIB_NO_CACHE="1")
+    subprocess.run(
+        [*dlbib_cmd(library, "export", "--format", "ris", "-o", str(root / "x.ris"))],
+        env=env,
+        check=False,
+        capture_output=True,
+    )  # warms the OS file cache
+    from dlbib.library.bibfile import load_library, save_library
+
+    save_library(load_library(library))  # canonical, as dlbib keeps it
+    print(f"library: {n} entries, {library.stat().st_size / 1e6:.1f} MB; runs: {runs}")
+    parse = median_of(runs, lambda: measured([sys.executable, "-c", PARSE, str(library)]))
+    print(f"  {'bibtexparser parse_file (fresh process)':<44} {parse[0]:8.3f} s  cpu, "
+          f"{parse[2]:.0f} MB peak RSS")  # fmt: skip
+
+    dead = refused_url()
+    offline = dict(
+        os.environ,
+        DLBIB_ARXIV_API_URL=f"{dead}/api/query",
+        DLBIB_ARXIV_PDF_URL=f"{dead}/pdf",
+        DLBIB_ARXIV_DELAY="0",
+        DLBIB_PDF_DELAY="0",
+    )
+
+    def cold_update() -> tuple[float, float, float]:
+        offline["DLBIB_CACHE_DIR"] = tempfile.mkdtemp(dir=root)  # empty: cold
+        return measured(dlbib_cmd(library, "update"), offline)
+
+    update = median_of(runs, cold_update)
+    ratio("dlbib update, offline, cold cache: CPU", update[0], parse[0], 1.6)
+    ratio("  its peak RSS", update[2], parse[2], 1.3, "MB")
+    print(f"  {'  its wall time (idle waits included)':<44} {update[1]:8.3f} s")
+
+    warm = dict(os.environ, DLBIB_CACHE_DIR=str(root / "warm-cache"))
+    subprocess.run(dlbib_cmd(library, "list"), env=warm, check=False, capture_output=True)
+    check = median_of(runs, lambda: measured(dlbib_cmd(library, "check"), warm))
+    ratio("dlbib check, warm cache: CPU", check[0], parse[0], 0.4)
+
+    doc = root / "doc"
+    tex = generate_document(doc, n)
+    aux = write_aux(doc, tex, library)
+    cite_args = ["cite", str(aux), "-o", str(doc / "refs.bib")]  # verbatim, as bibtool copies
+    cite = median_of(runs, lambda: measured(dlbib_cmd(library, *cite_args), warm, ok=(0,)))
+    ratio("dlbib cite main.aux, warm cache: CPU", cite[0], parse[0], 0.4)
+    cite_tex = median_of(
+        runs,
+        lambda: measured(
+            dlbib_cmd(library, "cite", str(tex), "-o", str(doc / "t.bib")), warm, ok=(0,)
+        ),
+    )
+    ratio("dlbib cite main.tex, warm cache: CPU", cite_tex[0], parse[0], None)
+    bibtool = shutil.which("bibtool")
+    if bibtool:
+        out = str(doc / "bibtool.bib")
+        tool = median_of(runs, lambda: measured([bibtool, "-x", str(aux), "-o", out], ok=(0,)))
+        print(f"  {'bibtool -x main.aux':<44} {tool[0]:8.3f} s")
+        ratio("dlbib cite main.aux ÷ bibtool -x", cite[0], tool[0], 1.0)
+    else:
+        print("  bibtool not installed: no comparison")
+
+
+def bench_startup(runs: int) -> None:
+    script = Path(sys.executable).parent / "dlbib"
+    help_cmd = (
+        [str(script), "--help"] if script.exists() else [sys.executable, "-m", "dlbib", "--help"]
+    )
+    many = max(runs, 15)
+    click = median_of(many, lambda: measured([sys.executable, "-c", "import click"]))
+    help_ = median_of(many, lambda: measured(help_cmd))
+    print(f"start-up (median of {many}):")
+    label = 'python -c "import click"'
+    print(f"  {label:<44} {click[0]:8.3f} s")
+    ratio("dlbib --help", help_[0], click[0], 1.5)
+
+
+class _TimedSource:
+    """An ArxivSource whose calls' main-thread CPU time is added up (the network's share)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.cpu = 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def _timed(self, fn: Callable[..., Any], *args: Any) -> Any:
+        start = time.thread_time()
+        try:
+            return fn(*args)
+        finally:
+            self.cpu += time.thread_time() - start
+
+    def fetch(self, ids: Iterable[Any]) -> Any:
+        return self._timed(self.inner.fetch, list(ids))
+
+    def search_title(self, title: str) -> Any:
+        return self._timed(self.inner.search_title, title)
+
+
+def bench_sync(root: Path, n: int) -> None:
+    from bibtexparser.entrypoint import parse_file
+    from tests.arxiv_server import FakeArxiv, make_server
+
+    from dlbib.config import Config
+    from dlbib.library.cache import load_cached
+    from dlbib.sources.arxiv import ArxivSource
+    from dlbib.sync.arxiv import sync_library
+    from dlbib.sync.merge import SyncOptions
+
+    api = FakeArxiv(synthetic=True)
+    server = make_server(api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/api/query"
+    original = generate_arxiv_library(root / "arxiv-original.bib", n)
+    library = root / "arxiv" / "library.bib"
+    library.parent.mkdir()
+    os.environ["DLBIB_CACHE_DIR"] = str(root / "sync-cache")
+    try:
+        start = time.thread_time()
+        parse_file(str(original))
+        parse = time.thread_time() - start
+        print(f"sync of {n} arXiv entries, every one updated (fake arXiv in process, delay 0):")
+        print(f"  {'bibtexparser parse_file (same thread)':<44} {parse:8.3f} s")
+        for label, warm in (("cold cache", False), ("warm cache", True)):
+            shutil.copyfile(original, library)
+            library.with_name("library.dlbib.json").unlink(missing_ok=True)
+            shutil.rmtree(root / "sync-cache", ignore_errors=True)
+            if warm:
+                load_cached(library)
+            config = Config(library=library, arxiv_api_url=url, arxiv_delay=0.0)
+            source = _TimedSource(ArxivSource(api_url=url, delay=0.0))
+            start = time.thread_time()
+            report = sync_library(config, None, SyncOptions(), source=source)  # type: ignore[arg-type]
+            total = time.thread_time() - start
+            updated = len(report.having("updated"))
+            print(f"  {label}: {updated} updated, {report.requests} requests, "
+                  f"{total:.3f} s CPU, of which {source.cpu:.3f} s in the arXiv client")  # fmt: skip
+            ratio(f"  sync beyond the network ({label})", total - source.cpu, parse, 1.5)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main(n: int = 10_000, runs: int = 3, parts: str = "commands,sync,startup") -> None:
+    wanted = set(parts.split(","))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        if "commands" in wanted:
+            bench_commands(root, n, runs)
+        if "sync" in wanted:
+            bench_sync(root, n)
+    if "startup" in wanted:
+        bench_startup(runs)
+
+
+if __name__ == "__main__":
+    main(
+        int(sys.argv[1]) if len(sys.argv) > 1 else 10_000,
+        int(sys.argv[2]) if len(sys.argv) > 2 else 3,
+        sys.argv[3] if len(sys.argv) > 3 else "commands,sync,startup",
+    )

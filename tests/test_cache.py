@@ -1,0 +1,221 @@
+"""The parse cache: trusted only for the same bytes, the same code and a whole file."""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from dlbib.errors import LibraryError
+from dlbib.library.bibfile import Library, load_library, save_library
+from dlbib.library.cache import (
+    MAGIC,
+    ParseCache,
+    code_stamp,
+    default_cache,
+    load_cached,
+)
+
+PARSED = re.compile(r": parsed \d+ blocks$")
+HIT = "loaded from the parse cache"
+
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name.startswith("dlbib.library")]
+
+
+def parses(caplog: pytest.LogCaptureFixture) -> int:
+    """How often a library was parsed (parse.py logs each parse)."""
+    return sum(1 for m in messages(caplog) if PARSED.search(m))
+
+
+def fresh(path: Path) -> Library:
+    """A parse without the cache, not counted (its debug line is not logged)."""
+    logger = logging.getLogger("dlbib.library.parse")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        return load_library(path)
+    finally:
+        logger.setLevel(level)
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> ParseCache:
+    return ParseCache(tmp_path / "cache", stamp="code-v1")
+
+
+@pytest.fixture(autouse=True)
+def debug(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="dlbib")
+
+
+def test_a_second_load_of_the_same_bytes_is_not_parsed(sample_bib, cache, caplog) -> None:
+    first = cache.load(sample_bib)
+    second = cache.load(sample_bib)
+    assert parses(caplog) == 1
+    assert any(HIT in m for m in messages(caplog))
+    parsed = fresh(sample_bib)
+    assert second == parsed  # blocks, lines, digest and path
+    assert second.blocks == first.blocks
+    assert second.lines == parsed.lines
+    assert second.find("HE2017MASK") is not None  # the index works on a cached library
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda b: b.replace(b"Mask {R-CNN}", b"Mask {R-CNM}"),  # same length, one byte
+        lambda b: b + b"\n",  # trailing white space only
+        lambda b: b.replace(b"year = {2008}", b"year = {2009}", 1),
+    ],
+    ids=["one-letter", "trailing-newline", "a-field"],
+)
+def test_any_byte_change_is_parsed_again(sample_bib, cache, caplog, edit) -> None:
+    cache.load(sample_bib)
+    sample_bib.write_bytes(edit(sample_bib.read_bytes()))
+    library = cache.load(sample_bib)
+    assert parses(caplog) == 2
+    assert library == fresh(sample_bib)
+
+
+def test_another_version_of_the_code_does_not_trust_the_cache(sample_bib, tmp_path, caplog) -> None:
+    ParseCache(tmp_path / "cache", stamp="dlbib 1 / bibtexparser 2.1").load(sample_bib)
+    ParseCache(tmp_path / "cache", stamp="dlbib 2 / bibtexparser 2.1").load(sample_bib)
+    ParseCache(tmp_path / "cache", stamp="dlbib 2 / bibtexparser 2.2").load(sample_bib)
+    assert parses(caplog) == 3
+    assert any("dlbib changed" in m for m in messages(caplog))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: b"",
+        lambda raw: b"not a cache at all",
+        lambda raw: raw[: len(raw) // 2],  # cut short
+        lambda raw: raw[:-40] + bytes(40),  # payload damaged
+        lambda raw: raw.replace(b'"format": 1', b'"format": 99'),
+        lambda raw: MAGIC + b"{not json\n" + raw,
+    ],
+    ids=["empty", "garbage", "truncated", "zeroed-tail", "other-format", "bad-header"],
+)
+def test_a_corrupt_cache_file_is_discarded_never_an_error(
+    sample_bib, cache, caplog, damage
+) -> None:
+    cache.load(sample_bib)
+    entry = cache.entry_file(sample_bib)
+    entry.write_bytes(damage(entry.read_bytes()))
+    library = cache.load(sample_bib)
+    assert library == fresh(sample_bib)
+    assert parses(caplog) == 2
+    assert cache.load(sample_bib) == library  # rewritten: warm again
+    assert parses(caplog) == 2
+
+
+class _Planted:
+    def __reduce__(self):
+        return (Path.touch, (Path("planted"),))
+
+
+def test_a_planted_pickle_runs_nothing(sample_bib, cache, caplog, tmp_path, monkeypatch) -> None:
+    """A cache file naming any global but the library's dataclasses is refused, unrun."""
+    monkeypatch.chdir(tmp_path)
+    cache.load(sample_bib)
+    entry = cache.entry_file(sample_bib)
+    raw = entry.read_bytes()
+    head_end = raw.index(b"\n", len(MAGIC))
+    header = json.loads(raw[len(MAGIC) : head_end])
+    payload = pickle.dumps(_Planted())
+    import zlib
+
+    header.update(size=len(payload), adler32=zlib.adler32(payload))
+    entry.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    assert cache.load(sample_bib) == fresh(sample_bib)
+    assert not (tmp_path / "planted").exists()
+    assert any("is not allowed in a parse cache" in m for m in messages(caplog))
+
+
+def test_a_save_drops_the_entry_and_the_next_read_parses(sample_bib, cache, caplog) -> None:
+    library = cache.load(sample_bib)
+    ref = library.get("he2017mask")
+    longer = "{" + "A much longer\n  abstract over lines" * 3 + "}"
+    library.replace(ref.with_raw_fields({"abstract": longer, "note": "{x}"}))
+    assert save_library(library)
+    assert not cache.entry_file(sample_bib).exists()
+    again = cache.load(sample_bib)
+    assert parses(caplog) == 2
+    assert again == fresh(sample_bib)  # line numbers and layout of the new bytes
+    assert cache.load(sample_bib) == again
+    assert parses(caplog) == 2
+
+
+def test_a_save_that_changes_nothing_keeps_the_cache(sample_bib, cache, caplog) -> None:
+    library = cache.load(sample_bib)
+    assert not save_library(library)
+    cache.load(sample_bib)
+    assert parses(caplog) == 1
+
+
+def test_a_file_that_does_not_parse_is_never_cached(tmp_path, cache) -> None:
+    path = tmp_path / "library.bib"
+    path.write_text("@misc{a,\n  title = {A},\n}\n@misc{b,\n  title = {unclosed\n", "utf-8")
+    for _ in range(2):
+        with pytest.raises(LibraryError):
+            cache.load(path)
+    assert not cache.folder.exists() or not list(cache.folder.iterdir())
+
+
+def test_a_missing_library_is_the_usual_error(tmp_path, cache) -> None:
+    with pytest.raises(LibraryError, match="no such file"):
+        cache.load(tmp_path / "missing.bib")
+
+
+def test_an_unwritable_cache_folder_is_only_a_debug_line(sample_bib, tmp_path, caplog) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    cache = ParseCache(blocker / "cache", stamp="x")
+    assert cache.load(sample_bib) == fresh(sample_bib)
+    assert any("parse cache not written" in m for m in messages(caplog))
+
+
+def test_the_cache_lives_in_its_folder_never_beside_the_library(sample_bib, monkeypatch) -> None:
+    monkeypatch.setenv("DLBIB_CACHE_DIR", str(sample_bib.parent / "elsewhere"))
+    before = {p.name for p in sample_bib.parent.iterdir()}
+    load_cached(sample_bib)
+    after = {p.name for p in sample_bib.parent.iterdir()} - {"elsewhere"}
+    assert after == before
+    assert list((sample_bib.parent / "elsewhere").glob("*.pickle"))
+
+
+def test_no_cache_when_turned_off(sample_bib, tmp_path, caplog) -> None:
+    env = {"DLBIB_NO_CACHE": "1", "DLBIB_CACHE_DIR": str(tmp_path / "c")}
+    assert default_cache(env) is None
+    assert load_cached(sample_bib, None) == fresh(sample_bib)
+    assert not (tmp_path / "c").exists()
+
+
+def test_default_folder_is_the_users_cache_dir(tmp_path) -> None:
+    cache = default_cache({"XDG_CACHE_HOME": str(tmp_path)})
+    assert cache is not None
+    assert cache.folder in (tmp_path / "dlbib", Path.home() / "Library" / "Caches" / "dlbib")
+
+
+def test_the_stamp_is_stable_and_covers_python() -> None:
+    assert code_stamp() == code_stamp()
+    assert len(code_stamp()) == 32
+
+
+def test_another_encoding_choice_is_parsed_again(tmp_path, cache, caplog) -> None:
+    """The same bytes read as another encoding (``--encoding``) are another library."""
+    path = tmp_path / "library.bib"
+    path.write_bytes("@misc{m,\n  author = {M\u00fcller, A.},\n}\n".encode("latin-1"))
+    first = cache.load(path, encoding="latin-1")
+    assert cache.load(path, encoding="latin-1") == first
+    assert parses(caplog) == 1
+    other = cache.load(path, encoding="cp1252")
+    assert parses(caplog) == 2
+    assert other.encoding.name != first.encoding.name
