@@ -331,3 +331,15 @@ def test_venue_services_take_the_configured_deadline(server, tmp_path) -> None:
     assert built.s2 is not None
     with pytest.raises(DeadlineExceededError, match="took longer than 1 s"):
         built.s2.batch(["ARXIV:1506.00019"])
+
+
+def test_a_query_too_long_for_any_server_is_not_sent(server) -> None:
+    """A fuzzed 50 MB title became a 50 MB Crossref URL (deadline hit, 750 MB RSS)."""
+    from dlbib.sources.crossref import Crossref
+
+    url = server.add("/works", body(b'{"message": {"items": []}}'))
+    crossref = Crossref(url.rsplit("/works", 1)[0], delay=0)
+    assert crossref.search("a" * 10_000) == []
+    assert server.hits == {}
+    assert crossref.search("Attention Is All You Need") == []
+    assert server.hits == {"/works": 1}

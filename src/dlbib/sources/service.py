@@ -35,6 +35,9 @@ from dlbib.sources.answers import HttpResponse, json_of
 from dlbib.sources.http import DEFAULT_DEADLINE, HttpClient, Throttle
 
 MAX_BODY: Final = 16 * 1024 * 1024
+MAX_QUERY: Final = 4000
+"""Longest query string sent (characters): beyond it a GET is answered as "not found" unsent
+(URLs over about 8 KB are refused by servers; no real title or author list comes near)."""
 """The largest answer read (S2 caps a batch answer at 10 MB)."""
 MAX_RETRY_AFTER: Final = 60.0
 """A ``Retry-After`` longer than this is not waited for: the service is down for this run."""
@@ -148,6 +151,8 @@ class ServiceClient:
     def _call(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Any:
         if self.down is not None:
             raise self.down
+        if method == "GET" and sum(len(k) + len(v) for k, v in (params or {}).items()) > MAX_QUERY:
+            return None  # a fuzzed 50 MB title: no service could answer it, so none is asked
         url = self.base_url + path
         self.requests_made += 1
         self.advertised.wait()
