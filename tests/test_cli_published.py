@@ -162,3 +162,74 @@ def test_cite_warns_about_a_cited_preprint(runner, lib, env, tmp_path) -> None:
         runner.invoke(cli, ["--library", str(lib), "cite", str(tex), "--check", "--json"]).stdout
     )
     assert [p["key"] for p in data["published_preprints"]] == ["ioffe2015batch"]
+
+
+def test_arxiv_unreachable_still_asks_the_other_services(
+    runner, lib, env, services, unused_port
+) -> None:
+    dead = {**env, "DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query"}
+    result = sync(runner, lib, dead)
+    assert result.exit_code == 3  # arXiv unreachable, as before
+    assert result.stderr == (
+        f"sync: arXiv could not be reached (connection refused) "
+        f"(http://127.0.0.1:{unused_port}/api/query); arXiv fields unchanged\n"
+    )
+    assert IOFFE in result.stdout.splitlines()  # the local arXiv id is enough for the others
+    assert services.api.count("s2") == 1
+    data = json.loads(sync(runner, lib, dead, "--json", "--refresh").stdout)
+    assert data["unreachable"] is True
+    assert data["published_versions"]["entries"]
+
+
+def test_a_doi_arxiv_tells_later_is_looked_up_although_fresh(
+    runner, lib, env, services, fake_arxiv, unused_port
+) -> None:
+    dead = {**env, "DLBIB_ARXIV_API_URL": f"http://127.0.0.1:{unused_port}/api/query"}
+    assert sync(runner, lib, dead).exit_code == 3  # published versions found without arXiv
+    sent = services.api.count("s2")
+    assert sync(runner, lib, env).exit_code == 0  # arXiv back: no DOI news, nothing asked
+    assert services.api.count("s2") == sent
+    state_path = lib.with_name("library.dlbib.json")
+    data = json.loads(state_path.read_text(encoding="utf-8"))
+    data["entries"]["zaremba2014recurrent"]["arxiv"]["doi"] = "10.1109/ICCV.2015.123"
+    state_path.write_text(json.dumps(data), encoding="utf-8")  # as if arXiv had said a DOI
+    result = sync(runner, lib, env)
+    assert "Semantic Scholar 1," in result.stdout.splitlines()[-1]
+
+
+BN = """
+@inproceedings{ioffe2015bn,
+  author = {Ioffe, Sergey and Szegedy, Christian},
+  title = {Batch Normalization: Accelerating Deep Network Training by Reducing Internal Covariate
+    Shift},
+  booktitle = {ICML},
+  year = {2015},
+}
+"""
+
+
+def test_report_mode_shows_found_fields_and_unconfirmed_claims(runner, lib, env, services) -> None:
+    with lib.open("a", encoding="utf-8") as out:  # a published paper lacking its pages and DOI
+        out.write(BN)
+    paper = dict(services.api.s2["ARXIV:1409.2329"])  # S2 names another paper's DOI
+    paper["externalIds"] = {"ArXiv": "1409.2329", "DOI": "10.1109/ICCV.2015.123"}
+    paper["venue"], paper["publicationVenue"] = "Some Journal", {"type": "journal"}
+    services.api.add_s2_paper(paper)
+    result = sync(runner, lib, env, "--no-search")  # ioffe2015bn stays without an arXiv id
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("ioffe2015bn: found as ICML 2015") for line in lines)
+    assert "zaremba2014recurrent: Crossref does not confirm the candidate" in lines
+    assert ", 1 unconfirmed, 0 ambiguous," in lines[-1]
+    assert lines[-1].endswith("report only (dlbib sync --accept-published KEY applies)")
+
+
+def test_update_offline_arxiv_still_reports_published_versions(
+    runner, lib, env, unused_port
+) -> None:
+    dead = f"http://127.0.0.1:{unused_port}"
+    env = {**env, "DLBIB_ARXIV_API_URL": f"{dead}/api/query", "DLBIB_ARXIV_PDF_URL": f"{dead}/pdf",
+           "DLBIB_PDF_DELAY": "0"}  # fmt: skip
+    result = runner.invoke(cli, ["--library", str(lib), "update"], env=env)
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("sync: skipped, arXiv could not be reached") for line in lines)
+    assert IOFFE in lines

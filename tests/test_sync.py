@@ -80,7 +80,8 @@ def api(fake_arxiv: FakeArxiv) -> FakeArxiv:
 def config(tmp_path: Path, arxiv_url: str) -> Config:
     library = tmp_path / "library.bib"
     library.write_text(LIBRARY, encoding="utf-8")
-    return Config(library=library, arxiv_api_url=arxiv_url, arxiv_delay=0.0)
+    # published versions off: Config() would otherwise point at the real services
+    return Config(library=library, arxiv_api_url=arxiv_url, arxiv_delay=0.0, published="off")
 
 
 def opts(**changes: object) -> SyncOptions:
@@ -344,8 +345,8 @@ def test_dry_run_writes_nothing(api, config, make_source) -> None:
 def test_unreachable_changes_nothing(config, make_source, unused_port) -> None:
     before = snapshot(config)
     url = f"http://127.0.0.1:{unused_port}/api/query"
-    with pytest.raises(ArxivUnreachableError):
-        sync_library(config, None, opts(), source=make_source(api_url=url))
+    with pytest.raises(ArxivUnreachableError):  # published versions off: nothing else to ask
+        sync_library(config, None, opts(published="off"), source=make_source(api_url=url))
     assert snapshot(config) == before
 
 

@@ -23,6 +23,7 @@ def test_run_update_offline_does_the_rest(tmp_path: Path, unused_port: int) -> N
         "DLBIB_ARXIV_PDF_URL": f"{dead}/pdf",
         "DLBIB_ARXIV_DELAY": "0",
         "DLBIB_PDF_DELAY": "0",
+        "DLBIB_PUBLISHED": "off",  # environ= replaces the tests' closed-port service URLs
     }
     save_library(load_library(library))  # canonical form, as dlbib keeps it
     before = library.read_bytes()
@@ -53,6 +54,7 @@ def test_unwritable_exports_after_a_sync_says_what_was_saved(
         "DLBIB_ARXIV_PDF_URL": f"http://127.0.0.1:{unused_port}/pdf",
         "DLBIB_ARXIV_DELAY": "0",
         "DLBIB_PDF_DELAY": "0",
+        "DLBIB_PUBLISHED": "off",  # environ= replaces the tests' closed-port service URLs
     }
     with pytest.raises(StepFailedError) as info:
         run_update(load_config(library, environ=env))

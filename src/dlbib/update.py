@@ -93,6 +93,7 @@ def run_update(
         report.findings = lint_library(library, extra=[pdf_files_check(state)])
         try:
             report.sync = sync_loaded(library, state, config, source=source, progress=sync_progress)
+            report.sync_skipped = report.sync.unreachable or None  # published versions still done
         except ArxivUnreachableError as exc:
             report.sync_skipped = str(exc)
         interrupted: KeyboardInterrupt | None = None

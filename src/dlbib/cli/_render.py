@@ -61,8 +61,10 @@ def render_sync(report: Any, dry_run: bool) -> None:
         if o.status == "unmatched":
             found = "; ".join(o.candidates[:3]) or "no candidates"
             click.echo(f"{o.key}: not matched on arXiv: {o.reason} [{short(found, 80)}]")
-    for o in report.failed:
-        click.echo(f"{o.key}: {o.reason}", err=True)
+    lines = [f"{o.key}: {o.reason}" for o in report.failed]
+    lines += [f"sync: {report.unreachable}; arXiv fields unchanged"] * bool(report.unreachable)
+    for line in lines:
+        click.echo(line, err=True)
     counts = [
         f"{len(report.having('updated'))} updated",
         f"{len(report.new_versions)} new version(s)",
@@ -92,19 +94,27 @@ def render_published(report: Any, dry_run: bool) -> None:
     counts = [
         f"{len(found)} published" + (f" (confirmed by {sources})" if sources else ""),
         f"{len(report.having('preprint', 'unknown', 'submission'))} not published",
-        f"{len(report.having('ambiguous', 'unconfirmed'))} ambiguous",
+        f"{len(report.having('ambiguous'))} ambiguous",
         f"{len(report.having('failed'))} failed",
     ]
+    unconfirmed = len(report.having("unconfirmed"))  # a claim no owner confirms: not ambiguous
+    counts[2:2] = [f"{unconfirmed} unconfirmed"] * bool(unconfirmed)
     asked = ", ".join(f"{k} {v}" for k, v in report.requests.items())
-    pending = [o for o in found if o.cited_as_preprint and not o.changes]
+    pending = [o for o in found if (o.cited_as_preprint or _unfilled(o)) and not o.changes]
     hint = ""
     if pending and not dry_run:
         hint = "; report only (dlbib sync --accept-published KEY applies)"
     click.echo(f"published: {', '.join(counts)}; requests: {asked}{hint}")
 
 
+def _unfilled(o: Any) -> bool:
+    """A paper without an arXiv id whose missing DOI/venue/pages were found, not yet filled."""
+    return bool(o.status == "enriched" and not o.applied)
+
+
 def _published_entry(o: Any, dry_run: bool, down: dict[str, str]) -> None:
-    worth = o.cited_as_preprint or o.changes or o.conflicts  # already published: no news
+    # already published: no news, unless fields it lacks were found and not yet filled
+    worth = o.cited_as_preprint or o.changes or o.conflicts or _unfilled(o)
     if o.status in ("ambiguous", "unconfirmed", "submission") or (
         o.status in ("published", "enriched") and worth
     ):

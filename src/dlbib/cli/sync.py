@@ -156,7 +156,8 @@ def sync(
             click.echo(f"sync: {exc}; nothing changed", err=True)
             raise SystemExit(EXIT_UNREACHABLE) from exc
     try:
-        pdfs = None if no_pdf or dry_run else _run_pdfs(config, keys)
+        skip = no_pdf or dry_run or bool(report and report.unreachable)  # PDFs come from arXiv
+        pdfs = None if skip else _run_pdfs(config, keys)
     except DlbibError as exc:
         if report is None:
             raise
@@ -164,6 +165,8 @@ def sync(
         saved = ["the arXiv metadata (library.bib and its sidecar)"]
         raise StepFailedError("PDFs", saved, exc) from exc
     render_sync_and_pdfs(report, pdfs, as_json, dry_run)
+    if report is not None and report.unreachable:
+        raise SystemExit(EXIT_UNREACHABLE)
     if (report and report.failed) or (pdfs and pdfs.failed):
         raise SystemExit(1)
 

@@ -12,6 +12,7 @@ from dlbib.cli._render import (
     ProgressBar,
     render_export_skips,
     render_pdfs,
+    render_published,
     render_sync,
 )
 
@@ -51,6 +52,8 @@ def _render_update(settings: Settings, report: Any) -> None:
     click.echo(f"check: {count} problem(s)" if count else "check: library is clean")
     if report.sync_skipped:
         click.echo(f"sync: skipped, {report.sync_skipped}")
+        if report.sync is not None and report.sync.publications is not None:
+            render_published(report.sync.publications, False)  # asked without arXiv
     else:
         render_sync(report.sync, False)
     render_pdfs(report.pdfs, offline_ok=True)

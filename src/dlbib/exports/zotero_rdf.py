@@ -409,7 +409,14 @@ def render(record: Record, options: ExportOptions) -> str:
 def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     """The record's nodes as RDF/XML text, and where each field of the entry went."""
     item, where = zotero_item(record, options)
-    text = "".join(etree.tostring(n, encoding="unicode") for n in item_nodes(item))
+    nodes = item_nodes(item)
+    # Serialise the nodes inside their root, which declares every namespace, and cut the root's
+    # tags off: the nodes then carry no xmlns declarations of their own, and assemble() need not
+    # clean them up (lxml's cleanup_namespaces is quadratic: 7 s at 10,000 entries).
+    root = nodes[0].getparent()
+    assert root is not None  # item_nodes builds every node inside one root
+    whole: str = etree.tostring(root, encoding="unicode")
+    text = whole[whole.index(">") + 1 : whole.rindex("</rdf:RDF>")]
     return text, where
 
 
@@ -440,7 +447,6 @@ def assemble(entries: list[str]) -> str:
         for child in members:
             if len(child) == len(path) + 1 and child[:-1] == path:
                 _el(collection, "dcterms:hasPart").set(_q("rdf:resource"), ids[child])
-    etree.cleanup_namespaces(root, top_nsmap=NS)
     etree.indent(root, space="  ")
     body: str = etree.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

@@ -38,6 +38,10 @@ _KINDS: Final = {
 }
 _SUFFIX = re.compile(r"\s+\d{4}$")
 _PMLR = re.compile(r"proceedings\.mlr\.press/v(\d+)/|jmlr\.org/proceedings/papers/v(\d+)/")
+_TRACK = re.compile(r"Datasets_and_Benchmarks|datasets-benchmarks-proceedings", re.IGNORECASE)
+"""A NeurIPS Datasets & Benchmarks paper's link (``…-Abstract-Datasets_and_Benchmarks.html``)."""
+_FINDINGS = re.compile(r"(ACL|EMNLP|NAACL|EACL|AACL|IJCNLP)\b[^()]*\(Findings\)$", re.IGNORECASE)
+"""DBLP's venue for an ACL Findings volume: ``EMNLP (Findings)``, ``NAACL-HLT (Findings)``."""
 _SERIES: Final = {"lncs": ("Lecture Notes in Computer Science", "Springer")}
 
 
@@ -112,6 +116,8 @@ def hit_publication(info: dict[str, Any]) -> Publication:
     year = str(info.get("year") or "")
     ee = info.get("ee") or []
     links = ee if isinstance(ee, list) else [ee]
+    if venue_class == "conference" and any(_TRACK.search(str(link)) for link in links):
+        venue_class = "datasets"  # DBLP files the NeurIPS D&B track under NeurIPS; its link not
     abbr = venue_abbreviation(venue)
     full, publisher, series = VENUES.get(abbr or "", ("", "", ""))
     volume = str(info.get("volume") or "")
@@ -127,6 +133,14 @@ def hit_publication(info: dict[str, Any]) -> Publication:
     if parts[0] == "series" and len(parts) > 1 and parts[1] in _SERIES:
         series, publisher = _SERIES[parts[1]]
     container = full or venue
+    short = _short_venue(abbr, venue, year)
+    findings = _FINDINGS.match(venue)
+    if venue_class == "findings" and findings:  # DBLP's "EMNLP (Findings)": ACL's own title
+        conference = findings.group(1).upper()
+        short = f"Findings of {conference}"
+        container = f"Findings of the Association for Computational Linguistics: {conference}"
+        container += f" {year}" if year else ""
+        publisher = "Association for Computational Linguistics"
     if parts[0] == "series":
         container = re.sub(r"\s*\([^)]*ed\.\)$", "", venue)
     pages = str(info.get("pages") or "")
@@ -140,7 +154,7 @@ def hit_publication(info: dict[str, Any]) -> Publication:
         title=title,
         authors=_names(info),
         year=int(year) if year.isdigit() else None,
-        venue=_short_venue(abbr, venue, year),
+        venue=short,
         venue_class=venue_class,
         source="DBLP",
         source_id=key,

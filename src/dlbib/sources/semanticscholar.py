@@ -85,12 +85,15 @@ def paper_candidate(paper: dict[str, Any]) -> Publication:
     types = paper.get("publicationTypes") or []
     dblp = str(ids.get("DBLP") or "")
     venue_class: VenueClass
-    if dblp.startswith("journals/corr/") or venue_obj.get("issn") == "2331-8422":
-        venue_class = "preprint"  # arXiv.org (its S2 venue has that ISSN) or CoRR in DBLP
-    else:
-        if not kind:
-            kind = "journal" if types == ["JournalArticle"] and journal.get("name") else ""
-        venue_class = classify_venue(venue, kind)
+    if not kind:
+        kind = "journal" if types == ["JournalArticle"] and journal.get("name") else ""
+    venue_class = classify_venue(venue, kind)
+    if venue_obj.get("issn") == "2331-8422":
+        venue_class = "preprint"  # arXiv.org (its S2 venue has that ISSN)
+    if dblp.startswith("journals/corr/"):
+        # S2 often keeps the CoRR key of a paper it places at a venue (Adam: ICLR 2015, key
+        # journals/corr/KingmaB14): the key says nothing of the venue, the venue still does
+        dblp = ""
     journal_name = str(journal.get("name") or "")
     pages = "" if journal_name == "ArXiv" else str(journal.get("pages") or "")
     doi = str(ids.get("DOI") or "")

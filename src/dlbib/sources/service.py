@@ -154,7 +154,7 @@ class ServiceClient:
         if method == "GET" and sum(len(k) + len(v) for k, v in (params or {}).items()) > MAX_QUERY:
             return None  # a fuzzed 50 MB title: no service could answer it, so none is asked
         url = self.base_url + path
-        self.requests_made += 1
+        sent_before = getattr(self.http, "requests_made", None)
         self.advertised.wait()
         try:
             if method == "GET":
@@ -172,3 +172,9 @@ class ServiceClient:
         except (ServiceUnreachableError, ServiceBusyError, BotCheckError) as exc:
             self.down = exc
             raise
+        finally:  # every try counts (a 429 storm is three requests, not one)
+            sent_after = getattr(self.http, "requests_made", None)
+            if isinstance(sent_before, int) and isinstance(sent_after, int):
+                self.requests_made += max(sent_after - sent_before, 1)
+            else:
+                self.requests_made += 1

@@ -53,6 +53,8 @@ VENUES: Final[dict[str, tuple[str, str, str]]] = {
     "UAI": ("Conference on Uncertainty in Artificial Intelligence", "PMLR",
             "Proceedings of Machine Learning Research"),
     "TMLR": ("Transactions on Machine Learning Research", "", ""),
+    "JMLR": ("Journal of Machine Learning Research", "", ""),
+    "TPAMI": ("IEEE Transactions on Pattern Analysis and Machine Intelligence", "IEEE", ""),
     "KDD": ("ACM SIGKDD International Conference on Knowledge Discovery and Data Mining", "ACM",
             ""),
 }  # fmt: skip
@@ -64,8 +66,12 @@ _ALIASES: Final = {
     "NIPS": "NEURIPS",
     "NEURAL INFORMATION PROCESSING SYSTEMS": "NEURIPS",
     "TRANS. MACH. LEARN. RES.": "TMLR",
+    "J. MACH. LEARN. RES.": "JMLR",  # DBLP's journal abbreviations
+    "IEEE TRANS. PATTERN ANAL. MACH. INTELL.": "TPAMI",
 }
 
+_PART = re.compile(r"(?:-HLT)?\s*\((?:\d+|POSTER|ORAL|SPOTLIGHT)\)$|-HLT$")
+"""A volume or presentation kind after a venue (not "(Findings)" or "(Workshop)")."""
 _WORKSHOP = re.compile(r"\bworkshops?\b|\bwork\b\.?$|@", re.IGNORECASE)
 _FINDINGS = re.compile(r"\bfindings\b", re.IGNORECASE)
 _DATASETS = re.compile(r"datasets[ _]?(?:and|&)[ _]?benchmarks", re.IGNORECASE)
@@ -101,7 +107,7 @@ def classify_venue(venue: str, kind: str = "") -> VenueClass:
 
 def venue_abbreviation(venue: str) -> str | None:
     """The key of :data:`VENUES` a venue name stands for (``NEURIPS`` for "NIPS"), or None."""
-    text = venue.strip().upper()
+    text = _PART.sub("", venue.strip().upper())  # DBLP's "ICLR (Poster)", "NAACL-HLT (1)"
     text = _ALIASES.get(text, text)
     if text in VENUES:
         return text

@@ -92,6 +92,9 @@ class SyncReport:
     dry_run: bool = False
     publications: PublishedReport | None = None
     """Published versions (:mod:`dlbib.sync.published`), when they were looked up."""
+    unreachable: str = ""
+    """Why arXiv could not be reached at all (its fields unchanged; published versions of the
+    entries with a local arXiv id were still looked up)."""
 
     def having(self, *statuses: Status) -> list[EntryOutcome]:
         """The outcomes with one of ``statuses``."""
@@ -124,6 +127,8 @@ class SyncReport:
             "requests": self.requests,
             "entries": [asdict(o) for o in self.outcomes],
         }
+        if self.unreachable:
+            data.update(error=self.unreachable, unreachable=True)
         if self.publications is not None:
             data["published_versions"] = self.publications.as_dict()
         return data
@@ -343,7 +348,8 @@ def sync_loaded(
     :param source: default: an :class:`ArxivSource` on ``config``'s API URL and delay.
     :param services: the venue/DOI services for published versions (default: from ``config``).
     :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
-    :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing changed).
+    :raises ArxivUnreachableError: when arXiv cannot be reached at all and published versions
+        are off (nothing changed); with them on, ``report.unreachable`` says so instead.
     """
     from dlbib.sources.arxiv import ArxivSource
 
@@ -357,7 +363,14 @@ def sync_loaded(
         source = ArxivSource(
             api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
         )
-    report = sync_metadata(library, state, source, options, progress, keys=keys)
+    try:
+        report = sync_metadata(library, state, source, options, progress, keys=keys)
+    except ArxivUnreachableError as exc:
+        if (options.published or config.published) == "off":
+            raise
+        # the other services still know the entries whose arXiv id is in library.bib
+        report = SyncReport(dry_run=options.dry_run, unreachable=str(exc),
+                            requests=source.requests_made)  # fmt: skip
     report.publications = _published_step(config, library, state, options, keys, services)
     return report
 
@@ -382,7 +395,8 @@ def sync_library(
     :param services: the venue/DOI services for published versions (default: from ``config``;
         not used when ``published`` is ``off``).
     :raises ReferenceNotFoundError: for an unknown key (nothing looked up).
-    :raises ArxivUnreachableError: when arXiv cannot be reached at all (nothing written).
+    :raises ArxivUnreachableError: when arXiv cannot be reached at all and published versions
+        are off (nothing written); with them on, ``report.unreachable`` says so instead.
     :raises LibraryError: when the library or sidecar cannot be read or written.
     """
     from dlbib.library.bibfile import library_lock, save_library

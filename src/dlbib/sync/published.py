@@ -5,7 +5,7 @@ entry that claims a publication:
 
 1. **Candidates.** Semantic Scholar's ``/paper/batch`` (500 ids a request) says where it thinks
    each paper appeared (venue, DBLP key, DOI); arXiv's own ``doi`` (recorded by sync in the
-   sidecar) is a candidate too. A paper S2 places on arXiv only (CoRR key, arXiv.org venue) is
+   sidecar) is a candidate too. A paper S2 places on arXiv only (no venue, arXiv.org) is
    decided without another request; so is an id S2 does not know (``null``).
 2. **Confirmation** by the venue's owner: ICLR and TMLR by OpenReview (an *accepted* note),
    other CS venues by DBLP (the record S2 named, else the one main-venue hit), a DOI by
@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     from dlbib.library.state import SyncState
 
 RECORDED: Final = frozenset({"published", "enriched"})
+Answer = tuple[Verdict, Publication | None, str, list[str]]
+"""A verdict, the accepted publication, the reason and the other candidates."""
 OPENREVIEW_VENUES: Final = frozenset({"ICLR", "TMLR"})
 PAPER_TYPES: Final = frozenset({"article", "inproceedings", "conference", "incollection"})
 
@@ -181,6 +183,8 @@ class _Resolution:
         stamp = info.get("checked_at")
         if self.options.refresh or not stamp or info.get("arxiv") != ident:
             return False
+        if ident is not None and info.get("arxiv_doi", "") != self.arxiv_doi(ref):
+            return False  # arXiv has since told a DOI (it was unreachable when this was found)
         try:
             age = self.now - datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
         except (ValueError, TypeError):  # a hand-edited sidecar: look it up again
@@ -196,6 +200,10 @@ class _Resolution:
                                    candidates=list(info.get("candidates", [])))  # fmt: skip
         self.finish(ref, outcome, pub, record_state=False)
         return True
+
+    def arxiv_doi(self, ref: Reference) -> str:
+        """The DOI arXiv gave the entry's paper (recorded by sync), or ``""``."""
+        return str((self.state.get(ref.key, "arxiv") or {}).get("doi") or "")
 
     def candidates_and_confirm(self, batch: list[tuple[Reference, str]]) -> None:
         if not batch:
@@ -256,10 +264,17 @@ class _Resolution:
         title = plain(ref.title) or (cand.title if cand else "")
         claim = describe_candidate(cand) if cand else f"arXiv: {journal_ref or doi}"
         owner = _owner(cand, doi, journal_ref, svc)
+        openreview_down: ServiceError | None = None
         if owner is svc.openreview and svc.openreview is not None:
-            found = svc.call(svc.openreview, lambda c: c.notes_by_title(title))
-            if not found and cand is not None and cand.dblp_key and svc.dblp is not None:
-                owner = svc.dblp  # no note at all (ICLR before 2018 is not in API v2): DBLP
+            try:
+                found = svc.call(svc.openreview, lambda c: c.notes_by_title(title))
+            except ServiceError as exc:
+                if svc.dblp is None or svc.is_down(svc.dblp):
+                    raise
+                found, openreview_down = [], exc  # DBLP lists accepted ICLR papers too
+            if not found and svc.dblp is not None:
+                # no note at all (ICLR before 2018 is not in API v2; S2 may name only CoRR)
+                owner = svc.dblp
                 found = svc.call(svc.dblp, lambda c: c.search(title))
         elif owner is svc.dblp and svc.dblp is not None:
             found = svc.call(svc.dblp, lambda c: c.search(title))
@@ -272,6 +287,8 @@ class _Resolution:
             self.finish(ref, outcome, None, ident)
             return
         verdict, pub, why, more = choose(ref, found, cand.dblp_key if cand else "", doi)
+        if openreview_down is not None and verdict != "published":
+            raise openreview_down  # only OpenReview can say "not accepted" (DBLP may lag)
         if verdict == "unknown":
             name = owner.name if owner is not None else "no service"
             verdict, why = "unconfirmed", f"{name} does not confirm the candidate"
@@ -282,13 +299,13 @@ class _Resolution:
         """Papers without an arXiv id: missing DOI/venue/pages from Crossref, else DBLP."""
         for ref in refs:
             try:
-                found = self.search_title(ref)
+                answer = self.search_title(ref)
             except ServiceError as exc:
                 self.add(ref, "failed", reason=f"not looked up: {exc}")
                 continue
-            if found is None:
+            if answer is None:
                 continue
-            verdict, pub, why, more = choose(ref, found, "", ref.doi or "")
+            verdict, pub, why, more = answer
             if verdict == "published":
                 verdict = "enriched"
             elif verdict in ("unknown", "preprint", "submission"):
@@ -299,16 +316,36 @@ class _Resolution:
             outcome = PublishedOutcome(ref.key, verdict, reason=why, candidates=more)
             self.finish(ref, outcome, pub, None)
 
-    def search_title(self, ref: Reference) -> list[Publication] | None:
-        """Crossref's bibliographic search (title and family names), else DBLP's by title."""
+    def search_title(
+        self, ref: Reference
+    ) -> tuple[Verdict, Publication | None, str, list[str]] | None:
+        """Crossref's bibliographic search (title and family names), then DBLP's by title when
+        Crossref is down or confirms nothing (JMLR, PMLR and NeurIPS papers have no DOI, and
+        a same-title paper by other authors is no answer): the verdict, or None unasked.
+
+        :raises ServiceError: when the last service asked fails.
+        """
         svc = self.services
         title = plain(ref.title)
+        answer = None
         if svc.crossref is not None and not svc.is_down(svc.crossref):
             query = " ".join([title, *(family(a) for a in ref.authors[:4])])
-            return svc.call(svc.crossref, lambda c: c.search(query))
-        if svc.dblp is not None:
-            return svc.call(svc.dblp, lambda c: c.search(title))
-        return None
+            try:
+                found = svc.call(svc.crossref, lambda c: c.search(query))
+            except ServiceError:
+                if svc.dblp is None or svc.is_down(svc.dblp):
+                    raise
+            else:
+                answer = choose(ref, found, "", ref.doi or "")
+                if answer[0] != "unknown":
+                    return answer
+        if svc.dblp is not None and not svc.is_down(svc.dblp):
+            more = svc.call(svc.dblp, lambda c: c.search(title))
+            dblp_answer = choose(ref, more, "", ref.doi or "")
+            if answer is None or dblp_answer[0] != "unknown":
+                return dblp_answer
+            return answer[0], answer[1], answer[2], answer[3] + dblp_answer[3]
+        return answer
 
     def add(self, ref: Reference, status: Verdict, **details: Any) -> None:
         self.report.outcomes.append(PublishedOutcome(ref.key, status, **details))
@@ -332,6 +369,8 @@ class _Resolution:
             section.clear()
             section.update(keep, checked_at=utc_stamp(self.now), arxiv=ident,
                            status=outcome.status)  # fmt: skip
+            if ident is not None and self.arxiv_doi(ref):
+                section["arxiv_doi"] = self.arxiv_doi(ref)
             if outcome.reason:
                 section["reason"] = outcome.reason
             if outcome.candidates:
