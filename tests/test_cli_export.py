@@ -240,3 +240,15 @@ def test_export_never_overwrites_the_library(tmp_path: Path, runner: CliRunner, 
         f"Error: {target}: refusing to overwrite the library or its sync state with an export\n"
     )
     assert library.read_bytes() == before
+
+
+def test_a_field_over_ten_megabytes_exports_to_every_format(tmp_path: Path) -> None:
+    """libxml2 refuses text nodes over 10 MB by default; the RDF export re-reads its own XML."""
+    lib = tmp_path / "library.bib"
+    lib.write_text(
+        "@article{k, author={Quill, Ada}, title={" + "a" * 11_000_000 + "}, year={2020}}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--library", str(lib), "export", "--format", "all"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "exports" / "library.rdf").stat().st_size > 11_000_000

@@ -67,3 +67,20 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_docs_tests_and_benchmarks_speak_of_the_project_alone() -> None:
+    """No absolute path of one machine, no words about who wrote what (issue 10, item 4)."""
+    banned = re.compile(r"/work/|research helper|\bthe lead\b", re.IGNORECASE)
+    me = Path(__file__).resolve()
+    roots = [REPO / "README.md", REPO / "docs", REPO / "tests", REPO / "benchmarks"]
+    hits = []
+    for root in roots:
+        for path in [root] if root.is_file() else sorted(root.rglob("*")):
+            if not path.is_file() or path.resolve() == me or path.suffix not in {
+                ".md", ".py", ".json", ".txt", ".toml", ".bib", ".tex", ".yaml",
+            }:  # fmt: skip
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            hits += [f"{path.relative_to(REPO)}: {m.group(0)}" for m in banned.finditer(text)]
+    assert hits == []

@@ -155,6 +155,23 @@ def test_pdf_redirect_to_another_local_port_saves_nothing(server, sleeps, tmp_pa
         other.close()
 
 
+def test_pdf_redirect_to_another_local_port_via_0000_saves_nothing(
+    server, sleeps, tmp_path
+) -> None:
+    """``http://0.0.0.0:PORT`` connects to this machine, so it is a loopback host too."""
+    other = HostileServer()
+    try:
+        other.add("/secret.pdf", body(make_pdf("secret"), content_type="application/pdf"))
+        url = server.add("/paper.pdf", redirect(f"http://0.0.0.0:{other.port}/secret.pdf"))
+        fetcher = PdfFetcher(min_interval=0, sleep=sleeps.append)
+        with pytest.raises(PdfDownloadError, match="another port of a loopback host"):
+            fetcher.download(url, tmp_path / "x.pdf")
+        assert list(tmp_path.iterdir()) == []
+        assert other.hits == {}
+    finally:
+        other.close()
+
+
 def test_same_origin_redirect_is_followed(server, make_client) -> None:
     server.add("/new", body(b"[1]"))
     url = server.add("/old", redirect("/new", 301))
@@ -178,6 +195,14 @@ def test_same_origin_redirect_is_followed(server, make_client) -> None:
         ("cross-host", "http://127.0.0.1:8000/a", "http://127.0.0.1:8000/b", None),
         ("cross-host", "http://127.0.0.1:8000/a", "http://127.0.0.1:9000/b", "loopback host"),
         ("cross-host", "http://10.0.0.5/a", "http://10.0.0.6/b", None),
+        # 0.0.0.0, :: and IPv4-mapped IPv6 reach this machine: loopback, not "private"
+        ("cross-host", "http://127.0.0.1:8000/a", "http://0.0.0.0:9000/b", "loopback host"),
+        ("cross-host", "http://127.0.0.1:8000/a", "http://[::]:9000/b", "loopback host"),
+        ("cross-host", "http://127.0.0.1:8000/a", "http://[::ffff:127.0.0.1]:9000/b", "loopback"),
+        ("cross-host", "http://93.184.216.34/a", "http://0.0.0.0/b", "to a loopback one"),
+        ("cross-host", "http://93.184.216.34/a", "http://[::ffff:10.0.0.1]/b", "to a private one"),
+        ("cross-host", "http://93.184.216.34/a", "http://100.64.0.1/b", "to a private one"),
+        ("cross-host", "http://93.184.216.34/a", "http://2130706433/b", "to a loopback one"),
     ],
 )
 def test_redirect_policy(mode, current, target, refused) -> None:
@@ -292,3 +317,29 @@ def test_post_json_sends_the_body(server, make_client) -> None:
     url = server.add("/batch", echo)
     assert make_client().post_json(url, json={"ids": ["a"]}) == [None]
     assert json.loads(got[0]) == {"ids": ["a"]}
+
+
+def test_venue_services_take_the_configured_deadline(server, tmp_path) -> None:
+    """``DLBIB_HTTP_DEADLINE`` bounds Semantic Scholar, DBLP, OpenReview and Crossref too."""
+    from dlbib.config import load_config
+    from dlbib.sync.published_services import Services
+
+    url = server.add("/s2/paper/batch", drip(1000, 0.2))
+    env = {"DLBIB_HTTP_DEADLINE": "1", "DLBIB_S2_API_URL": url.rsplit("/paper", 1)[0]}
+    built = Services.from_config(load_config(tmp_path / "library.bib", env))
+    assert [getattr(c.http, "deadline", None) for c in built.clients()] == [1.0] * 4
+    assert built.s2 is not None
+    with pytest.raises(DeadlineExceededError, match="took longer than 1 s"):
+        built.s2.batch(["ARXIV:1506.00019"])
+
+
+def test_a_query_too_long_for_any_server_is_not_sent(server) -> None:
+    """A fuzzed 50 MB title became a 50 MB Crossref URL (deadline hit, 750 MB RSS)."""
+    from dlbib.sources.crossref import Crossref
+
+    url = server.add("/works", body(b'{"message": {"items": []}}'))
+    crossref = Crossref(url.rsplit("/works", 1)[0], delay=0)
+    assert crossref.search("a" * 10_000) == []
+    assert server.hits == {}
+    assert crossref.search("Attention Is All You Need") == []
+    assert server.hits == {"/works": 1}

@@ -472,3 +472,14 @@ def test_an_italic_author_paragraph_below_a_bold_title_is_its_citation() -> None
     assert (first.line, second.line) == (2, 6)
     assert second.arxiv_id
     assert second.arxiv_id.id == "1901.11111"
+
+
+def test_a_title_too_long_for_any_request_is_not_searched(tmp_path) -> None:
+    """A fuzzed 50 MB title once became one 50 MB URL (1 GB RSS); no request could carry it."""
+    from .hostile_server import refused_port
+
+    huge = "word " * 1000
+    assert title_batches([huge, "Attention Is All You Need"]) == [["Attention Is All You Need"]]
+    url = f"http://127.0.0.1:{refused_port()}/api/query"  # any request would fail: none is made
+    assert ArxivSource(api_url=url, delay=0).search_title(huge) == []
+    assert ArxivSource(api_url=url, delay=0).search_titles([huge]) == {huge: []}

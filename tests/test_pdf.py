@@ -302,6 +302,8 @@ def testparse_retry_after():
     assert parse_retry_after("12") == 12.0
     assert 50 < (parse_retry_after(format_datetime(soon, usegmt=True)) or 0) <= 60
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("\u00b2") is None  # str.isdigit() says yes, float() says no
+    assert parse_retry_after("\u0661\u0662") is None  # non-ASCII digits are not delta-seconds
 
 
 def test_every_wrapped_error_is_a_dlbib_error():

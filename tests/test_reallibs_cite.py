@@ -42,8 +42,11 @@ def _aux_keys(aux: Path) -> set[str]:
 
 
 def _age(path: Path, seconds: int) -> None:
-    stat = path.stat()
-    os.utime(path, (stat.st_atime + seconds, stat.st_mtime + seconds))
+    """Make ``path`` ``seconds`` newer (negative: older) than every other file of the paper,
+    whenever the checkout happened (its files' mtimes are the checkout's)."""
+    others = [p.stat().st_mtime for p in path.parent.rglob("*") if p != path]
+    base = max(others) if seconds > 0 else min(others)
+    os.utime(path, (base + seconds, base + seconds))
 
 
 @pytest.mark.parametrize("name", CASES)

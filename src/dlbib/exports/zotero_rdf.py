@@ -451,7 +451,10 @@ def _distinct_uris(root: etree._Element) -> None:
 def assemble(entries: list[str]) -> str:
     """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``)."""
     declarations = " ".join(f'xmlns:{p}="{uri}"' for p, uri in NS.items())
-    root = etree.fromstring(f"<rdf:RDF {declarations}>{''.join(entries)}</rdf:RDF>")
+    # dlbib's own serialised nodes: a text node over libxml2's 10 MB default (a huge field value)
+    # is no reason to fail, and nothing here comes from outside (no entities, no network)
+    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
+    root = etree.fromstring(f"<rdf:RDF {declarations}>{''.join(entries)}</rdf:RDF>", parser)
     _distinct_uris(root)
     members: dict[tuple[str, ...], list[str]] = {}
     for node in root:

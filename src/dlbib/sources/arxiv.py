@@ -61,6 +61,7 @@ from dlbib.sources.answers import looks_like_html, parse_xml
 from dlbib.sources.arxiv_record import ArxivRecord, FetchResult, record_fields, unfold
 from dlbib.sources.arxiv_titles import (
     RESULTS_PER_TITLE,
+    TITLE_QUERY_CHARS,
     contains_phrase,
     title_batches,
 )
@@ -232,7 +233,7 @@ class ArxivSource:
         :raises ArxivLookupError: when the API fails.
         """
         words = normalize_title(title)
-        if not words:
+        if not words or len(words) > TITLE_QUERY_CHARS:  # no request could carry it
             return []
         query = f'ti:"{words}"'
         return self._run(arxiv.Search(query=query, max_results=max_results))

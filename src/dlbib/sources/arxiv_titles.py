@@ -21,13 +21,13 @@ RESULTS_PER_TITLE: Final = 5
 
 
 def title_batches(titles: Sequence[str]) -> list[list[str]]:
-    """Titles grouped for :meth:`ArxivSource.search_titles`, in order (titles without words
-    are left out): T titles make about ⌈T/k⌉ groups."""
+    """Titles grouped for :meth:`ArxivSource.search_titles`, in order (titles without words, or
+    too long for any one request, are left out): T titles make about ⌈T/k⌉ groups."""
     batches: list[list[str]] = []
     length = 0
     for title in titles:
         words = normalize_title(title)
-        if not words:
+        if not words or len(words) > TITLE_QUERY_CHARS:
             continue
         term = len(words) + 6 + 4  # ti:"…" and " OR "
         if not batches or len(batches[-1]) >= TITLES_PER_QUERY or length + term > TITLE_QUERY_CHARS:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any, Final
 
+from dlbib.sources.http import DEFAULT_DEADLINE
 from dlbib.sources.service import Http, ServiceClient
 from dlbib.sources.venue import Publication, VenueClass, classify_venue
 
@@ -54,12 +55,15 @@ class Crossref(ServiceClient):
         *,
         mailto: str | None = None,
         delay: float | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         if delay is None:
             delay = DELAY_POLITE if mailto else DELAY_PUBLIC
         from dlbib.sources.http import user_agent
 
-        super().__init__(api_url, http, delay=delay, user_agent=user_agent(mailto))
+        super().__init__(
+            api_url, http, delay=delay, deadline=deadline, user_agent=user_agent(mailto)
+        )
         self.mailto = mailto
 
     def _params(self, **params: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ import html
 import re
 from typing import Any, Final
 
+from dlbib.sources.http import DEFAULT_DEADLINE
 from dlbib.sources.service import Http, ServiceClient
 from dlbib.sources.venue import VENUES, Publication, classify_venue, venue_abbreviation
 
@@ -54,9 +55,14 @@ class Dblp(ServiceClient):
     name = "DBLP"
 
     def __init__(
-        self, api_url: str = DBLP_API_URL, http: Http | None = None, *, delay: float = DEFAULT_DELAY
+        self,
+        api_url: str = DBLP_API_URL,
+        http: Http | None = None,
+        *,
+        delay: float = DEFAULT_DELAY,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
-        super().__init__(api_url, http, delay=delay)
+        super().__init__(api_url, http, delay=delay, deadline=deadline)
 
     def search(self, query: str, hits: int = HITS) -> list[Publication]:
         """The records DBLP finds for ``query`` (a title), best first.

@@ -68,7 +68,7 @@ def parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # str.isdigit alone accepts "²", which float refuses
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
@@ -105,13 +105,23 @@ def _address_kind(host: str | None) -> str:
         except OSError:
             return "public"  # the request itself will then fail as unreachable
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    for address in addresses:
-        if address.is_loopback:
-            return "loopback"
-        if address.is_link_local:
-            return "link-local"
-        if address.is_private or address.is_reserved or address.is_unspecified:
-            return "private"
+    kinds = {_kind_of(address) for address in addresses}
+    for kind in ("loopback", "link-local", "private"):
+        if kind in kinds:
+            return kind
+    return "public"
+
+
+def _kind_of(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """One address's kind; an IPv4-mapped IPv6 address (``::ffff:127.0.0.1``) counts as IPv4."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback or address.is_unspecified:
+        return "loopback"  # a connection to 0.0.0.0 or :: reaches this machine
+    if address.is_link_local:
+        return "link-local"
+    if not address.is_global:
+        return "private"  # RFC 1918, shared (100.64/10), reserved, documentation ranges
     return "public"
 
 

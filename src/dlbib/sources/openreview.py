@@ -20,6 +20,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Final
 
+from dlbib.sources.http import DEFAULT_DEADLINE
 from dlbib.sources.service import Http, ServiceClient
 from dlbib.sources.venue import VENUES, Publication, VenueClass, classify_venue
 
@@ -48,8 +49,9 @@ class OpenReview(ServiceClient):
         http: Http | None = None,
         *,
         delay: float = DEFAULT_DELAY,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
-        super().__init__(api_url, http, delay=delay)
+        super().__init__(api_url, http, delay=delay, deadline=deadline)
 
     def notes_by_title(self, title: str) -> list[Publication]:
         """The notes with this title, as publications or submissions: ``/notes`` by exact

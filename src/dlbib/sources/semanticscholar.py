@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
+from dlbib.sources.http import DEFAULT_DEADLINE
 from dlbib.sources.service import Http, ServiceClient
 from dlbib.sources.venue import Publication, VenueClass, classify_venue, venue_display
 
@@ -45,10 +46,11 @@ class SemanticScholar(ServiceClient):
         *,
         api_key: str | None = None,
         delay: float | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         if delay is None:
             delay = DELAY_WITH_KEY if api_key else DELAY_ANONYMOUS
-        super().__init__(api_url, http, delay=delay)
+        super().__init__(api_url, http, delay=delay, deadline=deadline)
         self.api_key = api_key
 
     def headers(self) -> dict[str, str]:

@@ -32,9 +32,12 @@ from dlbib.errors import (
     ServiceUnreachableError,
 )
 from dlbib.sources.answers import HttpResponse, json_of
-from dlbib.sources.http import HttpClient, Throttle
+from dlbib.sources.http import DEFAULT_DEADLINE, HttpClient, Throttle
 
 MAX_BODY: Final = 16 * 1024 * 1024
+MAX_QUERY: Final = 4000
+"""Longest query string sent (characters): beyond it a GET is answered as "not found" unsent
+(URLs over about 8 KB are refused by servers; no real title or author list comes near)."""
 """The largest answer read (S2 caps a batch answer at 10 MB)."""
 MAX_RETRY_AFTER: Final = 60.0
 """A ``Retry-After`` longer than this is not waited for: the service is down for this run."""
@@ -76,11 +79,15 @@ def advertised_interval(headers: Mapping[str, str]) -> float | None:
     return seconds / int(limit)
 
 
-def service_http(name: str, delay: float, user_agent: str | None = None) -> HttpClient:
-    """The default transport of one service: its politeness interval, bounded retries."""
+def service_http(
+    name: str, delay: float, user_agent: str | None = None, deadline: float = DEFAULT_DEADLINE
+) -> HttpClient:
+    """The default transport of one service: its politeness interval, bounded retries, and the
+    per-request wall-clock ``deadline`` (``DLBIB_HTTP_DEADLINE``)."""
     return HttpClient(
         name,
         min_interval=delay,
+        deadline=deadline,
         max_bytes=MAX_BODY,
         user_agent=user_agent,
         headers={"Accept": "application/json"},
@@ -98,6 +105,7 @@ class ServiceClient:
     :param base_url: the API root (no trailing slash).
     :param http: the transport (default: :func:`service_http` at ``delay``).
     :param delay: minimum seconds between this service's requests.
+    :param deadline: seconds one request may take however slowly bytes arrive.
     """
 
     name: str = "service"
@@ -109,9 +117,12 @@ class ServiceClient:
         *,
         delay: float = 1.0,
         user_agent: str | None = None,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http: Http = http if http is not None else service_http(self.name, delay, user_agent)
+        self.http: Http = (
+            http if http is not None else service_http(self.name, delay, user_agent, deadline)
+        )
         self.requests_made = 0
         self.down: ServiceError | None = None
         """The error that took this service down for the run (busy, unreachable, bot check)."""
@@ -140,6 +151,8 @@ class ServiceClient:
     def _call(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Any:
         if self.down is not None:
             raise self.down
+        if method == "GET" and sum(len(k) + len(v) for k, v in (params or {}).items()) > MAX_QUERY:
+            return None  # a fuzzed 50 MB title: no service could answer it, so none is asked
         url = self.base_url + path
         sent_before = getattr(self.http, "requests_made", None)
         self.advertised.wait()

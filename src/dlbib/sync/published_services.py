@@ -44,18 +44,23 @@ class Services:
                 config.s2_api_url or S2_API_URL,
                 api_key=config.s2_api_key or None,
                 delay=config.s2_delay,
+                deadline=config.http_deadline,
             ),
             dblp=Dblp(
-                config.dblp_api_url or DBLP_API_URL, delay=_or(config.dblp_delay, DBLP_DELAY)
+                config.dblp_api_url or DBLP_API_URL,
+                delay=_or(config.dblp_delay, DBLP_DELAY),
+                deadline=config.http_deadline,
             ),
             openreview=OpenReview(
                 config.openreview_api_url or OPENREVIEW_API_URL,
                 delay=_or(config.openreview_delay, OPENREVIEW_DELAY),
+                deadline=config.http_deadline,
             ),
             crossref=Crossref(
                 config.crossref_api_url or CROSSREF_API_URL,
                 mailto=config.contact_email or None,
                 delay=config.crossref_delay,
+                deadline=config.http_deadline,
             ),
         )
 
