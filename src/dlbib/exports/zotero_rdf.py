@@ -272,9 +272,8 @@ def _creators(record: Record, item_type: str, p: Placed) -> list[tuple[str, Name
 
 
 @functools.lru_cache(maxsize=256)
-def _q(name: str) -> str:
-    prefix, local = name.split(":")
-    return f"{{{NS[prefix]}}}{local}"
+def _q(name: str) -> str:  # "dc:title" -> "{http://purl.org/dc/elements/1.1/}title"
+    return f"{{{NS[name.split(':')[0]]}}}{name.split(':')[1]}"
 
 
 _NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
