@@ -85,7 +85,26 @@ def atomic_write(
     :raises OSError: when the folder is not writable or the disk is full.
     """
     path = Path(os.path.realpath(path))  # through a symlink: replace its target, keep the link
-    fd, tmp = tempfile.mkstemp(prefix=temp_name_prefix(path.name), suffix=".tmp", dir=path.parent)
+    tmp = ""
+    try:
+        tmp = _write_temp(path, data)
+        if before_replace is not None:
+            before_replace(path)
+        replace_file(tmp, path)
+    except BaseException:
+        if tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        raise
+
+
+def _write_temp(real: Path, data: bytes, written: list[tuple[Path, str]] | None = None) -> str:
+    """``data`` in a new, fsynced temporary file beside ``real`` with ``real``'s permission bits
+    (POSIX; a new file gets 0666 less the umask); its name is added to ``written`` as soon as it
+    exists, so a caller can clean up after a failed write."""
+    fd, tmp = tempfile.mkstemp(prefix=temp_name_prefix(real.name), suffix=".tmp", dir=real.parent)
+    if written is not None:
+        written.append((real, tmp))
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -93,17 +112,16 @@ def atomic_write(
             os.fsync(handle.fileno())
         if not IS_WINDOWS:
             try:
-                mode = os.stat(path).st_mode & 0o7777
+                mode = os.stat(real).st_mode & 0o7777
             except FileNotFoundError:
                 mode = _new_file_mode()
             os.chmod(tmp, mode)
-        if before_replace is not None:
-            before_replace(path)
-        replace_file(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if written is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
+    return tmp
 
 
 def write_together(files: list[tuple[Path, bytes]]) -> None:
@@ -123,21 +141,7 @@ def write_together(files: list[tuple[Path, bytes]]) -> None:
     try:
         for path, data in files:
             target = str(path)
-            real = Path(os.path.realpath(path))
-            fd, tmp = tempfile.mkstemp(
-                prefix=temp_name_prefix(real.name), suffix=".tmp", dir=real.parent
-            )
-            written.append((real, tmp))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if not IS_WINDOWS:
-                try:
-                    mode = os.stat(real).st_mode & 0o7777
-                except FileNotFoundError:
-                    mode = _new_file_mode()
-                os.chmod(tmp, mode)
+            _write_temp(Path(os.path.realpath(path)), data, written)
         _rename_all(written)
     except OSError as exc:
         if exc.filename is None or TEMP_PREFIX in str(exc.filename):
