@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, MutableMapping, Set
 from dataclasses import dataclass
 from typing import Final
 
-from dlbib.latex.texscan import Args
+from dlbib.latex.texscan import Args, scan_group
 
 _DEF_RE: Final = re.compile(
     r"\\(?:(?P<nc>(?:re)?newcommand|providecommand|DeclareRobustCommand)\*?"
@@ -55,21 +55,10 @@ def _group(text: str, pos: int) -> tuple[str, int] | None:
     """The content of the ``{…}`` group starting at ``pos`` and the offset after it."""
     if pos >= len(text) or text[pos] != "{":
         return None
-    depth = 0
-    i = pos
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return text[pos + 1 : i], i + 1
-        i += 1
-    return None
+    end, depth = scan_group(text, pos, "}")
+    if end >= len(text) or depth < 0:
+        return None
+    return text[pos + 1 : end], end + 1
 
 
 def _skip(text: str, pos: int) -> int:

@@ -66,6 +66,26 @@ def blank(text: str) -> str:
     return re.sub(r"[^\n]", " ", text)
 
 
+def scan_group(text: str, at: int, close: str) -> tuple[int, int]:
+    """Where the group opened at ``at`` closes: the index of ``close`` at brace depth 0 (a
+    backslash escapes the character after it), and the brace depth there — negative when a
+    ``}`` closed more than was open. An index ``>= len(text)`` means it never closes."""
+    depth, i = 0, at
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        if (depth == 0 and ch == close) or depth < 0:
+            break
+        i += 1
+    return i, depth
+
+
 class Args:
     """Reads a command's arguments from masked LaTeX, advancing :attr:`pos`."""
 
@@ -87,19 +107,8 @@ class Args:
         at = self._peek(self.pos)
         if at < 0 or self.text[at] != open_:
             return None
-        depth, i, text = 0, at, self.text
-        while i < len(text):
-            ch = text[i]
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-            if (depth == 0 and ch == close) or depth < 0:
-                break
-            i += 1
+        text = self.text
+        i, depth = scan_group(text, at, close)
         content = text[at + 1 : i]
         if i >= len(text) or depth < 0 or _BLANK_LINE.search(content):
             what = "argument" if open_ == "{" else "optional argument"
