@@ -1,0 +1,171 @@
+"""Per-entry results kept between runs: what a step made from one entry is not made again.
+
+Exports and ``check`` do the same work on every entry of every run, though a run after an edit
+changes one entry of thousands. A :class:`Results` table remembers, per entry, what one step
+made of it (an export's text for that entry, ``check``'s findings about it), under the entry's
+content digest (:func:`entry_digest`: type, key and every raw field value). A step asks the
+table first and does the work only for entries it does not know; the table then keeps exactly
+the entries of this run (a removed or edited entry's old result is dropped).
+
+A table is valid for one *context* — everything besides the entry that its results depend on:
+the code stamp (:func:`~dlbib.library.cache.code_stamp`: any change to dlbib's or
+bibtexparser's files, or to Python's version), and whatever the step passes (the ``@string``
+values, the export's folder, options). A table made in another context is ignored whole.
+
+Tables live with the parse cache, in the user's cache folder (``DLBIB_CACHE_DIR`` moves it,
+``DLBIB_NO_CACHE=1`` turns both off), one file per library and step. They hold plain values
+only (strings, numbers, tuples, lists, dicts, None); the file is read with an unpickler that
+refuses every global, so a planted file can at worst fail to load. A damaged, foreign or
+unreadable table is discarded with a debug line, never an error; a table that cannot be
+written is simply not kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+import tempfile
+import zlib
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any, Final
+
+from dlbib.library.files import replace_file
+from dlbib.library.model import Reference
+
+FORMAT: Final = 1
+MAGIC: Final = b"dlbib entry results\n"
+_log = logging.getLogger(__name__)
+
+
+def entry_digest(ref: Reference) -> str:
+    """A digest of everything an entry is: type, key, and each field's name and raw value in
+    order. Two entries share it only when they are the same text to every step."""
+    parts = [ref.entry_type, ref.key]
+    for name, value in ref.fields.items():
+        parts.append(name)
+        parts.append(value)
+    data = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class Results:
+    """One step's per-entry results for one library, in one context.
+
+    ``get`` what a previous run made (None when unknown), ``put`` what this run made, and
+    ``save`` once at the end: the file then holds the entries this run asked about.
+    """
+
+    def __init__(self, file: Path | None, context: str) -> None:
+        self.file = file
+        self.context = context
+        self._old: dict[str, Any] = {}
+        self._new: dict[str, Any] = {}
+        self._changed = False
+        if file is not None:
+            self._old = self._read(file)
+
+    def get(self, digest: str) -> Any | None:
+        """The result kept for the entry with ``digest``, or None."""
+        value = self._old.get(digest)
+        if value is not None:
+            self._new[digest] = value
+        return value
+
+    def put(self, digest: str, value: Any) -> None:
+        """Keep ``value`` (plain data, not None) as the result of the entry with ``digest``."""
+        self._new[digest] = value
+        self._changed = True
+
+    @property
+    def hits(self) -> int:
+        """Results this run took from the table."""
+        return len(self._new) - sum(1 for d in self._new if d not in self._old)
+
+    def save(self) -> None:
+        """Write the table when this run made or dropped anything (silently kept as it was if
+        the cache folder cannot be written)."""
+        if self.file is None or not (self._changed or len(self._new) != len(self._old)):
+            return
+        payload = pickle.dumps(self._new, protocol=pickle.HIGHEST_PROTOCOL)
+        header = {"format": FORMAT, "context": self.context, "size": len(payload),
+                  "adler32": zlib.adler32(payload)}  # fmt: skip
+        head = MAGIC + json.dumps(header, sort_keys=True).encode("utf-8") + b"\n"
+        try:
+            self.file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.file.parent)
+            try:
+                with os.fdopen(fd, "wb") as handle:  # no fsync: a torn file fails its check
+                    handle.write(head)
+                    handle.write(payload)
+                replace_file(tmp, self.file)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            _log.debug("%s: entry results not written: %s", self.file, exc)
+            return
+        self._old, self._changed = dict(self._new), False
+
+    def _read(self, file: Path) -> dict[str, Any]:
+        try:
+            raw = file.read_bytes()
+        except OSError:
+            return {}
+        end = raw.find(b"\n", len(MAGIC))
+        why = "not a dlbib results file"
+        if raw.startswith(MAGIC) and end > 0:
+            try:
+                header = json.loads(raw[len(MAGIC) : end])
+            except ValueError:
+                header = None
+            payload = raw[end + 1 :]
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                why = "another format"
+            elif header.get("context") != self.context:
+                _log.debug("%s: made in another context (code, options); not used", file)
+                return {}
+            elif header.get("size") != len(payload) or header.get("adler32") != zlib.adler32(
+                payload
+            ):
+                why = "its payload is damaged"
+            else:
+                try:
+                    table = _PlainUnpickler(io.BytesIO(payload)).load()
+                except Exception as exc:  # noqa: BLE001 - any decoding failure is a miss
+                    why = f"{type(exc).__name__}: {exc}"
+                else:
+                    if isinstance(table, dict):
+                        return table
+                    why = "it does not hold a table"
+        _log.debug("%s: entry results discarded: %s", file, why)
+        with contextlib.suppress(OSError):
+            file.unlink()
+        return {}
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Plain data only: a results file may name no class or function at all."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an entry results file")
+
+
+def open_results(library_path: Path, step: str, *context: Hashable) -> Results:
+    """The results table of ``step`` (e.g. ``"export-ris"``, ``"check"``) for the library at
+    ``library_path``, valid for ``context`` and the code stamp; a table that keeps nothing
+    when the parse cache is turned off (``DLBIB_NO_CACHE``)."""
+    from dlbib.library.cache import default_cache
+
+    cache = default_cache()
+    stamp = hashlib.sha256(repr((cache.stamp if cache else "", step, context)).encode())
+    if cache is None:
+        return Results(None, stamp.hexdigest())
+    name = hashlib.sha256(str(library_path.resolve()).encode("utf-8")).hexdigest()[:32]
+    return Results(cache.folder / "results" / f"{name}-{step}.pickle", stamp.hexdigest())

@@ -1,0 +1,101 @@
+"""The per-entry results store (library/derived.py): kept between runs, trusted only in its
+context, plain data only, and a damaged file is a miss, never an error."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from dlbib.library.derived import Results, entry_digest, open_results
+from dlbib.library.model import Reference
+
+
+def ref(**fields: str) -> Reference:
+    return Reference("k", "article", dict(fields))
+
+
+def test_digest_follows_every_part_of_the_entry() -> None:
+    base = entry_digest(ref(title="{A}", year="2020"))
+    assert base == entry_digest(ref(title="{A}", year="2020"))
+    assert base != entry_digest(ref(title="{B}", year="2020"))
+    assert base != entry_digest(ref(year="2020", title="{A}"))  # field order is text too
+    assert base != entry_digest(Reference("K", "article", {"title": "{A}", "year": "2020"}))
+    assert base != entry_digest(Reference("k", "book", {"title": "{A}", "year": "2020"}))
+    # no separator trick: a value holding the next field's name is another entry
+    assert entry_digest(ref(a="b", c="d")) != entry_digest(ref(a="b\x00c", c="d"))
+
+
+def test_results_survive_a_run_and_keep_only_what_the_run_asked(tmp_path: Path) -> None:
+    file = tmp_path / "t.pickle"
+    first = Results(file, "ctx")
+    first.put("a", ("text a", []))
+    first.put("b", ("text b", ["warn"]))
+    first.save()
+    second = Results(file, "ctx")
+    assert second.get("a") == ("text a", [])
+    assert second.get("zzz") is None
+    assert second.hits == 1
+    second.save()  # b was not asked for: dropped
+    third = Results(file, "ctx")
+    assert third.get("a") == ("text a", [])
+    assert third.get("b") is None
+
+
+def test_another_context_is_ignored(tmp_path: Path) -> None:
+    file = tmp_path / "t.pickle"
+    table = Results(file, "one")
+    table.put("a", "x")
+    table.save()
+    assert Results(file, "two").get("a") is None
+    assert Results(file, "one").get("a") == "x"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[:-3],  # cut short
+        lambda raw: raw[:-1] + bytes([raw[-1] ^ 1]),  # a flipped bit
+        lambda raw: b"garbage",
+        lambda raw: b"",
+    ],
+)
+def test_a_damaged_file_is_a_miss_and_removed(tmp_path: Path, damage: object) -> None:
+    file = tmp_path / "t.pickle"
+    table = Results(file, "ctx")
+    table.put("a", "x")
+    table.save()
+    file.write_bytes(damage(file.read_bytes()))  # type: ignore[operator]
+    assert Results(file, "ctx").get("a") is None
+    assert not file.exists()
+
+
+def test_a_planted_global_is_refused(tmp_path: Path) -> None:
+    import json
+    import zlib
+
+    from dlbib.library.derived import FORMAT, MAGIC
+
+    payload = pickle.dumps({"a": Path("/etc/passwd")})  # names a class
+    header = {"format": FORMAT, "context": "ctx", "size": len(payload),
+              "adler32": zlib.adler32(payload)}  # fmt: skip
+    file = tmp_path / "t.pickle"
+    file.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    assert Results(file, "ctx").get("a") is None
+
+
+def test_no_cache_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DLBIB_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DLBIB_NO_CACHE", "1")
+    table = open_results(tmp_path / "library.bib", "step", "opt")
+    table.put("a", "x")
+    table.save()
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.delenv("DLBIB_NO_CACHE")
+    kept = open_results(tmp_path / "library.bib", "step", "opt")
+    kept.put("a", "x")
+    kept.save()
+    assert open_results(tmp_path / "library.bib", "step", "opt").get("a") == "x"
+    assert open_results(tmp_path / "library.bib", "step", "other").get("a") is None
+    assert open_results(tmp_path / "other.bib", "step", "opt").get("a") is None
