@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from dlbib.errors import ExportError
-from dlbib.exports import bibtex, csl_json, ris, zotero_rdf
+from dlbib.exports import bibtex, csl_json, ris, zotero_file, zotero_rdf
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
 from dlbib.exports._record import Record, build_record
 from dlbib.exports.inherit import resolve
@@ -106,7 +106,7 @@ EXPORTERS: Final[Mapping[str, Exporter]] = {
         "zotero",
         "library.rdf",
         zotero_rdf.render,
-        zotero_rdf.assemble,
+        zotero_file.assemble,
         "Zotero RDF (Zotero: types, tags, collections, notes, PDFs)",
         _zotero_place,
     ),
