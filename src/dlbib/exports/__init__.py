@@ -11,7 +11,10 @@ reported there and left out. Writes no files (the CLI does, atomically).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -21,11 +24,14 @@ from dlbib.exports import bibtex, csl_json, ris, zotero_file, zotero_rdf
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
 from dlbib.exports._record import Record, build_record
 from dlbib.exports.inherit import resolve
-from dlbib.library.files import atomic_write, write_together
+from dlbib.exports.writing import is_kept_file, write_export, write_set
+from dlbib.library.derived import Results, entry_digest, open_results
 from dlbib.library.model import Reference
 
 if TYPE_CHECKING:
     from dlbib.library.bibfile import Library
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "ATTACHMENT_MODES",
@@ -35,9 +41,11 @@ __all__ = [
     "ExportOptions",
     "ExportedFile",
     "Exporter",
+    "WrittenExport",
     "export_library",
     "export_loaded_library",
     "export_references",
+    "export_to_files",
     "field_report",
     "write_export",
     "write_exports",
@@ -183,22 +191,49 @@ def _render(
     library_refs: Iterable[Reference] | None,
     on_warning: Callable[[str, str], None] | None,
     memo: _Memo,
+    table: Results | None = None,
 ) -> str:
-    format = exporter.name
+    """The file's text; with ``table``, each entry's text (or why it has none) is taken from
+    the previous run when the entry did not change, and kept for the next one."""
     entries: list[str] = []
     for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
-        try:
-            record = _record(ref, strings or {}, memo)
-            entries.append(exporter.render(record, options))
-        except ExportError as exc:
+        digest = entry_digest(ref) if table is not None else ""
+        done: _Done | None = table.get(digest) if table is not None else None
+        if done is None:
+            done = _render_entry(exporter, ref, strings or {}, options, memo)
+            if table is not None:
+                table.put(digest, done)
+        text, warnings, error = done
+        if error is not None:
+            exc = ExportError(*error)
             if on_skip is None:
-                raise
-            on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, format))
+                raise exc
+            on_skip(exc)
             continue
+        entries.append(text)
         if on_warning is not None:
-            for message in record.warnings:
+            for message in warnings:
                 on_warning(ref.key, message)
     return exporter.assemble(entries)
+
+
+_Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None"]
+"""One entry in one format: its text, its warnings, and (message, key, format) of why the
+format cannot hold it (then the text is empty). Plain data: kept between runs as it is."""
+
+
+def _render_entry(
+    exporter: Exporter,
+    ref: Reference,
+    strings: Mapping[str, str],
+    options: ExportOptions,
+    memo: _Memo,
+) -> _Done:
+    try:
+        record = _record(ref, strings, memo)
+        return exporter.render(record, options), tuple(record.warnings), None
+    except ExportError as exc:
+        return "", (), (_reason(exc), exc.key, exc.format or exporter.name)
 
 
 def _with_parents(
@@ -268,20 +303,6 @@ def _reason(exc: ExportError) -> str:
     return text[len(prefix) :] if exc.key and text.startswith(prefix) else text
 
 
-def write_export(text: str, path: Path) -> None:
-    """Write an export atomically (readers see the old file or the new one, never a part).
-
-    The folder is created when missing.
-
-    :raises ExportError: when the folder or file cannot be written.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
-
-
 @dataclass(frozen=True)
 class ExportedFile:
     """One export made by :func:`export_library`: its format, target (None: stdout), text."""
@@ -316,7 +337,7 @@ def export_library(
     """
     from dlbib.library.cache import load_cached
 
-    if output is not None and _is_kept_file(output, library_path):
+    if output is not None and is_kept_file(output, library_path):
         raise ExportError(
             f"{output}: refusing to overwrite the library or its sync state with an export"
         )
@@ -362,25 +383,48 @@ def export_loaded_library(
             export_references([], name, attachments=attachments)
         assert exporter is not None
         target = None if to_stdout else (output or exports_root / exporter.filename)
-        base = Path.cwd() if target is None else target.parent
-        options = ExportOptions(base, library.path.parent, attachments)
-        text = _render(
-            exporter, refs, library.strings, options, skipped.append, library.references,
-            on_warning, memo,
+        files.append(
+            _export_format(library, name, refs, target, attachments, skipped, memo, on_warning,
+                           whole=not wanted)
         )  # fmt: skip
-        files.append(ExportedFile(name, target, text))
     return files, skipped
 
 
-def _is_kept_file(output: Path, library_path: Path) -> bool:
-    """True when ``output`` is library.bib, its sidecar or its dlbib.toml (symlinks followed)."""
-    kept = [
-        library_path,
-        library_path.with_name(library_path.stem + ".dlbib.json"),
-        library_path.with_name("dlbib.toml"),
-    ]
-    target = output.resolve()
-    return any(target == path.resolve() for path in kept)
+def _export_format(
+    library: Library,
+    name: str,
+    refs: Iterable[Reference],
+    target: Path | None,
+    attachments: AttachmentMode,
+    skipped: list[ExportError],
+    memo: _Memo,
+    on_warning: Callable[[str, str], None] | None,
+    *,
+    whole: bool,
+) -> ExportedFile:
+    """One format of :func:`export_loaded_library` (``whole``: every entry of the library,
+    through the per-entry results of the last such export)."""
+    exporter = EXPORTERS[name]
+    base = Path.cwd() if target is None else target.parent
+    options = ExportOptions(base, library.path.parent, attachments)
+    table = _results(library, exporter, options) if whole else None
+    text = _render(
+        exporter, refs, library.strings, options, skipped.append, library.references,
+        on_warning, memo, table,
+    )  # fmt: skip
+    if table is not None:
+        _log.debug("%s: %s: %d entries as the last export made them", library.path, name,
+                   table.hits)  # fmt: skip
+        table.save()
+    return ExportedFile(name, target, text)
+
+
+def _results(library: Library, exporter: Exporter, options: ExportOptions) -> Results:
+    """The table of each entry's text in this format, from the last export of the whole
+    library to the same place with the same options and ``@string`` values."""
+    strings = hashlib.sha256(repr(sorted(library.strings.items())).encode("utf-8", "surrogatepass"))
+    context = (repr(options), os.getcwd(), strings.hexdigest())
+    return open_results(library.path, f"export-{exporter.name}", *context)
 
 
 def write_exports(files: Iterable[ExportedFile]) -> None:
@@ -392,18 +436,48 @@ def write_exports(files: Iterable[ExportedFile]) -> None:
 
     :raises ExportError: when a file cannot be written (every export is then as it was).
     """
-    pending = [(f.path, f.text.encode("utf-8")) for f in files if f.path is not None]
-    if not pending:
-        return
-    where: Path | str = pending[0][0]
-    try:
-        for path, _ in pending:
-            where = path
-            path.parent.mkdir(parents=True, exist_ok=True)
-        where = ""
-        write_together(pending)
-    except OSError as exc:
-        where = where or exc.filename or pending[0][0]
-        raise ExportError(
-            f"{where}: cannot be written: {exc.strerror or exc}; no export was changed"
-        ) from exc
+    write_set((f.path, f.text.encode("utf-8")) for f in files if f.path is not None)
+
+
+@dataclass(frozen=True)
+class WrittenExport:
+    """One file :func:`export_to_files` wrote."""
+
+    format: str
+    path: Path
+
+
+def export_to_files(
+    library: Library, formats: Iterable[str], *, exports_root: Path
+) -> tuple[list[WrittenExport], list[ExportError]]:
+    """:func:`export_loaded_library` and :func:`write_exports` in one (``dlbib update``): each
+    format is made and written beside its target before the next is made, so only one file's
+    text is in memory at a time; then all are renamed into place together, as by
+    :func:`write_exports`.
+
+    :returns: the files written, and the entries each format had to leave out (with why).
+    :raises ExportError: when a file cannot be written (every export is then as it was).
+    """
+    written: list[WrittenExport] = []
+    skipped: list[ExportError] = []
+    memo: _Memo = {}
+
+    def made() -> Iterator[tuple[Path, bytes]]:
+        for name in formats:
+            exported = _export_format(
+                library,
+                name,
+                library.references,
+                exports_root / EXPORTERS[name].filename,
+                "relative",
+                skipped,
+                memo,
+                None,
+                whole=True,
+            )
+            assert exported.path is not None
+            written.append(WrittenExport(name, exported.path))
+            yield exported.path, exported.text.encode("utf-8")
+
+    write_set(made())
+    return written, skipped
