@@ -11,9 +11,7 @@ reported there and left out. Writes no files (the CLI does, atomically).
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +21,14 @@ from dlbib.errors import ExportError
 from dlbib.exports import bibtex, csl_json, ris, zotero_file, zotero_rdf
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
 from dlbib.exports._record import Record, build_record
-from dlbib.exports.inherit import resolve
+from dlbib.exports.rendering import (
+    Exporter,
+    Memo,
+    render_file,
+    results_table,
+    with_parents,
+)
 from dlbib.exports.writing import is_kept_file, write_export, write_set
-from dlbib.library.derived import Results, entry_digest, open_results
 from dlbib.library.model import Reference
 
 if TYPE_CHECKING:
@@ -50,24 +53,6 @@ __all__ = [
     "write_export",
     "write_exports",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Exporter:
-    """One output format."""
-
-    name: str
-    filename: str
-    """The default file name in the exports folder."""
-    render: Callable[[Record, ExportOptions], str]
-    """One record → its text in the file."""
-    assemble: Callable[[list[str]], str]
-    """The rendered records → the whole file."""
-    description: str
-    place: Callable[[Record, ExportOptions], dict[str, str]] | None = None
-    """One record → where each of its fields went (None: every field kept under its name)."""
-    keeps_crossref: bool = False
-    """A .bib flavour: ``crossref`` stays, and the parents are added to the file."""
 
 
 def _csl_place(record: Record, options: ExportOptions) -> dict[str, str]:
@@ -161,108 +146,7 @@ def export_references(
         raise ExportError(f"unknown attachment mode {attachments!r}", format=format)
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
-    return _render(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
-
-
-_Memo = dict[int, tuple[Reference, "Record | ExportError"]]
-"""id(entry) → (the entry, its record or why it has none): one build per entry for every format
-of a run (the entry is kept, so its id cannot be reused by another object meanwhile)."""
-
-
-def _record(ref: Reference, strings: Mapping[str, str], memo: _Memo) -> Record:
-    hit = memo.get(id(ref))
-    if hit is None or hit[0] is not ref:
-        try:
-            hit = (ref, build_record(ref, strings))
-        except ExportError as exc:
-            hit = (ref, exc)
-        memo[id(ref)] = hit
-    if isinstance(hit[1], ExportError):
-        raise hit[1]
-    return hit[1]
-
-
-def _render(
-    exporter: Exporter,
-    refs: Iterable[Reference],
-    strings: Mapping[str, str] | None,
-    options: ExportOptions,
-    on_skip: Callable[[ExportError], None] | None,
-    library_refs: Iterable[Reference] | None,
-    on_warning: Callable[[str, str], None] | None,
-    memo: _Memo,
-    table: Results | None = None,
-) -> str:
-    """The file's text; with ``table``, each entry's text (or why it has none) is taken from
-    the previous run when the entry did not change, and kept for the next one."""
-    entries: list[str] = []
-    for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
-        digest = entry_digest(ref) if table is not None else ""
-        done: _Done | None = table.get(digest) if table is not None else None
-        if done is None:
-            done = _render_entry(exporter, ref, strings or {}, options, memo)
-            if table is not None:
-                table.put(digest, done)
-        text, warnings, error = done
-        if error is not None:
-            exc = ExportError(*error)
-            if on_skip is None:
-                raise exc
-            on_skip(exc)
-            continue
-        entries.append(text)
-        if on_warning is not None:
-            for message in warnings:
-                on_warning(ref.key, message)
-    return exporter.assemble(entries)
-
-
-_Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None"]
-"""One entry in one format: its text, its warnings, and (message, key, format) of why the
-format cannot hold it (then the text is empty). Plain data: kept between runs as it is."""
-
-
-def _render_entry(
-    exporter: Exporter,
-    ref: Reference,
-    strings: Mapping[str, str],
-    options: ExportOptions,
-    memo: _Memo,
-) -> _Done:
-    try:
-        record = _record(ref, strings, memo)
-        return exporter.render(record, options), tuple(record.warnings), None
-    except ExportError as exc:
-        return "", (), (_reason(exc), exc.key, exc.format or exporter.name)
-
-
-def _with_parents(
-    refs: Iterable[Reference], library_refs: Iterable[Reference] | None, keep: bool
-) -> list[Reference]:
-    """``refs`` with crossref/xdata resolved (``keep``: unresolved, missing parents appended)."""
-    wanted = list(refs)
-    if not any("crossref" in r.fields or "xdata" in r.fields for r in wanted):
-        return wanted
-    pool = wanted if library_refs is None else list(library_refs)
-    by_key: dict[str, Reference] = {}
-    for ref in pool:
-        by_key.setdefault(ref.key.lower(), ref)  # BibTeX uses the first of repeated keys
-    if not keep:
-        return [resolve(ref, by_key) for ref in wanted]
-    have = {ref.key.lower() for ref in wanted}
-    extra: list[Reference] = []
-    queue = list(wanted)
-    while queue:
-        ref = queue.pop(0)
-        for name in ("crossref", "xdata"):
-            raw = ref.fields.get(name, "").strip().strip('{}"')
-            for key in (k.strip().lower() for k in raw.split(",") if k.strip()):
-                parent = by_key.get(key)
-                if parent is not None and key not in have:
-                    have.add(key)
-                    extra.append(parent)
-                    queue.append(parent)
-    return wanted + extra
+    return render_file(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
 
 
 @dataclass(frozen=True)
@@ -287,7 +171,7 @@ def field_report(
     exporter = EXPORTERS[format]
     options = ExportOptions(Path("."), Path("."), "relative")
     reports = []
-    for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
+    for ref in with_parents(refs, library_refs, exporter.keeps_crossref):
         record = build_record(ref, strings or {})
         if exporter.place is not None:
             where = exporter.place(record, options)
@@ -295,12 +179,6 @@ def field_report(
             where = bibtex.placement(record, format)
         reports.append(EntryReport(ref.key, format, where, list(record.warnings)))
     return reports
-
-
-def _reason(exc: ExportError) -> str:
-    text = str(exc)
-    prefix = f"{exc.key}: "
-    return text[len(prefix) :] if exc.key and text.startswith(prefix) else text
 
 
 @dataclass(frozen=True)
@@ -376,7 +254,7 @@ def export_loaded_library(
     refs = [library.get(key) for key in wanted] if wanted else library.references
     skipped: list[ExportError] = []
     files: list[ExportedFile] = []
-    memo: _Memo = {}
+    memo: Memo = {}
     for name in formats:
         exporter = EXPORTERS.get(name)
         if exporter is None or attachments not in ATTACHMENT_MODES:  # the checks and their errors
@@ -397,7 +275,7 @@ def _export_format(
     target: Path | None,
     attachments: AttachmentMode,
     skipped: list[ExportError],
-    memo: _Memo,
+    memo: Memo,
     on_warning: Callable[[str, str], None] | None,
     *,
     whole: bool,
@@ -407,8 +285,8 @@ def _export_format(
     exporter = EXPORTERS[name]
     base = Path.cwd() if target is None else target.parent
     options = ExportOptions(base, library.path.parent, attachments)
-    table = _results(library, exporter, options) if whole else None
-    text = _render(
+    table = results_table(library.path, library.strings, exporter, options) if whole else None
+    text = render_file(
         exporter, refs, library.strings, options, skipped.append, library.references,
         on_warning, memo, table,
     )  # fmt: skip
@@ -417,14 +295,6 @@ def _export_format(
                    table.hits)  # fmt: skip
         table.save()
     return ExportedFile(name, target, text)
-
-
-def _results(library: Library, exporter: Exporter, options: ExportOptions) -> Results:
-    """The table of each entry's text in this format, from the last export of the whole
-    library to the same place with the same options and ``@string`` values."""
-    strings = hashlib.sha256(repr(sorted(library.strings.items())).encode("utf-8", "surrogatepass"))
-    context = (repr(options), os.getcwd(), strings.hexdigest())
-    return open_results(library.path, f"export-{exporter.name}", *context)
 
 
 def write_exports(files: Iterable[ExportedFile]) -> None:
@@ -460,7 +330,7 @@ def export_to_files(
     """
     written: list[WrittenExport] = []
     skipped: list[ExportError] = []
-    memo: _Memo = {}
+    memo: Memo = {}
 
     def made() -> Iterator[tuple[Path, bytes]]:
         for name in formats:
