@@ -192,11 +192,26 @@ def build_document_bib(
             r.key for r in {id(r): r for r in by_key.values()}.values() if r.key not in taken
         ),
         encoding=encoding,
-        repeated=tuple(
-            (key, tuple(lines))
-            for key, lines in library.duplicate_keys()
-            if key.lower() in {r.key.lower() for r in written}
-        ),
+        repeated=_repeated(written, library),
+    )
+
+
+def _repeated(
+    written: list[Reference], library: Library
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The written keys the library has more than once, with the lines of each occurrence."""
+    wanted = {r.key.lower() for r in written}
+    seen: set[str] = set()
+    for ref in library.references:  # a cheap pass first: most libraries repeat no cited key
+        folded = ref.key.lower()
+        if folded in wanted:
+            if folded in seen:
+                break
+            seen.add(folded)
+    else:
+        return ()
+    return tuple(
+        (key, tuple(lines)) for key, lines in library.duplicate_keys() if key.lower() in wanted
     )
 
 
@@ -342,6 +357,9 @@ def _with_parents(
 
 def _macros(raw: str) -> set[str]:
     """Macro names a raw value uses: bare words in a ``#`` concatenation (``jmlr # 2012``)."""
+    if "#" not in raw:  # one piece (what split_concatenation would return, without the scan)
+        part = raw.strip()
+        return {part.lower()} if part and part[0] not in '{"' and not part.isdigit() else set()
     names = set()
     for part in split_concatenation(raw):
         part = part.strip()
@@ -358,6 +376,8 @@ def _wanted_strings(selected: list[Reference], library: Library) -> set[str]:
         if isinstance(b, RawBlock) and b.kind == "string":
             strings.setdefault(b.name.lower(), []).append(b)
     wanted: set[str] = set()
+    if not strings:
+        return wanted
     todo = [name for ref in selected for raw in ref.fields.values() for name in _macros(raw)]
     while todo:
         name = todo.pop()
