@@ -13,6 +13,7 @@ import pytest
 from dlbib.errors import LibraryError
 from dlbib.library.bibfile import Library, load_library, save_library
 from dlbib.library.cache import (
+    CACHE_FORMAT,
     MAGIC,
     ParseCache,
     code_stamp,
@@ -98,7 +99,7 @@ def test_another_version_of_the_code_does_not_trust_the_cache(sample_bib, tmp_pa
         lambda raw: b"not a cache at all",
         lambda raw: raw[: len(raw) // 2],  # cut short
         lambda raw: raw[:-40] + bytes(40),  # payload damaged
-        lambda raw: raw.replace(b'"format": 1', b'"format": 99'),
+        lambda raw: raw.replace(b'"format": %d' % CACHE_FORMAT, b'"format": 99'),
         lambda raw: MAGIC + b"{not json\n" + raw,
     ],
     ids=["empty", "garbage", "truncated", "zeroed-tail", "other-format", "bad-header"],

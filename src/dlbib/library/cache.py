@@ -49,9 +49,12 @@ from dlbib.library import bibfile
 from dlbib.library.bibfile import Library
 from dlbib.library.encoding import detect_encoding
 from dlbib.library.files import replace_file, user_cache_dir
+from dlbib.library.keyindex import KeyIndex
+from dlbib.library.layout import Segment
+from dlbib.library.model import Reference
 from dlbib.library.parse import _gc_paused
 
-CACHE_FORMAT: Final = 1
+CACHE_FORMAT: Final = 2
 """Bumped when the cache file's layout changes."""
 MAGIC: Final = b"dlbib parse cache\n"
 MAX_FILES: Final = 64
@@ -147,8 +150,11 @@ class ParseCache:
     def _write(self, path: Path, library: Library) -> None:
         stored = copy.copy(library)
         stored.on_save = None
+        stored._index = KeyIndex()  # not kept: the loaded library indexes itself when asked
         try:
-            payload = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+            buffer = io.BytesIO()
+            _Pickler(buffer).dump(stored)
+            payload = buffer.getvalue()
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             _log.debug("%s: not cached: %s", path, exc)
             return
@@ -200,6 +206,25 @@ def _split(raw: bytes) -> tuple[dict[str, Any] | None, bytes]:
     if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
         return None, b""
     return header, raw[end + 1 :]
+
+
+class _Pickler(pickle.Pickler):
+    """Writes each entry and segment as a call of its class (cheaper to load than a dataclass's
+    state), and each field name, entry type and short gap once, shared by every entry."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._shared: dict[str, str] = {}
+
+    def reducer_override(self, obj: Any) -> Any:
+        shared = self._shared
+        if type(obj) is Reference:
+            fields = {shared.setdefault(k, k): v for k, v in obj.fields.items()}
+            return Reference, (obj.key, shared.setdefault(obj.entry_type, obj.entry_type), fields)
+        if type(obj) is Segment:
+            gap = shared.setdefault(obj.gap, obj.gap) if len(obj.gap) <= 4 else obj.gap
+            return Segment, (obj.block, obj.text, gap, obj.line)
+        return NotImplemented
 
 
 class _Unpickler(pickle.Unpickler):
