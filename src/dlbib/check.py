@@ -286,14 +286,15 @@ def pdf_files_check(state: SyncState) -> Check:
     """
 
     def check(library: Library) -> Iterator[Finding]:
-        from dlbib.pdfs.fetch import looks_like_pdf, sha256_file
-        from dlbib.pdfs.paths import recorded_file
-
         root = library.path.parent
         for ref in library.references:
             record = state.get(ref.key, "pdf")
             if not record:
                 continue
+            # here, at the first record: the fetcher's module brings the HTTP stack with it
+            from dlbib.pdfs.fetch import looks_like_pdf, sha256_file
+            from dlbib.pdfs.paths import recorded_file
+
             rel = record.get("path")
             line = library.lines.get(ref.key, 0)
             path = recorded_file(root, rel, root)
