@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any, Final
@@ -124,7 +124,7 @@ def _write_temp(real: Path, data: bytes, written: list[tuple[Path, str]] | None 
     return tmp
 
 
-def write_together(files: list[tuple[Path, bytes]]) -> None:
+def write_together(files: Iterable[tuple[Path, bytes]]) -> None:
     """Replace several files as one set: all new, or (on an error) all as they were.
 
     Every new file is written and fsynced as a temporary file first; only then are they
