@@ -22,7 +22,9 @@ else can run code, so the cache never lives beside the library (a folder shared 
 where a clone brings other people's files), only in a folder the user's own dlbib writes; it
 is created private (0700); and it is read with an unpickler that refuses every global except
 the dataclasses of :mod:`dlbib.library` and pathlib's paths, so even a planted file can at
-worst fail to load. The library file itself is never touched here.
+worst fail to load. Entries and segments are written as calls of their classes (cheaper to
+load than a dataclass's state), each field name once; the key index is not kept (it is rebuilt
+when asked). The library file itself is never touched here.
 """
 
 from __future__ import annotations
