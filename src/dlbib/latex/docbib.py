@@ -19,7 +19,6 @@ from typing import Final
 
 from dlbib.errors import CitationError
 from dlbib.latex.citations import Citation, CitedKeys, check_key
-from dlbib.latex.suggest import KeyIndex
 from dlbib.library.bibfile import Block, Library, RawBlock, render_block
 from dlbib.library.files import atomic_write
 from dlbib.library.model import Reference, split_concatenation
@@ -402,5 +401,7 @@ def _blocks(selected: list[Reference], library: Library) -> list[Block]:
 def _with_suggestions(missing: list[Citation], library: Library) -> tuple[Missing, ...]:
     if not missing:
         return ()
+    from dlbib.latex.suggest import KeyIndex  # here: only a document with missing keys needs it
+
     index = KeyIndex(library.references)
     return tuple(Missing(c, tuple(index.suggest(c.key))) for c in missing)
