@@ -214,11 +214,13 @@ class PdfNames:
         check_pattern(pattern)
         self.pattern = pattern
         self._table = open_results(library_path, "pdf-paths", pattern)
+        self._asked = False
 
     def path(self, ref: Reference) -> PurePosixPath:
         """The same as ``pdf_path(ref, pattern)``."""
         from dlbib.library.derived import entry_digest
 
+        self._asked = True
         digest = entry_digest(ref)
         kept = self._table.get(digest)
         if isinstance(kept, str):
@@ -228,5 +230,7 @@ class PdfNames:
         return found
 
     def save(self) -> None:
-        """Keep the paths of the entries asked about for the next run."""
-        self._table.save()
+        """Keep the paths of the entries asked about for the next run (a run that asked for
+        none, offline say, keeps the table as it was)."""
+        if self._asked:
+            self._table.save()
