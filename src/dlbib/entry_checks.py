@@ -23,6 +23,7 @@ from dlbib.library.bibfile import Library
 from dlbib.library.keys import family_name
 from dlbib.library.layout import scan_value
 from dlbib.library.model import ArxivId, Reference, is_valid_doi, normalize_doi, split_concatenation
+from dlbib.library.parse import _gc_paused
 from dlbib.library.text import normalize_title
 
 REQUIRED_FIELDS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
@@ -105,17 +106,20 @@ def entry_facts(library: Library, refs: list[Reference]) -> list[EntryFacts]:
     from dlbib.library.derived import entry_digest, open_results
 
     strings = set(library.strings)
-    table = open_results(library.path, "check", tuple(sorted(strings)))
     out: list[EntryFacts] = []
-    for ref in refs:
-        digest = entry_digest(ref)
-        kept = table.get(digest)
-        if isinstance(kept, tuple) and len(kept) == len(EntryFacts._fields):
-            out.append(EntryFacts._make(kept))
-            continue
-        facts = work_out(ref, strings)
-        table.put(digest, tuple(facts))
-        out.append(facts)
+    # Tens of thousands of small tuples and no reference cycles: the cyclic GC would only
+    # rescan the loaded library again and again.
+    with _gc_paused():
+        table = open_results(library.path, "check", tuple(sorted(strings)))
+        for ref in refs:
+            digest = entry_digest(ref)
+            kept = table.get(digest)
+            if isinstance(kept, tuple) and len(kept) == len(EntryFacts._fields):
+                out.append(EntryFacts._make(kept))
+                continue
+            facts = work_out(ref, strings)
+            table.put(digest, tuple(facts))
+            out.append(facts)
     table.save()
     return out
 
