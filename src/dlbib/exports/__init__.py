@@ -24,6 +24,7 @@ from dlbib.exports._record import Record, build_record
 from dlbib.exports.rendering import (
     Exporter,
     Memo,
+    encoded,
     render_file,
     results_table,
     with_parents,
@@ -146,7 +147,8 @@ def export_references(
         raise ExportError(f"unknown attachment mode {attachments!r}", format=format)
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
-    return render_file(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
+    pieces = render_file(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
+    return "".join(pieces)
 
 
 @dataclass(frozen=True)
@@ -261,10 +263,10 @@ def export_loaded_library(
             export_references([], name, attachments=attachments)
         assert exporter is not None
         target = None if to_stdout else (output or exports_root / exporter.filename)
-        files.append(
-            _export_format(library, name, refs, target, attachments, skipped, memo, on_warning,
-                           whole=not wanted)
-        )  # fmt: skip
+        pieces = _export_format(
+            library, name, refs, target, attachments, skipped, memo, on_warning, whole=not wanted
+        )
+        files.append(ExportedFile(name, target, "".join(pieces)))
     return files, skipped
 
 
@@ -279,14 +281,14 @@ def _export_format(
     on_warning: Callable[[str, str], None] | None,
     *,
     whole: bool,
-) -> ExportedFile:
-    """One format of :func:`export_loaded_library` (``whole``: every entry of the library,
-    through the per-entry results of the last such export)."""
+) -> list[str]:
+    """One format's text, in pieces, for :func:`export_loaded_library` (``whole``: every
+    entry of the library, through the per-entry results of the last such export)."""
     exporter = EXPORTERS[name]
     base = Path.cwd() if target is None else target.parent
     options = ExportOptions(base, library.path.parent, attachments)
     table = results_table(library.path, library.strings, exporter, options) if whole else None
-    text = render_file(
+    pieces = render_file(
         exporter, refs, library.strings, options, skipped.append, library.references,
         on_warning, memo, table,
     )  # fmt: skip
@@ -294,7 +296,7 @@ def _export_format(
         _log.debug("%s: %s: %d entries as the last export made them", library.path, name,
                    table.hits)  # fmt: skip
         table.save()
-    return ExportedFile(name, target, text)
+    return pieces
 
 
 def write_exports(files: Iterable[ExportedFile]) -> None:
@@ -332,22 +334,16 @@ def export_to_files(
     skipped: list[ExportError] = []
     memo: Memo = {}
 
-    def made() -> Iterator[tuple[Path, bytes]]:
+    def made() -> Iterator[tuple[Path, Iterator[bytes]]]:
         for name in formats:
+            target = exports_root / EXPORTERS[name].filename
             exported = _export_format(
-                library,
-                name,
-                library.references,
-                exports_root / EXPORTERS[name].filename,
-                "relative",
-                skipped,
-                memo,
-                None,
+                library, name, library.references, target, "relative", skipped, memo, None,
                 whole=True,
-            )
-            assert exported.path is not None
-            written.append(WrittenExport(name, exported.path))
-            yield exported.path, exported.text.encode("utf-8")
+            )  # fmt: skip
+            written.append(WrittenExport(name, target))
+            yield target, encoded(exported)  # written piece by piece, never joined
+            del exported
 
     write_set(made())
     return written, skipped

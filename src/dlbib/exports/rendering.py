@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +33,8 @@ class Exporter:
     """The default file name in the exports folder."""
     render: Callable[[Record, ExportOptions], str]
     """One record → its text in the file."""
-    assemble: Callable[[list[str]], str]
-    """The rendered records → the whole file."""
+    assemble: Callable[[list[str]], list[str]]
+    """The rendered records → the whole file, in pieces to join (or write one by one)."""
     description: str
     place: Callable[[Record, ExportOptions], dict[str, str]] | None = None
     """One record → where each of its fields went (None: every field kept under its name)."""
@@ -92,9 +92,9 @@ def render_file(
     on_warning: Callable[[str, str], None] | None,
     memo: Memo,
     table: Results | None = None,
-) -> str:
-    """The file's text; with ``table``, each entry's text (or why it has none) is taken from
-    the previous run when the entry did not change, and kept for the next one."""
+) -> list[str]:
+    """The file's text, in pieces; with ``table``, each entry's text (or why it has none) is
+    taken from the previous run when the entry did not change, and kept for the next one."""
     entries: list[str] = []
     for ref in with_parents(refs, library_refs, exporter.keeps_crossref):
         digest = _digest(ref, memo) if table is not None else ""
@@ -179,3 +179,29 @@ def results_table(
     values = repr(sorted(strings.items())).encode("utf-8", "surrogatepass")
     context = (repr(options), os.getcwd(), hashlib.sha256(values).hexdigest())
     return open_results(library_path, f"export-{exporter.name}", *context)
+
+
+def framed(head: str, items: list[str], sep: str, tail: str) -> list[str]:
+    """The pieces of ``head + sep.join(items) + tail``, never joined here: the text of a whole
+    export is tens of MB, and a writer can encode and write it piece by piece."""
+    pieces = [head]
+    for n, item in enumerate(items):
+        if n:
+            pieces.append(sep)
+        pieces.append(item)
+    pieces.append(tail)
+    return pieces
+
+
+def encoded(pieces: list[str], size: int = 1 << 20) -> Iterator[bytes]:
+    """The pieces as UTF-8, about ``size`` characters at a time."""
+    batch: list[str] = []
+    length = 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(batch).encode("utf-8")
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch).encode("utf-8")

@@ -29,15 +29,16 @@ def write_export(text: str, path: Path) -> None:
         raise ExportError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
 
 
-def write_set(files: Iterable[tuple[Path, bytes]]) -> None:
-    """Write ``(target, bytes)`` pairs as one set (folders created as needed).
+def write_set(files: Iterable[tuple[Path, bytes | Iterable[bytes]]]) -> None:
+    """Write ``(target, bytes)`` pairs as one set (folders created as needed); the bytes may
+    come in chunks (an iterable), made while they are written.
 
     :raises ExportError: naming the file that could not be written; every target is then as
         it was.
     """
     where: list[Path] = []
 
-    def folders_made() -> Iterator[tuple[Path, bytes]]:
+    def folders_made() -> Iterator[tuple[Path, bytes | Iterable[bytes]]]:
         for path, data in files:
             where.append(path)
             try:

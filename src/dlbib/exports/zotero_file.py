@@ -14,13 +14,14 @@ from typing import Final
 
 from lxml import etree
 
+from dlbib.exports.rendering import framed
 from dlbib.exports.zotero_rdf import NESTING, NS, _about, _el, _inner, _q
 
 _ABOUT: Final = re.compile(r'rdf:about="([^"]*)"')
 _SUBJECT: Final = re.compile(r"<dc:subject>([^<]*)</dc:subject>")
 
 
-def assemble(entries: list[str]) -> str:
+def assemble(entries: list[str]) -> list[str]:
     """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``).
 
     The items' text is joined as rendered (a tree of 10,000 items would cost seconds and
@@ -30,7 +31,7 @@ def assemble(entries: list[str]) -> str:
     items = [(_item_uri(text), text) for text in entries if text]
     uris = [uri for uri, _ in items]
     if len(set(uris)) < len(uris) or not items:
-        return _assemble_tree(entries)
+        return [_assemble_tree(entries)]
     members: dict[tuple[str, ...], list[str]] = {}
     for uri, text in items:
         head = text[: _item_end(text)]
@@ -43,7 +44,7 @@ def assemble(entries: list[str]) -> str:
     parts = [text for _, text in items]
     if members:
         parts.append(_inner(_collections(etree.Element(_q("rdf:RDF"), nsmap=NS), members)))
-    return f"{_XML_HEAD}<rdf:RDF {_DECLARATIONS}>\n  " + "\n  ".join(parts) + "\n</rdf:RDF>\n"
+    return framed(f"{_XML_HEAD}<rdf:RDF {_DECLARATIONS}>\n  ", parts, "\n  ", "\n</rdf:RDF>\n")
 
 
 _XML_HEAD: Final = '<?xml version="1.0" encoding="UTF-8"?>\n'
