@@ -11,7 +11,8 @@ downloaded PDFs that are missing or altered, and (with :func:`published_versions
 cited as preprints whose published version sync confirmed. Things BibTeX accepts silently — a
 repeated ``@string``, a stray ``}`` — and known published versions are *notes*, which do not
 fail a check.
-It reads files; it never writes and never touches the network.
+It reads files and never touches the network; it writes nothing but its per-entry table in the
+user's cache folder (:mod:`dlbib.entry_checks`).
 """
 
 from __future__ import annotations
