@@ -105,3 +105,26 @@ def test_no_cache_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert open_results(tmp_path / "library.bib", "step", "opt").get("a") == "x"
     assert open_results(tmp_path / "library.bib", "step", "other").get("a") is None
     assert open_results(tmp_path / "other.bib", "step", "opt").get("a") is None
+
+
+def test_the_folder_keeps_only_the_newest_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from dlbib.library import derived
+
+    monkeypatch.setattr(derived, "MAX_FILES", 3)
+    for n in range(5):
+        table = Results(tmp_path / f"t{n}.pickle", "ctx")
+        table.put("a", str(n))
+        table.save()
+        os.utime(table.file, (1000 + n, 1000 + n))  # type: ignore[arg-type]
+    table = Results(tmp_path / "t5.pickle", "ctx")
+    table.put("a", "5")
+    table.save()
+    assert sorted(p.name for p in tmp_path.glob("*.pickle")) == [
+        "t3.pickle",
+        "t4.pickle",
+        "t5.pickle",
+    ]

@@ -40,6 +40,8 @@ from dlbib.library.model import Reference
 
 FORMAT: Final = 1
 MAGIC: Final = b"dlbib entry results\n"
+MAX_FILES: Final = 320
+"""Tables kept (a few per library and step); the least recently written beyond this go."""
 _log = logging.getLogger(__name__)
 
 
@@ -111,6 +113,7 @@ class Results:
             _log.debug("%s: entry results not written: %s", self.file, exc)
             return
         self._old, self._changed = dict(self._new), False
+        _prune(self.file.parent)
 
     def _read(self, file: Path) -> dict[str, Any]:
         try:
@@ -187,6 +190,13 @@ class _Summed:
     def trailer(self) -> bytes:
         """What follows the payload: its length and checksum (a torn file does not match)."""
         return f"\n{self.size} {self.adler}\n".encode()
+
+
+def _prune(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-MAX_FILES]:
+            old.unlink()
 
 
 class _PlainUnpickler(pickle.Unpickler):
