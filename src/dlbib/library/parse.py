@@ -103,14 +103,14 @@ def _parse_library(text: str, path: Path) -> Library:
 
 def duplicate_key_notes(lib: Library) -> list[LoadNote]:
     """A note for each key that more than one entry has (at the second), in file order."""
-    notes = []
-    for key, lines in lib.duplicate_keys():
-        where = ", ".join(f"line {n}" for n in lines)
-        notes.append(
-            LoadNote("duplicate-key", lines[1], f"key {key!r} is repeated ({where}); "
-                     f"BibTeX uses the first (line {lines[0]})", key)
-        )  # fmt: skip
-    return notes
+    return [duplicate_key_note(key, lines) for key, lines in lib.duplicate_keys()]
+
+
+def duplicate_key_note(key: str, lines: list[int]) -> LoadNote:
+    """The note for ``key``, which the entries at ``lines`` share."""
+    where = ", ".join(f"line {n}" for n in lines)
+    message = f"key {key!r} is repeated ({where}); BibTeX uses the first (line {lines[0]})"
+    return LoadNote("duplicate-key", lines[1], message, key)
 
 
 def _mask_escaped_braces(text: str) -> tuple[str, str]:
