@@ -220,7 +220,8 @@ _MAX_HEADER: Final = 1 << 16
 
 class _Pickler(pickle.Pickler):
     """Writes each entry and segment as a call of its class (cheaper to load than a dataclass's
-    state), and each field name, entry type and short gap once, shared by every entry."""
+    state). Field names and entry types are interned by the parser, so the pickle's memo
+    writes each once; short gaps are shared here."""
 
     def __init__(self, file: Summed) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -229,8 +230,8 @@ class _Pickler(pickle.Pickler):
     def reducer_override(self, obj: Any) -> Any:
         shared = self._shared
         if type(obj) is Reference:
-            fields = {shared.setdefault(k, k): v for k, v in obj.fields.items()}
-            return Reference, (obj.key, shared.setdefault(obj.entry_type, obj.entry_type), fields)
+            fields = obj.fields if type(obj.fields) is dict else dict(obj.fields)
+            return Reference, (obj.key, obj.entry_type, fields)
         if type(obj) is Segment:
             gap = shared.setdefault(obj.gap, obj.gap) if len(obj.gap) <= 4 else obj.gap
             return Segment, (obj.block, obj.text, gap, obj.line)

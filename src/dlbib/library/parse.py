@@ -10,6 +10,7 @@ import contextlib
 import gc
 import logging
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
@@ -184,12 +185,14 @@ def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -
     if isinstance(block, bm.Entry):
         fields: dict[str, str] = {}
         for f in block.fields:
-            fields.setdefault(f.key.lower(), f.value)  # a repeated field: BibTeX keeps the first
+            # a repeated field: BibTeX keeps the first. Names and types are interned: one string
+            # per name in memory, and the parse cache's pickle writes each once
+            fields.setdefault(sys.intern(f.key.lower()), f.value)
         lib.lines.setdefault(block.key, line)
         if not block.key.strip():
             lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
                                       "skips it; it cannot be cited)"))  # fmt: skip
-        return Reference(block.key, block.entry_type.lower(), fields)
+        return Reference(block.key, sys.intern(block.entry_type.lower()), fields)
     if isinstance(block, bm.String):
         return RawBlock("string", block.value, block.key)
     if isinstance(block, bm.Preamble):
