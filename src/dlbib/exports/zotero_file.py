@@ -34,8 +34,7 @@ def assemble(entries: list[str]) -> list[str]:
         return [_assemble_tree(entries)]
     members: dict[tuple[str, ...], list[str]] = {}
     for uri, text in items:
-        head = text[: _item_end(text)]
-        for subject in _SUBJECT.findall(head):
+        for subject in _SUBJECT.findall(text, 0, _item_end(text)):
             path = tuple(p.strip() for p in html.unescape(subject).split(NESTING) if p.strip())
             for depth in range(1, len(path)):
                 members.setdefault(path[:depth], [])

@@ -47,13 +47,19 @@ _log = logging.getLogger(__name__)
 
 def entry_digest(ref: Reference) -> str:
     """A digest of everything an entry is: type, key, and each field's name and raw value in
-    order. Two entries share it only when they are the same text to every step."""
+    order. Two entries share it only when they are the same text to every step (worked out
+    once per entry object: its fields never change)."""
+    known = ref._digest
+    if known is not None:
+        return known
     parts = [ref.entry_type, ref.key]
     for name, value in ref.fields.items():
         parts.append(name)
         parts.append(value)
     data = "\x00".join(parts).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    object.__setattr__(ref, "_digest", digest)
+    return digest
 
 
 class Results:

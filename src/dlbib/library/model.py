@@ -249,6 +249,8 @@ class Reference:
     )
     """The memoised :func:`arxiv_id_of`: None until asked, False for none (``fields`` never
     change after construction)."""
+    _digest: str | None = field(default=None, init=False, repr=False, compare=False)
+    """The memoised :func:`~dlbib.library.derived.entry_digest` (None until asked)."""
 
     def get(self, name: str) -> str | None:
         """The content of field ``name`` (delimiters removed), or None when absent or empty."""
