@@ -401,16 +401,21 @@ def sync_library(
     """
     from dlbib.library.bibfile import library_lock, save_library
     from dlbib.library.cache import load_cached
+    from dlbib.library.parse import _gc_paused
     from dlbib.library.state import load_state, save_state
 
-    with library_lock(config.library):
-        library = load_cached(config.library)
+    dry_run = bool(options and options.dry_run)
+    # The cycle collector would walk the whole library again and again while the merge
+    # allocates (a third of a 10k sync); nothing here makes cycles worth collecting mid-run.
+    with library_lock(config.library), _gc_paused():
+        # a save drops the parse cache's entry: writing one now would be thrown away
+        library = load_cached(config.library, store=dry_run)
         state = load_state(config.state_path)
         report = sync_loaded(
             library, state, config, keys, options, source=source, progress=progress,
             services=services,
         )  # fmt: skip
-        if not (options and options.dry_run):
+        if not dry_run:
             with deferred_interrupts():
                 save_library(library)
                 save_state(state)
