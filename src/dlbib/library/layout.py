@@ -22,6 +22,12 @@ _SEPARATOR_RE: Final = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)*")
 """White space and the commas between fields (any number of them)."""
 _FIELD_HEAD_RE: Final = re.compile(r"([^\s=,{}()\"#%']+)[ \t\r\n]*=[ \t\r\n]*")
 """A field's name, ``=`` and the white space up to its value."""
+_SIMPLE_FIELD_RE: Final = re.compile(
+    r"[ \t\r\n]*(?:,[ \t\r\n]*)*([^\s=,{}()\"#%']+)[ \t\r\n]*=[ \t\r\n]*"
+    r"(\{[^{}]*\}|[^ \t\r\n#,{}\"()=]+(?=[ \t\r\n#,{}\"()=]|\Z))(?![ \t\r\n]*#)"
+)
+"""Separator, name and a value without nested braces or ``#``: what the general steps of
+:func:`scan_entry` find for most fields, in one match."""
 _LINE_END_RE: Final = re.compile(r"[ \t]*,?[ \t]*(\r?\n)")
 _COMMA_RE: Final = re.compile(r"\s*,[ \t]*")
 _TRAILING_COMMA_RE: Final = re.compile(r"[ \t]*,")
@@ -197,7 +203,13 @@ def scan_entry(text: str) -> EntrySpans | None:
         return None
     pos, spans = comma + 1, list[FieldSpan]()
     separator, field_head, size = _SEPARATOR_RE.match, _FIELD_HEAD_RE.match, len(text)
+    simple = _SIMPLE_FIELD_RE.match
     while True:
+        found = simple(text, pos)
+        if found is not None:
+            name, value_start, pos = found.group(1), found.start(2), found.end()
+            spans.append(FieldSpan(name.lower(), found.start(1), value_start, pos))
+            continue
         pos = separator(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
         if pos >= size:
             return None
@@ -315,8 +327,10 @@ def _aligned_column(text: str, kept: list[FieldSpan]) -> int | None:
     None; names of one length align without meaning to, so they do not count."""
     if len({len(s.name) for s in kept}) <= 1:
         return None
-    columns = {_eq_column(text, s) for s in kept}
-    return columns.pop() if len(columns) == 1 else None
+    first = _eq_column(text, kept[0])
+    if first is None or any(_eq_column(text, s) != first for s in kept[1:]):
+        return None  # (the usual case: the second field's "=" is elsewhere already)
+    return first
 
 
 def _style(text: str, span: FieldSpan, new_name: str, column: int | None) -> tuple[str, str]:
