@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 FINGERPRINT_OVER: Final = 160
 """Fetched values longer than this are kept in the sidecar as a hash."""
 
+_VENUE_FIELDS: Final = ("journal", "booktitle", "journaltitle")
+
 Status = Literal["updated", "unchanged", "fresh", "skipped", "unmatched", "missing", "failed"]
 
 
@@ -130,10 +132,17 @@ def _normalized(raw: str) -> str:
     """``normalize_title(unbrace(raw))``; plain ASCII text (no macro, brace, math, tie or
     ligature), which LaTeX, ASCII folding and NFKD leave as it is, is only lower-cased and
     split into words, without the general path's per-value overhead."""
+    if raw.isascii() and raw[:1] == "{" and raw[-1:] == "}" and _is_plain(raw[1:-1]):
+        return _ascii_words(raw[1:-1])  # no brace inside: unbrace would give just that
     value = unbrace(raw)
-    if value.isascii() and _is_plain(value):  # the words [a-z0-9]+ of the lower-cased text
-        return b" ".join(value.encode("ascii").lower().translate(_WORD_BYTES).split()).decode()
+    if value.isascii() and _is_plain(value):
+        return _ascii_words(value)
     return normalize_title(value)
+
+
+def _ascii_words(text: str) -> str:
+    """The words ``[a-z0-9]+`` of the lower-cased ASCII ``text``, joined by single spaces."""
+    return b" ".join(text.encode("ascii").lower().translate(_WORD_BYTES).split()).decode()
 
 
 def merge_record(
@@ -173,12 +182,16 @@ def merge_record(
         if record.journal_ref:
             outcome.published = f"{outcome.published} ({record.journal_ref})".strip()
     fill_only: frozenset[str] = frozenset()
-    if ref.get("journal") or ref.get("booktitle") or ref.get("journaltitle"):
+    fields = ref.fields
+    if any(fields.get(name) is not None and ref.get(name) for name in _VENUE_FIELDS):
         # A published entry: its date and landing page are the venue's, not the preprint's.
         upstream.pop("year", None)
         upstream.pop("month", None)
         fill_only = frozenset({"url"})
-    prints = {name: fingerprint(raw) for name, raw in upstream.items()}
+    prints = {
+        name: raw if len(raw) <= FINGERPRINT_OVER else fingerprint(raw)
+        for name, raw in upstream.items()
+    }
     updates = merge_fields(
         ref, upstream, base, options.overwrite, outcome, fill_only, record.arxiv_id.doi, prints
     )
@@ -219,8 +232,8 @@ def merge_fields(
         if name == "doi" and current and arxiv_doi and _same(current, "{" + arxiv_doi + "}"):
             current = None
         old = base.get(name)
-        if current is not None and _same(current, new):
-            continue
+        if current is not None and (current == new or _normalized(current) == _normalized(new)):
+            continue  # the same content (:func:`_same`)
         empty = current is None or not unbrace(current).strip()
         # (a fingerprint is never None: with no base value, nothing needs hashing)
         untouched = current is not None and old is not None and fingerprint(current) == old
