@@ -20,7 +20,7 @@ from dlbib.library.cache import (
     load_cached,
 )
 
-PARSED = re.compile(r": parsed \d+ blocks$")
+PARSED = re.compile(r": parsed (\d+ blocks|again where it changed \(\d+ blocks\))$")
 HIT = "loaded from the parse cache"
 
 

@@ -78,11 +78,17 @@ def test_a_planted_global_is_refused(tmp_path: Path) -> None:
     from dlbib.library.derived import FORMAT, MAGIC
 
     payload = pickle.dumps({"a": Path("/etc/passwd")})  # names a class
-    header = {"format": FORMAT, "context": "ctx", "size": len(payload),
-              "adler32": zlib.adler32(payload)}  # fmt: skip
+    head = MAGIC + json.dumps({"format": FORMAT, "context": "ctx"}).encode() + b"\n"
+    trailer = f"\n{len(payload)} {zlib.adler32(payload)}\n".encode()
     file = tmp_path / "t.pickle"
-    file.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    file.write_bytes(head + pickle.dumps({"a": "plain"}) + trailer)
+    assert Results(file, "ctx").get("a") is None  # the trailer is another payload's
+    plain = pickle.dumps({"a": "plain"})
+    file.write_bytes(head + plain + f"\n{len(plain)} {zlib.adler32(plain)}\n".encode())
+    assert Results(file, "ctx").get("a") == "plain"  # the layout written by hand is right
+    file.write_bytes(head + payload + trailer)
     assert Results(file, "ctx").get("a") is None
+    assert not file.exists()  # refused, and discarded
 
 
 def test_no_cache_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,3 +105,26 @@ def test_no_cache_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert open_results(tmp_path / "library.bib", "step", "opt").get("a") == "x"
     assert open_results(tmp_path / "library.bib", "step", "other").get("a") is None
     assert open_results(tmp_path / "other.bib", "step", "opt").get("a") is None
+
+
+def test_the_folder_keeps_only_the_newest_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from dlbib.library import derived
+
+    monkeypatch.setattr(derived, "MAX_FILES", 3)
+    for n in range(5):
+        table = Results(tmp_path / f"t{n}.pickle", "ctx")
+        table.put("a", str(n))
+        table.save()
+        os.utime(table.file, (1000 + n, 1000 + n))  # type: ignore[arg-type]
+    table = Results(tmp_path / "t5.pickle", "ctx")
+    table.put("a", "5")
+    table.save()
+    assert sorted(p.name for p in tmp_path.glob("*.pickle")) == [
+        "t3.pickle",
+        "t4.pickle",
+        "t5.pickle",
+    ]

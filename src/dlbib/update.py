@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 from dlbib.check import Finding, lint_library, pdf_files_check
 from dlbib.errors import ArxivUnreachableError, DlbibError, ExportError, StepFailedError
-from dlbib.exports import ExportedFile, export_loaded_library, write_exports
+from dlbib.exports import WrittenExport, export_to_files
 from dlbib.library.bibfile import library_lock, save_library
 from dlbib.library.cache import ParseCache, load_cached
 from dlbib.library.files import deferred_interrupts
@@ -49,7 +49,7 @@ class UpdateReport:
     sync_skipped: str | None = None
     """Why sync did not run (arXiv could not be reached), or None."""
     pdfs: PdfReport | None = None
-    exports: list[ExportedFile] = field(default_factory=list)
+    exports: list[WrittenExport] = field(default_factory=list)
     export_skipped: list[ExportError] = field(default_factory=list)
     """Entries a format could not represent (left out of that file)."""
 
@@ -120,10 +120,9 @@ def run_update(
     if report.pdfs and any(o.status in ("downloaded", "moved") for o in report.pdfs.outcomes):
         saved.append("the PDFs (papers/, with library.bib's file fields)")
     with _step("exports", saved):
-        report.exports, report.export_skipped = export_loaded_library(
+        report.exports, report.export_skipped = export_to_files(
             library, UPDATE_FORMATS, exports_root=config.exports_root
         )
-        write_exports(report.exports)
     return report
 
 

@@ -11,21 +11,31 @@ reported there and left out. Writes no files (the CLI does, atomically).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from dlbib.errors import ExportError
-from dlbib.exports import bibtex, csl_json, ris, zotero_rdf
+from dlbib.exports import bibtex, csl_json, ris, zotero_file, zotero_rdf
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
 from dlbib.exports._record import Record, build_record
-from dlbib.exports.inherit import resolve
-from dlbib.library.files import atomic_write, write_together
+from dlbib.exports.rendering import (
+    Exporter,
+    Memo,
+    encoded,
+    render_file,
+    results_table,
+    with_parents,
+)
+from dlbib.exports.writing import is_kept_file, write_export, write_set
 from dlbib.library.model import Reference
 
 if TYPE_CHECKING:
     from dlbib.library.bibfile import Library
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "ATTACHMENT_MODES",
@@ -35,31 +45,15 @@ __all__ = [
     "ExportOptions",
     "ExportedFile",
     "Exporter",
+    "WrittenExport",
     "export_library",
     "export_loaded_library",
     "export_references",
+    "export_to_files",
     "field_report",
     "write_export",
     "write_exports",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Exporter:
-    """One output format."""
-
-    name: str
-    filename: str
-    """The default file name in the exports folder."""
-    render: Callable[[Record, ExportOptions], str]
-    """One record → its text in the file."""
-    assemble: Callable[[list[str]], str]
-    """The rendered records → the whole file."""
-    description: str
-    place: Callable[[Record, ExportOptions], dict[str, str]] | None = None
-    """One record → where each of its fields went (None: every field kept under its name)."""
-    keeps_crossref: bool = False
-    """A .bib flavour: ``crossref`` stays, and the parents are added to the file."""
 
 
 def _csl_place(record: Record, options: ExportOptions) -> dict[str, str]:
@@ -106,7 +100,7 @@ EXPORTERS: Final[Mapping[str, Exporter]] = {
         "zotero",
         "library.rdf",
         zotero_rdf.render,
-        zotero_rdf.assemble,
+        zotero_file.assemble,
         "Zotero RDF (Zotero: types, tags, collections, notes, PDFs)",
         _zotero_place,
     ),
@@ -153,81 +147,8 @@ def export_references(
         raise ExportError(f"unknown attachment mode {attachments!r}", format=format)
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
-    return _render(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
-
-
-_Memo = dict[int, tuple[Reference, "Record | ExportError"]]
-"""id(entry) → (the entry, its record or why it has none): one build per entry for every format
-of a run (the entry is kept, so its id cannot be reused by another object meanwhile)."""
-
-
-def _record(ref: Reference, strings: Mapping[str, str], memo: _Memo) -> Record:
-    hit = memo.get(id(ref))
-    if hit is None or hit[0] is not ref:
-        try:
-            hit = (ref, build_record(ref, strings))
-        except ExportError as exc:
-            hit = (ref, exc)
-        memo[id(ref)] = hit
-    if isinstance(hit[1], ExportError):
-        raise hit[1]
-    return hit[1]
-
-
-def _render(
-    exporter: Exporter,
-    refs: Iterable[Reference],
-    strings: Mapping[str, str] | None,
-    options: ExportOptions,
-    on_skip: Callable[[ExportError], None] | None,
-    library_refs: Iterable[Reference] | None,
-    on_warning: Callable[[str, str], None] | None,
-    memo: _Memo,
-) -> str:
-    format = exporter.name
-    entries: list[str] = []
-    for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
-        try:
-            record = _record(ref, strings or {}, memo)
-            entries.append(exporter.render(record, options))
-        except ExportError as exc:
-            if on_skip is None:
-                raise
-            on_skip(exc if exc.format else ExportError(_reason(exc), exc.key, format))
-            continue
-        if on_warning is not None:
-            for message in record.warnings:
-                on_warning(ref.key, message)
-    return exporter.assemble(entries)
-
-
-def _with_parents(
-    refs: Iterable[Reference], library_refs: Iterable[Reference] | None, keep: bool
-) -> list[Reference]:
-    """``refs`` with crossref/xdata resolved (``keep``: unresolved, missing parents appended)."""
-    wanted = list(refs)
-    if not any("crossref" in r.fields or "xdata" in r.fields for r in wanted):
-        return wanted
-    pool = wanted if library_refs is None else list(library_refs)
-    by_key: dict[str, Reference] = {}
-    for ref in pool:
-        by_key.setdefault(ref.key.lower(), ref)  # BibTeX uses the first of repeated keys
-    if not keep:
-        return [resolve(ref, by_key) for ref in wanted]
-    have = {ref.key.lower() for ref in wanted}
-    extra: list[Reference] = []
-    queue = list(wanted)
-    while queue:
-        ref = queue.pop(0)
-        for name in ("crossref", "xdata"):
-            raw = ref.fields.get(name, "").strip().strip('{}"')
-            for key in (k.strip().lower() for k in raw.split(",") if k.strip()):
-                parent = by_key.get(key)
-                if parent is not None and key not in have:
-                    have.add(key)
-                    extra.append(parent)
-                    queue.append(parent)
-    return wanted + extra
+    pieces = render_file(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
+    return "".join(pieces)
 
 
 @dataclass(frozen=True)
@@ -252,7 +173,7 @@ def field_report(
     exporter = EXPORTERS[format]
     options = ExportOptions(Path("."), Path("."), "relative")
     reports = []
-    for ref in _with_parents(refs, library_refs, exporter.keeps_crossref):
+    for ref in with_parents(refs, library_refs, exporter.keeps_crossref):
         record = build_record(ref, strings or {})
         if exporter.place is not None:
             where = exporter.place(record, options)
@@ -260,26 +181,6 @@ def field_report(
             where = bibtex.placement(record, format)
         reports.append(EntryReport(ref.key, format, where, list(record.warnings)))
     return reports
-
-
-def _reason(exc: ExportError) -> str:
-    text = str(exc)
-    prefix = f"{exc.key}: "
-    return text[len(prefix) :] if exc.key and text.startswith(prefix) else text
-
-
-def write_export(text: str, path: Path) -> None:
-    """Write an export atomically (readers see the old file or the new one, never a part).
-
-    The folder is created when missing.
-
-    :raises ExportError: when the folder or file cannot be written.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, text.encode("utf-8"))
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot be written: {exc.strerror or exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -316,7 +217,7 @@ def export_library(
     """
     from dlbib.library.cache import load_cached
 
-    if output is not None and _is_kept_file(output, library_path):
+    if output is not None and is_kept_file(output, library_path):
         raise ExportError(
             f"{output}: refusing to overwrite the library or its sync state with an export"
         )
@@ -355,32 +256,47 @@ def export_loaded_library(
     refs = [library.get(key) for key in wanted] if wanted else library.references
     skipped: list[ExportError] = []
     files: list[ExportedFile] = []
-    memo: _Memo = {}
+    memo: Memo = {}
     for name in formats:
         exporter = EXPORTERS.get(name)
         if exporter is None or attachments not in ATTACHMENT_MODES:  # the checks and their errors
             export_references([], name, attachments=attachments)
         assert exporter is not None
         target = None if to_stdout else (output or exports_root / exporter.filename)
-        base = Path.cwd() if target is None else target.parent
-        options = ExportOptions(base, library.path.parent, attachments)
-        text = _render(
-            exporter, refs, library.strings, options, skipped.append, library.references,
-            on_warning, memo,
-        )  # fmt: skip
-        files.append(ExportedFile(name, target, text))
+        pieces = _export_format(
+            library, name, refs, target, attachments, skipped, memo, on_warning, whole=not wanted
+        )
+        files.append(ExportedFile(name, target, "".join(pieces)))
     return files, skipped
 
 
-def _is_kept_file(output: Path, library_path: Path) -> bool:
-    """True when ``output`` is library.bib, its sidecar or its dlbib.toml (symlinks followed)."""
-    kept = [
-        library_path,
-        library_path.with_name(library_path.stem + ".dlbib.json"),
-        library_path.with_name("dlbib.toml"),
-    ]
-    target = output.resolve()
-    return any(target == path.resolve() for path in kept)
+def _export_format(
+    library: Library,
+    name: str,
+    refs: Iterable[Reference],
+    target: Path | None,
+    attachments: AttachmentMode,
+    skipped: list[ExportError],
+    memo: Memo,
+    on_warning: Callable[[str, str], None] | None,
+    *,
+    whole: bool,
+) -> list[str]:
+    """One format's text, in pieces, for :func:`export_loaded_library` (``whole``: every
+    entry of the library, through the per-entry results of the last such export)."""
+    exporter = EXPORTERS[name]
+    base = Path.cwd() if target is None else target.parent
+    options = ExportOptions(base, library.path.parent, attachments)
+    table = results_table(library.path, library.strings, exporter, options) if whole else None
+    pieces = render_file(
+        exporter, refs, library.strings, options, skipped.append, library.references,
+        on_warning, memo, table,
+    )  # fmt: skip
+    if table is not None:
+        _log.debug("%s: %s: %d entries as the last export made them", library.path, name,
+                   table.hits)  # fmt: skip
+        table.save()
+    return pieces
 
 
 def write_exports(files: Iterable[ExportedFile]) -> None:
@@ -392,18 +308,42 @@ def write_exports(files: Iterable[ExportedFile]) -> None:
 
     :raises ExportError: when a file cannot be written (every export is then as it was).
     """
-    pending = [(f.path, f.text.encode("utf-8")) for f in files if f.path is not None]
-    if not pending:
-        return
-    where: Path | str = pending[0][0]
-    try:
-        for path, _ in pending:
-            where = path
-            path.parent.mkdir(parents=True, exist_ok=True)
-        where = ""
-        write_together(pending)
-    except OSError as exc:
-        where = where or exc.filename or pending[0][0]
-        raise ExportError(
-            f"{where}: cannot be written: {exc.strerror or exc}; no export was changed"
-        ) from exc
+    write_set((f.path, f.text.encode("utf-8")) for f in files if f.path is not None)
+
+
+@dataclass(frozen=True)
+class WrittenExport:
+    """One file :func:`export_to_files` wrote."""
+
+    format: str
+    path: Path
+
+
+def export_to_files(
+    library: Library, formats: Iterable[str], *, exports_root: Path
+) -> tuple[list[WrittenExport], list[ExportError]]:
+    """:func:`export_loaded_library` and :func:`write_exports` in one (``dlbib update``): each
+    format is made and written beside its target before the next is made, so only one file's
+    text is in memory at a time; then all are renamed into place together, as by
+    :func:`write_exports`.
+
+    :returns: the files written, and the entries each format had to leave out (with why).
+    :raises ExportError: when a file cannot be written (every export is then as it was).
+    """
+    written: list[WrittenExport] = []
+    skipped: list[ExportError] = []
+    memo: Memo = {}
+
+    def made() -> Iterator[tuple[Path, Iterator[bytes]]]:
+        for name in formats:
+            target = exports_root / EXPORTERS[name].filename
+            exported = _export_format(
+                library, name, library.references, target, "relative", skipped, memo, None,
+                whole=True,
+            )  # fmt: skip
+            written.append(WrittenExport(name, target))
+            yield target, encoded(exported)  # written piece by piece, never joined
+            del exported
+
+    write_set(made())
+    return written, skipped

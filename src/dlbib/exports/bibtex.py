@@ -34,6 +34,7 @@ from urllib.parse import quote
 from dlbib.errors import ExportError
 from dlbib.exports._options import ExportOptions, is_pdf
 from dlbib.exports._record import MONTHS, Record, split_pages
+from dlbib.exports.rendering import framed
 from dlbib.exports.types import BIBLATEX_MODEL, BIBTEX_STANDARD, KINDS
 from dlbib.library.model import FileRecord, format_file_field
 from dlbib.library.names import format_bibtex_name
@@ -430,11 +431,11 @@ def _letters_to_unicode(value: str) -> str:
         return value
 
 
-def assemble_bibtex(entries: list[str]) -> str:
+def assemble_bibtex(entries: list[str]) -> list[str]:
     """The whole BibTeX-flavour file: a comment header, entries separated by blank lines."""
-    return "\n\n".join([BIBTEX_HEADER, *entries]) + "\n"
+    return framed("", [BIBTEX_HEADER, *entries], "\n\n", "\n")
 
 
-def assemble_biblatex(entries: list[str]) -> str:
+def assemble_biblatex(entries: list[str]) -> list[str]:
     """The whole BibLaTeX-flavour file."""
-    return "\n\n".join([BIBLATEX_HEADER, *entries]) + "\n"
+    return framed("", [BIBLATEX_HEADER, *entries], "\n\n", "\n")

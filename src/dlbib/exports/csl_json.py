@@ -20,6 +20,7 @@ from typing import Any, Final
 from dlbib.exports._options import ExportOptions
 from dlbib.exports._placed import Placed
 from dlbib.exports._record import Record, split_pages
+from dlbib.exports.rendering import framed
 from dlbib.exports.types import KINDS
 from dlbib.library.names import OTHERS, Name, NameSplitError, decode_name, split_names
 
@@ -196,11 +197,11 @@ def _dump(value: Any, level: int) -> str:
     return "[" + body + "\n" + "  " * level + "]"
 
 
-def assemble(entries: list[str]) -> str:
+def assemble(entries: list[str]) -> list[str]:
     """The whole file: a JSON array (``json.dumps(indent=2)`` layout), newline-terminated."""
     if not entries:
-        return "[]\n"
-    return "[\n" + ",\n".join(entries) + "\n]\n"
+        return ["[]\n"]
+    return framed("[\n", entries, ",\n", "\n]\n")
 
 
 def _dump_names(names: list[dict[str, str]]) -> str:

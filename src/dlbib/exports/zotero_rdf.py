@@ -413,68 +413,15 @@ def place(record: Record, options: ExportOptions) -> tuple[str, dict[str, str]]:
     nodes = item_nodes(item)
     # Serialise the nodes inside their root, which declares every namespace, and cut the root's
     # tags off: the nodes then carry no xmlns declarations of their own, and assemble() need not
-    # clean them up (lxml's cleanup_namespaces is quadratic: 7 s at 10,000 entries).
+    # clean them up (lxml's cleanup_namespaces is quadratic: 7 s at 10,000 entries). Indented
+    # here as in the whole file (indentation depends only on depth), so assemble() joins text.
     root = nodes[0].getparent()
     assert root is not None  # item_nodes builds every node inside one root
-    whole: str = etree.tostring(root, encoding="unicode")
-    text = whole[whole.index(">") + 1 : whole.rindex("</rdf:RDF>")]
-    return text, where
+    return _inner(root), where
 
 
-def _distinct_uris(root: etree._Element) -> None:
-    """Give an entry whose key repeats an earlier one's (a library may hold both) its own URI:
-    RDF merges nodes that share an ``rdf:about``, and RDF.js then imports one item for both."""
-    seen: set[str] = set()
-    nodes = list(root)
-    for i, node in enumerate(nodes):
-        base = uri = node.get(_q("rdf:about"), "")
-        if node.tag == _q("z:Attachment") or node.find(_q("z:itemType")) is None:
-            continue  # an attachment follows its item: renamed with it
-        copies = 1
-        while uri in seen:
-            copies += 1
-            uri = f"{base}-{copies}"
-        seen.add(uri)
-        if uri == base:
-            continue
-        end = next(
-            (j for j in range(i + 1, len(nodes)) if nodes[j].tag != _q("z:Attachment")), None
-        )
-        for sub in (s for n in nodes[i:end] for s in n.iter()):
-            for attr in (_q("rdf:about"), _q("rdf:resource")):
-                value = sub.get(attr) or ""
-                if value == base or value.startswith(base + "_"):
-                    sub.set(attr, uri + value[len(base) :])
-
-
-def assemble(entries: list[str]) -> str:
-    """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``)."""
-    declarations = " ".join(f'xmlns:{p}="{uri}"' for p, uri in NS.items())
-    # dlbib's own serialised nodes: a text node over libxml2's 10 MB default (a huge field value)
-    # is no reason to fail, and nothing here comes from outside (no entities, no network)
-    parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
-    root = etree.fromstring(f"<rdf:RDF {declarations}>{''.join(entries)}</rdf:RDF>", parser)
-    _distinct_uris(root)
-    members: dict[tuple[str, ...], list[str]] = {}
-    for node in root:
-        if node.find(_q("z:itemType")) is None or node.tag == _q("z:Attachment"):
-            continue
-        uri = node.get(_q("rdf:about"), "")
-        for subject in node.findall(_q("dc:subject")):
-            path = tuple(p.strip() for p in (subject.text or "").split(NESTING) if p.strip())
-            for depth in range(1, len(path)):
-                members.setdefault(path[:depth], [])
-            if path:
-                members.setdefault(path, []).append(uri)
-    ids = {path: f"#collection_{n}" for n, path in enumerate(members, 1)}
-    for path, uris in members.items():
-        collection = _about(_el(root, "z:Collection"), ids[path])
-        _el(collection, "dc:title", path[-1])
-        for uri in uris:
-            _el(collection, "dcterms:hasPart").set(_q("rdf:resource"), uri)
-        for child in members:
-            if len(child) == len(path) + 1 and child[:-1] == path:
-                _el(collection, "dcterms:hasPart").set(_q("rdf:resource"), ids[child])
+def _inner(root: etree._Element) -> str:
+    """The indented children of ``root`` as text, without the root's own tags."""
     etree.indent(root, space="  ")
-    body: str = etree.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+    whole: str = etree.tostring(root, encoding="unicode")
+    return whole[whole.index(">") + 1 : whole.rindex("</rdf:RDF>")].strip()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +44,8 @@ __all__ = [
     "render_library", "render_reference", "save_library",
 ]  # fmt: skip
 
+_log = logging.getLogger(__name__)
+
 
 def read_library_bytes(path: Path) -> bytes:
     """The bytes of a library file.
@@ -71,17 +74,30 @@ def read_library_text(path: Path, encoding: str | None = None) -> str:
     return decode_library(read_library_bytes(path), path, encoding)[0]
 
 
-def load_library(path: Path, *, encoding: str | None = None) -> Library:
+def load_library(
+    path: Path, *, encoding: str | None = None, previous: Library | None = None
+) -> Library:
     """Load and fully parse a library file.
 
     :param encoding: the file's encoding when it has no BOM or JabRef header (default: the
         ``--encoding`` override, ``DLBIB_ENCODING``, else UTF-8).
+    :param previous: a parse of an earlier version of the file (the parse cache's): only the
+        blocks that changed since are parsed again (:func:`~dlbib.library.reparse.reparse`),
+        with the same result as a whole parse.
     :raises LibraryError: when the file is missing, not in its encoding, or a block fails to
         parse the way BibTeX would refuse it too.
     """
     data = read_library_bytes(path)
     text, enc = decode_library(data, path, encoding)
-    library = parse_library(text, path)
+    library = None
+    if previous is not None and previous.encoding == enc:
+        from dlbib.library.reparse import reparse
+
+        library = reparse(previous, text, path)
+        if library is not None:
+            _log.debug("%s: parsed again where it changed (%d blocks)", path, len(library.blocks))
+    if library is None:
+        library = parse_library(text, path)
     library.encoding = enc
     library.digest = _digest(data)
     return library

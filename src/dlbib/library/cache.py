@@ -93,9 +93,12 @@ class ParseCache:
             return bibfile.load_library(path, encoding=encoding)  # raises the LibraryError
         digest = hashlib.sha256(data).hexdigest()
         library = self._read(path, digest)
-        if library is not None and _same_encoding(library, data, path, encoding):
-            return library
-        library = bibfile.load_library(path, encoding=encoding)
+        if library is not None and library.digest == digest:
+            if _same_encoding(library, data, path, encoding):
+                return library
+            library = None
+        # a parse of the file's earlier bytes (an edit since): only what changed is parsed
+        library = bibfile.load_library(path, encoding=encoding, previous=library)
         library.on_save = self.saved
         if store and library.digest == digest:  # the file did not change between the reads
             self._write(path, library)
@@ -110,6 +113,8 @@ class ParseCache:
         _log.debug("%s: written; its parse cache is made again on the next read", path)
 
     def _read(self, path: Path, digest: str) -> Library | None:
+        """The cached library: of the file's current bytes when its digest is ``digest``,
+        else of the earlier bytes the cache file was made from (None: no usable cache file)."""
         entry = self.entry_file(path)
         try:
             raw = entry.read_bytes()
@@ -120,10 +125,11 @@ class ParseCache:
         if header is None:
             self._discard(entry, path, "not a dlbib cache file, or cut short")
             return None
-        if header.get("digest") != digest or header.get("stamp") != self.stamp:
-            what = "the library changed" if header.get("digest") != digest else "dlbib changed"
-            _log.debug("%s: parse cache not used: %s", path, what)
+        if header.get("stamp") != self.stamp:
+            _log.debug("%s: parse cache not used: dlbib changed", path)
             return None
+        if header.get("digest") != digest:  # still a good start for parsing only the change
+            _log.debug("%s: parse cache not used: the library changed", path)
         if header.get("size") != len(payload) or header.get("adler32") != zlib.adler32(payload):
             self._discard(entry, path, "its payload is damaged")
             return None
@@ -137,6 +143,9 @@ class ParseCache:
         if not isinstance(library, Library):
             self._discard(entry, path, "it does not hold a library")
             return None
+        if header.get("digest") != digest:
+            library.path, library.on_save = path, None
+            return library  # an earlier version's parse; its digest tells load() so
         library.path, library.digest, library.on_save = path, digest, self.saved
         _log.debug("%s: loaded from the parse cache (%d blocks)", path, len(library.blocks))
         return library

@@ -40,6 +40,8 @@ from dlbib.library.model import Reference
 
 FORMAT: Final = 1
 MAGIC: Final = b"dlbib entry results\n"
+MAX_FILES: Final = 320
+"""Tables kept (a few per library and step); the least recently written beyond this go."""
 _log = logging.getLogger(__name__)
 
 
@@ -92,17 +94,16 @@ class Results:
         the cache folder cannot be written)."""
         if self.file is None or not (self._changed or len(self._new) != len(self._old)):
             return
-        payload = pickle.dumps(self._new, protocol=pickle.HIGHEST_PROTOCOL)
-        header = {"format": FORMAT, "context": self.context, "size": len(payload),
-                  "adler32": zlib.adler32(payload)}  # fmt: skip
-        head = MAGIC + json.dumps(header, sort_keys=True).encode("utf-8") + b"\n"
+        head = MAGIC + json.dumps({"format": FORMAT, "context": self.context}).encode() + b"\n"
         try:
             self.file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.file.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:  # no fsync: a torn file fails its check
                     handle.write(head)
-                    handle.write(payload)
+                    summed = _Summed(handle)
+                    pickle.dump(self._new, summed, protocol=pickle.HIGHEST_PROTOCOL)
+                    handle.write(summed.trailer())
                 replace_file(tmp, self.file)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -112,42 +113,90 @@ class Results:
             _log.debug("%s: entry results not written: %s", self.file, exc)
             return
         self._old, self._changed = dict(self._new), False
+        _prune(self.file.parent)
 
     def _read(self, file: Path) -> dict[str, Any]:
         try:
-            raw = file.read_bytes()
+            handle = file.open("rb")
         except OSError:
             return {}
-        end = raw.find(b"\n", len(MAGIC))
-        why = "not a dlbib results file"
-        if raw.startswith(MAGIC) and end > 0:
-            try:
-                header = json.loads(raw[len(MAGIC) : end])
-            except ValueError:
-                header = None
-            payload = raw[end + 1 :]
-            if not isinstance(header, dict) or header.get("format") != FORMAT:
-                why = "another format"
-            elif header.get("context") != self.context:
-                _log.debug("%s: made in another context (code, options); not used", file)
-                return {}
-            elif header.get("size") != len(payload) or header.get("adler32") != zlib.adler32(
-                payload
-            ):
-                why = "its payload is damaged"
-            else:
-                try:
-                    table = _PlainUnpickler(io.BytesIO(payload)).load()
-                except Exception as exc:  # noqa: BLE001 - any decoding failure is a miss
-                    why = f"{type(exc).__name__}: {exc}"
-                else:
-                    if isinstance(table, dict):
-                        return table
-                    why = "it does not hold a table"
-        _log.debug("%s: entry results discarded: %s", file, why)
-        with contextlib.suppress(OSError):
-            file.unlink()
+        with handle:
+            why = self._load(handle)
+        if isinstance(why, dict):
+            return why
+        if why:
+            _log.debug("%s: entry results discarded: %s", file, why)
+            with contextlib.suppress(OSError):
+                file.unlink()
+        else:
+            _log.debug("%s: made in another context (code, options); not used", file)
         return {}
+
+    def _load(self, handle: io.BufferedIOBase) -> dict[str, Any] | str:
+        """The table in an open results file, or why not ("" for another context)."""
+        try:
+            line = handle.readline(len(MAGIC))
+            if line != MAGIC:
+                return "not a dlbib results file"
+            header = json.loads(handle.readline(_MAX_HEADER))
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                return "another format"
+            if header.get("context") != self.context:
+                return ""
+            summed = _Summed(handle)
+            table = _PlainUnpickler(summed).load()
+            if handle.read() != summed.trailer():
+                return "its payload is damaged"
+        except Exception as exc:  # noqa: BLE001 - any failure to decode is a miss, never an error
+            return f"{type(exc).__name__}: {exc}"
+        return table if isinstance(table, dict) else "it does not hold a table"
+
+
+_MAX_HEADER: Final = 1 << 16
+
+
+class _Summed:
+    """A file's reads or writes, with their length and Adler-32 added up as they pass (a
+    table is pickled straight to and from its file: no copy of it in memory)."""
+
+    def __init__(self, handle: io.BufferedIOBase) -> None:
+        self.handle = handle
+        self.size = 0
+        self.adler = 1
+
+    def _seen(self, data: bytes | memoryview) -> None:
+        self.size += len(data)
+        self.adler = zlib.adler32(data, self.adler)
+
+    def write(self, data: bytes) -> int:
+        self._seen(data)
+        return self.handle.write(data)
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.handle.read(n)
+        self._seen(data)
+        return data
+
+    def readline(self) -> bytes:
+        data = self.handle.readline()
+        self._seen(data)
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        n = self.handle.readinto(buffer)
+        self._seen(memoryview(buffer)[:n])
+        return n
+
+    def trailer(self) -> bytes:
+        """What follows the payload: its length and checksum (a torn file does not match)."""
+        return f"\n{self.size} {self.adler}\n".encode()
+
+
+def _prune(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+        for old in files[:-MAX_FILES]:
+            old.unlink()
 
 
 class _PlainUnpickler(pickle.Unpickler):

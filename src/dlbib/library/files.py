@@ -17,7 +17,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
 from typing import Any, Final
@@ -98,7 +98,9 @@ def atomic_write(
         raise
 
 
-def _write_temp(real: Path, data: bytes, written: list[tuple[Path, str]] | None = None) -> str:
+def _write_temp(
+    real: Path, data: bytes | Iterable[bytes], written: list[tuple[Path, str]] | None = None
+) -> str:
     """``data`` in a new, fsynced temporary file beside ``real`` with ``real``'s permission bits
     (POSIX; a new file gets 0666 less the umask); its name is added to ``written`` as soon as it
     exists, so a caller can clean up after a failed write."""
@@ -107,7 +109,8 @@ def _write_temp(real: Path, data: bytes, written: list[tuple[Path, str]] | None 
         written.append((real, tmp))
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in (data,) if isinstance(data, bytes) else data:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if not IS_WINDOWS:
@@ -124,7 +127,7 @@ def _write_temp(real: Path, data: bytes, written: list[tuple[Path, str]] | None 
     return tmp
 
 
-def write_together(files: list[tuple[Path, bytes]]) -> None:
+def write_together(files: Iterable[tuple[Path, bytes | Iterable[bytes]]]) -> None:
     """Replace several files as one set: all new, or (on an error) all as they were.
 
     Every new file is written and fsynced as a temporary file first; only then are they
@@ -142,6 +145,7 @@ def write_together(files: list[tuple[Path, bytes]]) -> None:
         for path, data in files:
             target = str(path)
             _write_temp(Path(os.path.realpath(path)), data, written)
+            del data  # written: not kept while the next file is made
         _rename_all(written)
     except OSError as exc:
         if exc.filename is None or TEMP_PREFIX in str(exc.filename):

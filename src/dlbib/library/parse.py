@@ -97,13 +97,20 @@ def _parse_library(text: str, path: Path) -> Library:
         noun = "block" if len(problems) == 1 else "blocks"
         raise LibraryError(path, f"{len(problems)} {noun} failed to parse", problems)
     lib.layout = build_layout(text, pieces)
+    lib.notes.extend(duplicate_key_notes(lib))
+    return lib
+
+
+def duplicate_key_notes(lib: Library) -> list[LoadNote]:
+    """A note for each key that more than one entry has (at the second), in file order."""
+    notes = []
     for key, lines in lib.duplicate_keys():
         where = ", ".join(f"line {n}" for n in lines)
-        lib.notes.append(
+        notes.append(
             LoadNote("duplicate-key", lines[1], f"key {key!r} is repeated ({where}); "
                      f"BibTeX uses the first (line {lines[0]})", key)
         )  # fmt: skip
-    return lib
+    return notes
 
 
 def _mask_escaped_braces(text: str) -> tuple[str, str]:

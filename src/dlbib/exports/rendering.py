@@ -1,0 +1,207 @@
+"""How one format's file is made from entries (the engine under :mod:`dlbib.exports`).
+
+Each entry becomes a :class:`~dlbib.exports._record.Record` once per run, whatever the number
+of formats; ``crossref``/``xdata`` children are resolved (or, for the .bib flavours, their
+parents added). With a results table (:mod:`dlbib.library.derived`), an entry's text in a
+format — or why the format cannot hold it, and its warnings — is taken from the last export of
+the whole library when the entry did not change, and kept for the next one: the table's context
+is the export's options and folder, the working folder and the ``@string`` values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlbib.errors import ExportError
+from dlbib.exports._options import ExportOptions
+from dlbib.exports._record import Record, build_record
+from dlbib.exports.inherit import resolve
+from dlbib.library.derived import Results, entry_digest, open_results
+from dlbib.library.model import Reference
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    """One output format."""
+
+    name: str
+    filename: str
+    """The default file name in the exports folder."""
+    render: Callable[[Record, ExportOptions], str]
+    """One record → its text in the file."""
+    assemble: Callable[[list[str]], list[str]]
+    """The rendered records → the whole file, in pieces to join (or write one by one)."""
+    description: str
+    place: Callable[[Record, ExportOptions], dict[str, str]] | None = None
+    """One record → where each of its fields went (None: every field kept under its name)."""
+    keeps_crossref: bool = False
+    """A .bib flavour: ``crossref`` stays, and the parents are added to the file."""
+
+
+@dataclass(slots=True)
+class _Known:
+    """What a run learnt about one entry, for every format: its record (or why it has none)
+    and its content digest, each made once (None: not needed yet)."""
+
+    ref: Reference
+    record: Record | ExportError | None = None
+    digest: str | None = None
+
+
+Memo = dict[int, _Known]
+"""id(entry) → what is known of it (the entry is kept, so its id cannot be reused meanwhile)."""
+
+
+def _known(ref: Reference, memo: Memo) -> _Known:
+    hit = memo.get(id(ref))
+    if hit is None or hit.ref is not ref:
+        hit = memo[id(ref)] = _Known(ref)
+    return hit
+
+
+def _record(ref: Reference, strings: Mapping[str, str], memo: Memo) -> Record:
+    hit = _known(ref, memo)
+    if hit.record is None:
+        try:
+            hit.record = build_record(ref, strings)
+        except ExportError as exc:
+            hit.record = exc
+    if isinstance(hit.record, ExportError):
+        raise hit.record
+    return hit.record
+
+
+def _digest(ref: Reference, memo: Memo) -> str:
+    hit = _known(ref, memo)
+    if hit.digest is None:
+        hit.digest = entry_digest(ref)
+    return hit.digest
+
+
+def render_file(
+    exporter: Exporter,
+    refs: Iterable[Reference],
+    strings: Mapping[str, str] | None,
+    options: ExportOptions,
+    on_skip: Callable[[ExportError], None] | None,
+    library_refs: Iterable[Reference] | None,
+    on_warning: Callable[[str, str], None] | None,
+    memo: Memo,
+    table: Results | None = None,
+) -> list[str]:
+    """The file's text, in pieces; with ``table``, each entry's text (or why it has none) is
+    taken from the previous run when the entry did not change, and kept for the next one."""
+    entries: list[str] = []
+    for ref in with_parents(refs, library_refs, exporter.keeps_crossref):
+        digest = _digest(ref, memo) if table is not None else ""
+        done: _Done | None = table.get(digest) if table is not None else None
+        if done is None:
+            done = _render_entry(exporter, ref, strings or {}, options, memo)
+            if table is not None:
+                table.put(digest, done)
+        text, warnings, error = done
+        if error is not None:
+            exc = ExportError(*error)
+            if on_skip is None:
+                raise exc
+            on_skip(exc)
+            continue
+        entries.append(text)
+        if on_warning is not None:
+            for message in warnings:
+                on_warning(ref.key, message)
+    return exporter.assemble(entries)
+
+
+_Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None"]
+"""One entry in one format: its text, its warnings, and (message, key, format) of why the
+format cannot hold it (then the text is empty). Plain data: kept between runs as it is."""
+
+
+def _render_entry(
+    exporter: Exporter,
+    ref: Reference,
+    strings: Mapping[str, str],
+    options: ExportOptions,
+    memo: Memo,
+) -> _Done:
+    try:
+        record = _record(ref, strings, memo)
+        return exporter.render(record, options), tuple(record.warnings), None
+    except ExportError as exc:
+        return "", (), (_reason(exc), exc.key, exc.format or exporter.name)
+
+
+def with_parents(
+    refs: Iterable[Reference], library_refs: Iterable[Reference] | None, keep: bool
+) -> list[Reference]:
+    """``refs`` with crossref/xdata resolved (``keep``: unresolved, missing parents appended)."""
+    wanted = list(refs)
+    if not any("crossref" in r.fields or "xdata" in r.fields for r in wanted):
+        return wanted
+    pool = wanted if library_refs is None else list(library_refs)
+    by_key: dict[str, Reference] = {}
+    for ref in pool:
+        by_key.setdefault(ref.key.lower(), ref)  # BibTeX uses the first of repeated keys
+    if not keep:
+        return [resolve(ref, by_key) for ref in wanted]
+    have = {ref.key.lower() for ref in wanted}
+    extra: list[Reference] = []
+    queue = list(wanted)
+    while queue:
+        ref = queue.pop(0)
+        for name in ("crossref", "xdata"):
+            raw = ref.fields.get(name, "").strip().strip('{}"')
+            for key in (k.strip().lower() for k in raw.split(",") if k.strip()):
+                parent = by_key.get(key)
+                if parent is not None and key not in have:
+                    have.add(key)
+                    extra.append(parent)
+                    queue.append(parent)
+    return wanted + extra
+
+
+def _reason(exc: ExportError) -> str:
+    text = str(exc)
+    prefix = f"{exc.key}: "
+    return text[len(prefix) :] if exc.key and text.startswith(prefix) else text
+
+
+def results_table(
+    library_path: Path, strings: Mapping[str, str], exporter: Exporter, options: ExportOptions
+) -> Results:
+    """The table of each entry's text in this format, from the last export of the whole
+    library to the same place with the same options and ``@string`` values."""
+    values = repr(sorted(strings.items())).encode("utf-8", "surrogatepass")
+    context = (repr(options), os.getcwd(), hashlib.sha256(values).hexdigest())
+    return open_results(library_path, f"export-{exporter.name}", *context)
+
+
+def framed(head: str, items: list[str], sep: str, tail: str) -> list[str]:
+    """The pieces of ``head + sep.join(items) + tail``, never joined here: the text of a whole
+    export is tens of MB, and a writer can encode and write it piece by piece."""
+    pieces = [head]
+    for n, item in enumerate(items):
+        if n:
+            pieces.append(sep)
+        pieces.append(item)
+    pieces.append(tail)
+    return pieces
+
+
+def encoded(pieces: list[str], size: int = 1 << 20) -> Iterator[bytes]:
+    """The pieces as UTF-8, about ``size`` characters at a time."""
+    batch: list[str] = []
+    length = 0
+    for piece in pieces:
+        batch.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(batch).encode("utf-8")
+            batch, length = [], 0
+    if batch:
+        yield "".join(batch).encode("utf-8")
