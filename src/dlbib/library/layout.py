@@ -334,11 +334,12 @@ def _aligned_column(text: str, kept: list[FieldSpan]) -> int | None:
     return first
 
 
-def _style(text: str, span: FieldSpan, new_name: str, column: int | None) -> tuple[str, str]:
-    """The indentation before ``span`` and the text between its name and value, for a new field
-    ``new_name`` written like it: when every field's ``=`` is in one ``column``, the new one is
-    padded to that column too."""
-    start = _line_start(text, span.start)
+def _style(
+    text: str, span: FieldSpan, new_name: str, column: int | None, start: int | None
+) -> tuple[str, str]:
+    """The indentation before ``span`` (its line starting at ``start``, None: not at a line's
+    start) and the text between its name and value, for a new field ``new_name`` written like
+    it: when every field's ``=`` is in one ``column``, the new one is padded to that column."""
     indent = text[start : span.start] if start is not None else "  "
     name = _FIELD_NAME_RE.match(text, span.start)
     name_end = name.end() if name else span.start
@@ -368,10 +369,10 @@ def _insertion(
                 start = _line_start(text, span.start)
                 if start is None:
                     break
-                indent, eq = _style(text, span, name, column)
+                indent, eq = _style(text, span, name, column, start)
                 return (start, start, f"{indent}{name}{eq}{value},{newline}")
     last = kept[-1]
-    indent, eq = _style(text, last, name, column)
+    indent, eq = _style(text, last, name, column, _line_start(text, last.start))
     line = f"{newline}{indent}{name}{eq}{value}"
     comma = _TRAILING_COMMA_RE.match(text, last.value_end)
     if comma is not None:
