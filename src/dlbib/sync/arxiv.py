@@ -351,6 +351,7 @@ def sync_loaded(
     :raises ArxivUnreachableError: when arXiv cannot be reached at all and published versions
         are off (nothing changed); with them on, ``report.unreachable`` says so instead.
     """
+    from dlbib.library.parse import _gc_paused
     from dlbib.sources.arxiv import ArxivSource
 
     options = options or SyncOptions()
@@ -363,15 +364,16 @@ def sync_loaded(
         source = ArxivSource(
             api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
         )
-    try:
-        report = sync_metadata(library, state, source, options, progress, keys=keys)
-    except ArxivUnreachableError as exc:
-        if (options.published or config.published) == "off":
-            raise
-        # the other services still know the entries whose arXiv id is in library.bib
-        report = SyncReport(dry_run=options.dry_run, unreachable=str(exc),
-                            requests=source.requests_made)  # fmt: skip
-    report.publications = _published_step(config, library, state, options, keys, services)
+    with _gc_paused():  # the merge allocates; the collector would walk the library meanwhile
+        try:
+            report = sync_metadata(library, state, source, options, progress, keys=keys)
+        except ArxivUnreachableError as exc:
+            if (options.published or config.published) == "off":
+                raise
+            # the other services still know the entries whose arXiv id is in library.bib
+            report = SyncReport(dry_run=options.dry_run, unreachable=str(exc),
+                                requests=source.requests_made)  # fmt: skip
+        report.publications = _published_step(config, library, state, options, keys, services)
     return report
 
 
