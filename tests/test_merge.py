@@ -23,8 +23,24 @@ TRICKY = [
 ]  # fmt: skip
 
 
+def _accented() -> list[str]:
+    """Every accent macro form on letters, and escaped signs, in a little context."""
+    values: list[str] = []
+    for accent in "`'^\"~=.cvHukr":
+        for letter in "aAeEiIoOuUcCnNsSzZyYgGrRlLkt":
+            forms = [f"\\{accent}{{{letter}}}"]
+            if accent in "`'^\"~=.":
+                forms += [f"{{\\{accent}{letter}}}", f"\\{accent}{letter}"]
+            values.extend(f"{{Doll{form}r, x{form}' ''{form}--}}" for form in forms)
+            values.extend(f"{{{form}}}" for form in forms)
+    values += ["{4.9\\% error}", "{a\\_b \\& c \\# d}", "{\\\\%}", "{\\%%}", "{\\'{a}'}",
+               "{\\'a''}", "{{\\'a}--b}", "{\\i}", "{\\'\\i}", "{\\ss}", '"\\%"',
+               "{\\$}"]  # fmt: skip
+    return values
+
+
 def _values() -> list[str]:
-    values = list(TRICKY)
+    values = list(TRICKY) + _accented()
     for bib in sorted(DATA.rglob("*.bib")):
         try:
             library = load_library(bib)

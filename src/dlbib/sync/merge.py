@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Final, Literal
 
 from dlbib.library.model import ArxivId, Reference, unbrace
-from dlbib.library.text import _is_plain, normalize_title
+from dlbib.library.text import _ACCENT_RE, _ESCAPED_SIGNS, _is_plain, normalize_title
 from dlbib.sources.arxiv_record import ArxivRecord, raw_value, record_fields
 
 if TYPE_CHECKING:
@@ -129,15 +130,32 @@ def _same(a: str, b: str) -> bool:
 
 
 def _normalized(raw: str) -> str:
-    """``normalize_title(unbrace(raw))``; plain ASCII text (no macro, brace, math, tie or
-    ligature), which LaTeX, ASCII folding and NFKD leave as it is, is only lower-cased and
-    split into words, without the general path's per-value overhead."""
-    if raw.isascii() and raw[:1] == "{" and raw[-1:] == "}" and _is_plain(raw[1:-1]):
+    """``normalize_title(unbrace(raw))``, for ASCII values without the general path's cost."""
+    if not raw.isascii():
+        return normalize_title(unbrace(raw))
+    if raw[:1] == "{" and raw[-1:] == "}" and _is_plain(raw[1:-1]):
         return _ascii_words(raw[1:-1])  # no brace inside: unbrace would give just that
     value = unbrace(raw)
-    if value.isascii() and _is_plain(value):
-        return _ascii_words(value)
-    return normalize_title(value)
+    words = _simple_words(value)
+    return normalize_title(value) if words is None else words
+
+
+def _simple_words(value: str) -> str | None:
+    """``normalize_title`` of an ASCII value whose only LaTeX is what ``latex_to_text`` decodes
+    without pylatexenc (accents on letters, ``\\%``-style signs, brace groups); None for any
+    other. The decoded text is ASCII but for the accents' combining marks, which ASCII folding
+    (NFKD, then ASCII) drops again: so each accent macro is just its letter here."""
+    text = value
+    if "\\" in text:
+        text = _ACCENT_RE.sub(_accent_letter, text)
+        for sign in _ESCAPED_SIGNS:
+            text = text.replace("\\" + sign, sign)
+    text = text.replace("{", "").replace("}", "")
+    return _ascii_words(text) if _is_plain(text) else None
+
+
+def _accent_letter(match: re.Match[str]) -> str:
+    return match.group(2) or match.group(4) or match.group(6)
 
 
 def _ascii_words(text: str) -> str:
