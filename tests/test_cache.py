@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import pickle
@@ -13,6 +14,7 @@ import pytest
 from dlbib.errors import LibraryError
 from dlbib.library.bibfile import Library, load_library, save_library
 from dlbib.library.cache import (
+    CACHE_FORMAT,
     MAGIC,
     ParseCache,
     code_stamp,
@@ -98,7 +100,7 @@ def test_another_version_of_the_code_does_not_trust_the_cache(sample_bib, tmp_pa
         lambda raw: b"not a cache at all",
         lambda raw: raw[: len(raw) // 2],  # cut short
         lambda raw: raw[:-40] + bytes(40),  # payload damaged
-        lambda raw: raw.replace(b'"format": 1', b'"format": 99'),
+        lambda raw: raw.replace(b'"format": %d' % CACHE_FORMAT, b'"format": 99'),
         lambda raw: MAGIC + b"{not json\n" + raw,
     ],
     ids=["empty", "garbage", "truncated", "zeroed-tail", "other-format", "bad-header"],
@@ -219,3 +221,30 @@ def test_another_encoding_choice_is_parsed_again(tmp_path, cache, caplog) -> Non
     other = cache.load(path, encoding="cp1252")
     assert parses(caplog) == 2
     assert other.encoding.name != first.encoding.name
+
+
+def test_a_cached_library_edits_and_saves_as_a_parsed_one(sample_bib, cache, tmp_path) -> None:
+    """The cheaper pickled form (entries and segments rebuilt by their constructors, field
+    names shared, no key index kept) loses nothing a save or a look-up needs."""
+    cache.load(sample_bib)
+    cached = cache.load(sample_bib)
+    parsed = fresh(sample_bib)
+    assert cached == parsed
+    assert cached.layout is not None
+    assert all(cached.layout.segment_of(b) is not None for b in cached.blocks)
+    names: dict[str, str] = {}
+    for ref in cached.references:
+        for name in ref.fields:
+            assert names.setdefault(name, name) is name  # one string object per field name
+    outputs = []
+    for library, copy in ((cached, tmp_path / "a.bib"), (parsed, tmp_path / "b.bib")):
+        key = library.references[3].key
+        assert library.find(key.upper()) is library.references[3]
+        library.replace(library.get(key).with_raw_fields({"note": "{edited}"}))
+        copy.write_bytes(sample_bib.read_bytes())
+        library.path, library.digest = copy, hashlib.sha256(copy.read_bytes()).hexdigest()
+        library.on_save = None
+        assert save_library(library)
+        outputs.append(copy.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0] != sample_bib.read_bytes()

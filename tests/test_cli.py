@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -111,8 +112,15 @@ def test_version(runner: CliRunner) -> None:
     assert result.stdout == f"dlbib, version {__version__}\n"
 
 
+def all_commands() -> dict[str, click.Command]:
+    """Every command of the group (their modules imported)."""
+    ctx = click.Context(cli)
+    found = {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
 def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert "Example:" in result.stdout, name
@@ -131,3 +139,42 @@ def test_python_dash_m(sample_bib: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "he2017mask" in proc.stdout
+
+
+def test_the_command_table_is_the_commands() -> None:
+    """``dlbib --help`` lists commands from COMMANDS without importing them: the table must say
+    what each command's own help says, and where it is."""
+    from dlbib.cli._app import COMMANDS
+
+    commands = all_commands()
+    assert sorted(commands) == sorted(COMMANDS)
+    for name, command in commands.items():
+        module, summary = COMMANDS[name]
+        assert command.callback is not None
+        assert command.callback.__module__ == f"dlbib.cli.{module}", name
+        assert command.get_short_help_str(10_000) == summary, name
+
+
+@pytest.mark.parametrize("width", [30, 52, 80, 200])
+def test_help_lists_the_commands_as_click_does_without_importing_them(width: int) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from dlbib.cli import cli\n"
+        f"try:\n    cli(['--help'], prog_name='dlbib', terminal_width={width})\n"
+        "except SystemExit:\n    pass\n"
+        "print('LOADED=' + ','.join(sorted(m for m in sys.modules if m.startswith('dlbib.cli.')"
+        " and m != 'dlbib.cli._app')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    *lazy, loaded = proc.stdout.splitlines()
+    assert loaded == "LOADED="
+    all_commands()  # every module imported: click's own listing from the commands themselves
+    with click.Context(cli, info_name="dlbib", terminal_width=width) as ctx:
+        eager = cli.get_help(ctx)
+        formatter = ctx.make_formatter()
+        click.Group.format_commands(cli, ctx, formatter)
+    assert "\n".join(lazy) == eager
+    assert formatter.getvalue().strip() in eager

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
+
 from dlbib.cli import cli
 
 from .conftest import REPO
@@ -18,7 +20,7 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_command_is_in_the_readme() -> None:
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         assert re.search(rf"`dlbib {name}\b", README), name
 
 

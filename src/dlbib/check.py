@@ -11,7 +11,8 @@ downloaded PDFs that are missing or altered, and (with :func:`published_versions
 cited as preprints whose published version sync confirmed. Things BibTeX accepts silently — a
 repeated ``@string``, a stray ``}`` — and known published versions are *notes*, which do not
 fail a check.
-It reads files; it never writes and never touches the network.
+It reads files and never touches the network; it writes nothing but its per-entry table in the
+user's cache folder (:mod:`dlbib.entry_checks`).
 """
 
 from __future__ import annotations
@@ -22,40 +23,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from dlbib.entry_checks import (
+    CONTROL,
+    REQUIRED_FIELDS,
+    EntryFacts,
+    entry_facts,
+    is_valid_value,
+    problems,
+)
 from dlbib.errors import LibraryEncodingError, LibraryError
 from dlbib.library.attachments import attachment_paths, file_bases, is_url, resolve_attachment
 from dlbib.library.bibfile import Library, RawBlock
 from dlbib.library.cache import load_cached
-from dlbib.library.keys import family_name
-from dlbib.library.layout import scan_value
-from dlbib.library.model import (
-    ArxivId,
-    Reference,
-    is_valid_doi,
-    normalize_doi,
-    split_concatenation,
-)
+from dlbib.library.model import Reference
 from dlbib.library.state import SyncState
-from dlbib.library.text import normalize_title
-
-REQUIRED_FIELDS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
-    # Each inner tuple is one requirement; any field in it satisfies it (BibTeX's "author or
-    # editor"). From btxdoc's entry type table; biblatex's @online needs a url.
-    "article": (("author",), ("title",), ("journal", "journaltitle"), ("year", "date")),
-    "book": (("author", "editor"), ("title",), ("publisher",), ("year", "date")),
-    "incollection": (("author",), ("title",), ("booktitle",), ("publisher",), ("year", "date")),
-    "inproceedings": (("author",), ("title",), ("booktitle",), ("year", "date")),
-    "conference": (("author",), ("title",), ("booktitle",), ("year", "date")),
-    "inbook": (("author", "editor"), ("title",), ("chapter", "pages"), ("publisher",),
-               ("year", "date")),
-    "phdthesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
-    "mastersthesis": (("author",), ("title",), ("school", "institution"), ("year", "date")),
-    "techreport": (("author",), ("title",), ("institution",), ("year", "date")),
-    "manual": (("title",),),
-    "unpublished": (("author",), ("title",), ("note",)),
-    "online": (("title",), ("url", "doi", "eprint")),
-    "misc": (("title",),),
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -91,6 +72,8 @@ class Finding:
 Check = Callable[[Library], Iterable[Finding]]
 
 
+__all__ = ["REQUIRED_FIELDS", "Finding", "check_library", "is_valid_value", "lint_library"]
+
 NOTE_CODES: Final = frozenset({"repeated-string", "stray-text", "no-key", "published-version"})
 """Load notes for what BibTeX accepts without a word."""
 
@@ -117,63 +100,28 @@ def check_library(
 
 
 def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]:
-    """Every finding for an already-loaded library (notes included), sorted by line."""
+    """Every finding for an already-loaded library (notes included), sorted by line.
+
+    What each entry holds on its own is worked out once per entry content and kept between runs
+    (:mod:`dlbib.entry_checks`); duplicates, parents and files are looked at every run.
+    """
     findings: list[Finding] = [
         Finding(n.code, n.message, n.key, n.line, "note" if n.code in NOTE_CODES else "error")
         for n in library.notes
     ]
-    checks = (_duplicate_works, _entry_checks, _missing_files, _control_chars, _string_cycles)
-    for check in (*checks, *extra):
+    refs = library.references
+    facts = entry_facts(library, refs)
+    findings.extend(_duplicate_works(library, refs, facts))
+    findings.extend(_entry_checks(library, refs, facts))
+    findings.extend(_missing_files(library))
+    findings.extend(_control_chars(library, refs, facts))
+    findings.extend(_string_cycles(library))
+    for check in extra:
         findings.extend(check(library))
     return sorted(findings, key=lambda f: (f.line, f.code, f.key or ""))
 
 
-_ARXIV_LIKE: Final = re.compile(r"(?i)arxiv|^\s*\d{4}\.\d|^\s*[a-z-]+(?:\.[a-z]{2})?/\d")
-"""An eprint without a prefix that is meant as an arXiv id (``1706.0376``, ``hep-th/99…``)."""
-LINK_FIELDS: Final = ("crossref", "xdata", "related", "ids", "entryset", "xref", "set")
-"""Fields naming other entries: entries linked through them are not duplicates of each other."""
-MONTHS: Final = frozenset(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-)
-STYLE_MACROS: Final = MONTHS | frozenset(
-    [
-        "acmcs",
-        "acta",
-        "cacm",
-        "ibmjrd",
-        "ibmsj",
-        "ieeese",
-        "ieeetc",
-        "ieeetcad",
-        "ipl",
-        "jacm",
-        "jcss",
-        "scp",
-        "sicomp",
-        "tcs",
-        "tocs",
-        "tods",
-        "tog",
-        "toms",
-        "toois",
-        "toplas",
-    ]
-)
-"""Macros BibTeX's standard styles (and biber) define, so a .bib may use them undefined."""
-_FIELD_NAME_RE: Final = re.compile(r"[^\s\"#%'(),={}0-9][^\s\"#%'(),={}]*")
-_INHERITED_TITLE: Final = {"booktitle": ("title", "booktitle"), "maintitle": ("title",)}
-
-
-def _links(ref: Reference) -> set[str]:
-    keys: set[str] = set()
-    for name in LINK_FIELDS:
-        value = ref.get(name)
-        if value:
-            keys.update(k.strip().lower() for k in value.split(",") if k.strip())
-    return keys
-
-
-def _link_groups(refs: list[Reference]) -> dict[str, str]:
+def _link_groups(refs: list[Reference], facts: list[EntryFacts]) -> dict[str, str]:
     """Each key → a representative of the entries linked to it, directly or through others
     (``related``, ``crossref``, ``ids``, ``@set`` members…): one group per linked family."""
     parent: dict[str, str] = {}
@@ -184,56 +132,54 @@ def _link_groups(refs: list[Reference]) -> dict[str, str]:
             key = parent[key]
         return key
 
-    for ref in refs:
-        for other in _links(ref):
+    for ref, fact in zip(refs, facts, strict=True):
+        for other in fact.links:
             parent[root(other)] = root(ref.key.lower())
     return {ref.key.lower(): root(ref.key.lower()) for ref in refs}
 
 
-def _duplicate_works(library: Library) -> Iterator[Finding]:
+_WHAT: Final = {"doi": "DOI", "arxiv": "arXiv id", "work": "title, first author and year"}
+
+
+def _duplicate_works(
+    library: Library, refs: list[Reference], facts: list[EntryFacts]
+) -> Iterator[Finding]:
     seen: dict[tuple[str, str], Reference] = {}
-    group = _link_groups(library.references)
-    for ref in library.references:
+    group: dict[str, str] | None = None  # worked out at the first shared identity
+    for ref, fact in zip(refs, facts, strict=True):
         if ref.entry_type == "set" or not ref.key.strip() or "related" in ref.fields:
             continue  # a set, or an entry that records its relation to another edition
-        for ident in _identities(ref):
+        for ident in fact.identities:
             first = seen.setdefault(ident, ref)
             if first is ref or first.key.lower() == ref.key.lower():
                 continue  # the same entry, or a repeated key (reported as duplicate-key)
+            group = _link_groups(refs, facts) if group is None else group
             if group[ref.key.lower()] == group[first.key.lower()]:
                 continue  # related, an alias, a crossref family or members of one set
-            what = {"doi": "DOI", "arxiv": "arXiv id", "work": "title, first author and year"}
             yield Finding(
                 "duplicate-work",
-                f"same {what[ident[0]]} as {first.key!r} ({ident[1]})",
+                f"same {_WHAT[ident[0]]} as {first.key!r} ({ident[1]})",
                 ref.key,
                 library.lines.get(ref.key, 0),
             )
             break
 
 
-def _identities(ref: Reference) -> Iterator[tuple[str, str]]:
-    doi = ref.doi
-    arxiv = ref.arxiv_id
-    if doi and not doi.lower().startswith("10.48550/arxiv."):
-        yield ("doi", doi.lower())
-    if arxiv:
-        yield ("arxiv", arxiv.id)
-    title, year = ref.title, ref.year
-    authors = ref.authors if title and year else []
-    if title and authors:
-        first = normalize_title(family_name(authors[0]))
-        yield ("work", f"{normalize_title(title)} / {first} / {year}")
-
-
-def _entry_checks(library: Library) -> Iterator[Finding]:
-    strings = set(library.strings)
-    by_key: dict[str, Reference] = {}
-    for ref in library.references:
-        by_key.setdefault(ref.key.lower(), ref)  # BibTeX uses the first of a repeated key
-    for ref in library.references:
+def _entry_checks(
+    library: Library, refs: list[Reference], facts: list[EntryFacts]
+) -> Iterator[Finding]:
+    by_key: dict[str, Reference] | None = None  # for the few entries with a parent
+    strings: set[str] = set()
+    for ref, fact in zip(refs, facts, strict=True):
+        found = fact.problems
+        if found is None:
+            if by_key is None:
+                strings, by_key = set(library.strings), {}
+                for other in refs:  # BibTeX uses the first of a repeated key
+                    by_key.setdefault(other.key.lower(), other)
+            found = tuple(problems(ref, _ancestors(ref, by_key), strings))
         line = library.lines.get(ref.key, 0)
-        for message, code in _problems(ref, _ancestors(ref, by_key), strings):
+        for message, code in found:
             yield Finding(code, message, ref.key, line)
 
 
@@ -257,79 +203,6 @@ def _ancestors(ref: Reference, by_key: dict[str, Reference]) -> list[Reference |
     return out
 
 
-def _present(raw: str | None) -> bool:
-    return bool(raw and raw.strip('{}" \t\n'))
-
-
-def _supplied(name: str, ref: Reference, parents: list[Reference]) -> bool:
-    if _present(ref.fields.get(name)):
-        return True
-    inherited = _INHERITED_TITLE.get(name, (name,))
-    return any(_present(p.fields.get(n)) for p in parents for n in (name, *inherited))
-
-
-def is_valid_value(raw: str) -> bool:
-    """True when BibTeX accepts ``raw`` as a field value: ``{…}`` (balanced), ``"…"`` (braces
-    balanced inside, so ``"M{\\"a}ller"`` is fine), a number or macro name, or such pieces
-    joined by ``#``. Catches a missing comma (``{x} year = 2000``)."""
-    text = raw.strip()
-    return bool(text) and scan_value(text, 0) == len(text)
-
-
-def _macros(raw: str) -> Iterator[str]:
-    for piece in split_concatenation(raw):
-        if piece and piece[0] not in '{"' and not piece.isdigit():
-            yield piece
-
-
-def _field_problems(ref: Reference, strings: set[str]) -> Iterator[tuple[str, str]]:
-    """Field names and values BibTeX would refuse, and @string macros defined nowhere."""
-    for name, raw in ref.fields.items():
-        if not _FIELD_NAME_RE.fullmatch(name):
-            message = f"field name {name!r} is not valid BibTeX (a % comment inside an entry?)"
-            yield (message, "syntax")
-            continue
-        if not is_valid_value(raw):
-            yield (f"field {name} is not a valid BibTeX value (a missing comma?): {raw}", "syntax")
-            continue
-        for macro in _macros(raw):
-            if macro.lower() not in strings and macro.lower() not in STYLE_MACROS:
-                yield (
-                    f"field {name} uses @string {macro}, which is not defined",
-                    "undefined-string",
-                )
-
-
-def _problems(
-    ref: Reference, ancestors: list[Reference | str], strings: set[str]
-) -> Iterator[tuple[str, str]]:
-    yield from _field_problems(ref, strings)
-    for missing in (a for a in ancestors if isinstance(a, str)):
-        message = f"crossref/xdata names {missing!r}, which is not in the library"
-        yield (message, "bad-crossref")
-    parents = [a for a in ancestors if isinstance(a, Reference)]
-    for alternatives in REQUIRED_FIELDS.get(ref.entry_type, ()):
-        if not any(_supplied(name, ref, parents) for name in alternatives):
-            yield (f"@{ref.entry_type} needs {' or '.join(alternatives)}", "missing-field")
-    raw_doi = ref.get("doi")
-    if raw_doi and not is_valid_doi(normalize_doi(raw_doi).replace("\\_", "_")):
-        yield (f"malformed DOI {raw_doi!r} (expected a bare 10.xxxx/… DOI)", "bad-doi")
-    eprint = ref.get("eprint")
-    prefix = (ref.get("archiveprefix") or ref.get("eprinttype") or "").lower()
-    # Without archiveprefix/eprinttype an eprint is arXiv's only when it looks like an id
-    # (biblatex prints any other as it is: APA examples use eprint = {Reddit}).
-    arxiv = prefix == "arxiv" or (not prefix and _ARXIV_LIKE.search(eprint or "") is not None)
-    if eprint and arxiv and ArxivId.find(eprint) is None:
-        yield (f"malformed arXiv id {eprint!r} in eprint", "bad-arxiv-id")
-    for name in ("url", "doi", "pdfurl"):
-        value = ref.get(name)
-        if value and "\\_" in value:
-            yield (
-                f"{name} has a LaTeX-escaped underscore (\\_); write it raw",
-                "escaped-underscore",
-            )
-
-
 def _missing_files(library: Library) -> Iterator[Finding]:
     comments = [b.text for b in library.blocks if isinstance(b, RawBlock)]
     bases = file_bases(library.path.parent, comments)
@@ -346,27 +219,16 @@ def _missing_files(library: Library) -> Iterator[Finding]:
             )
 
 
-_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _control_chars(library: Library) -> Iterator[Finding]:
+def _control_chars(
+    library: Library, refs: list[Reference], facts: list[EntryFacts]
+) -> Iterator[Finding]:
     """NUL and other C0 control characters (tab and line breaks are fine) in keys and values."""
-    for ref in library.references:
+    for ref, fact in zip(refs, facts, strict=True):
         line = library.lines.get(ref.key, 0)
-        for name, raw in (("key", ref.key), *ref.fields.items()):
-            found = _CONTROL.search(raw)
-            if found:
-                char = found.group()
-                label = "NUL" if char == "\0" else f"U+{ord(char):04X}"
-                yield Finding(
-                    "control-char",
-                    f"{'the key' if name == 'key' else f'field {name}'} contains a control"
-                    f" character ({label}); remove it (it would go into every export)",
-                    ref.key,
-                    line,
-                )
+        for message in fact.control:
+            yield Finding("control-char", message, ref.key, line)
     for block in library.blocks:
-        if isinstance(block, RawBlock) and _CONTROL.search(block.text):
+        if isinstance(block, RawBlock) and CONTROL.search(block.text):
             where = f"@string {block.name}" if block.kind == "string" else f"a {block.kind} block"
             yield Finding("control-char", f"{where} contains a control character; remove it")
 
@@ -425,14 +287,15 @@ def pdf_files_check(state: SyncState) -> Check:
     """
 
     def check(library: Library) -> Iterator[Finding]:
-        from dlbib.pdfs.fetch import looks_like_pdf, sha256_file
-        from dlbib.pdfs.paths import recorded_file
-
         root = library.path.parent
         for ref in library.references:
             record = state.get(ref.key, "pdf")
             if not record:
                 continue
+            # here, at the first record: the fetcher's module brings the HTTP stack with it
+            from dlbib.pdfs.fetch import looks_like_pdf, sha256_file
+            from dlbib.pdfs.paths import recorded_file
+
             rel = record.get("path")
             line = library.lines.get(ref.key, 0)
             path = recorded_file(root, rel, root)

@@ -55,8 +55,10 @@ def check(settings: Settings, as_json: bool) -> None:
 
 def _note_lost_entries(library: Path) -> None:
     """Tell when a backup holds entries the library lacks (a note: it does not fail check)."""
-    from dlbib.library.backups import lost_entries
+    from dlbib.library.backups import backups_of, lost_entries
 
+    if not backups_of(library):  # nothing to compare: the library's keys are not read
+        return
     lost = lost_entries(library)
     if lost:
         newest = lost[0]

@@ -251,8 +251,9 @@ def _read_aux(path: Path, out: _Collector, stack: list[Path], *, main: bool) -> 
     out.files.append(path)
     stack.append(path.resolve())
     complete = False
+    newlines = [m.start() for m in re.finditer("\n", text)]  # a line is a bisection, not a count
     for m in _AUX_RE.finditer(text):
-        cmd, rest, line = m.group("cmd"), m.group("rest"), text.count("\n", 0, m.start()) + 1
+        cmd, rest, line = m.group("cmd"), m.group("rest"), bisect_right(newlines, m.start()) + 1
         arg = _last_group(rest)
         if cmd == "citation" and arg is not None:
             for key in arg.split(","):
@@ -391,8 +392,7 @@ def _scan_tex(
         name, line = m.group("name"), bisect_right(newlines, m.start()) + 1
         scanner.pos = m.end()
         if name in CITE_COMMANDS:
-            keys = scanner.cite_args(name, line)
-            for key in keys:
+            for key in scanner.cite_args(name, line):
                 out.add(key, path, line)
         elif name in MULTICITE_COMMANDS:
             for key in scanner.multicite_args(name, line):

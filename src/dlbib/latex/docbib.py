@@ -19,7 +19,6 @@ from typing import Final
 
 from dlbib.errors import CitationError
 from dlbib.latex.citations import Citation, CitedKeys, check_key
-from dlbib.latex.suggest import KeyIndex
 from dlbib.library.bibfile import Block, Library, RawBlock, render_block
 from dlbib.library.files import atomic_write
 from dlbib.library.model import Reference, split_concatenation
@@ -192,11 +191,26 @@ def build_document_bib(
             r.key for r in {id(r): r for r in by_key.values()}.values() if r.key not in taken
         ),
         encoding=encoding,
-        repeated=tuple(
-            (key, tuple(lines))
-            for key, lines in library.duplicate_keys()
-            if key.lower() in {r.key.lower() for r in written}
-        ),
+        repeated=_repeated(written, library),
+    )
+
+
+def _repeated(
+    written: list[Reference], library: Library
+) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """The written keys the library has more than once, with the lines of each occurrence."""
+    wanted = {r.key.lower() for r in written}
+    seen: set[str] = set()
+    for ref in library.references:  # a cheap pass first: most libraries repeat no cited key
+        folded = ref.key.lower()
+        if folded in wanted:
+            if folded in seen:
+                break
+            seen.add(folded)
+    else:
+        return ()
+    return tuple(
+        (key, tuple(lines)) for key, lines in library.duplicate_keys() if key.lower() in wanted
     )
 
 
@@ -342,6 +356,9 @@ def _with_parents(
 
 def _macros(raw: str) -> set[str]:
     """Macro names a raw value uses: bare words in a ``#`` concatenation (``jmlr # 2012``)."""
+    if "#" not in raw:  # one piece (what split_concatenation would return, without the scan)
+        part = raw.strip()
+        return {part.lower()} if part and part[0] not in '{"' and not part.isdigit() else set()
     names = set()
     for part in split_concatenation(raw):
         part = part.strip()
@@ -358,6 +375,8 @@ def _wanted_strings(selected: list[Reference], library: Library) -> set[str]:
         if isinstance(b, RawBlock) and b.kind == "string":
             strings.setdefault(b.name.lower(), []).append(b)
     wanted: set[str] = set()
+    if not strings:
+        return wanted
     todo = [name for ref in selected for raw in ref.fields.values() for name in _macros(raw)]
     while todo:
         name = todo.pop()
@@ -382,5 +401,7 @@ def _blocks(selected: list[Reference], library: Library) -> list[Block]:
 def _with_suggestions(missing: list[Citation], library: Library) -> tuple[Missing, ...]:
     if not missing:
         return ()
+    from dlbib.latex.suggest import KeyIndex  # here: only a document with missing keys needs it
+
     index = KeyIndex(library.references)
     return tuple(Missing(c, tuple(index.suggest(c.key))) for c in missing)

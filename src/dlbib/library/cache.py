@@ -22,7 +22,9 @@ else can run code, so the cache never lives beside the library (a folder shared 
 where a clone brings other people's files), only in a folder the user's own dlbib writes; it
 is created private (0700); and it is read with an unpickler that refuses every global except
 the dataclasses of :mod:`dlbib.library` and pathlib's paths, so even a planted file can at
-worst fail to load. The library file itself is never touched here.
+worst fail to load. Entries and segments are written as calls of their classes (cheaper to
+load than a dataclass's state), each field name once; the key index is not kept (it is rebuilt
+when asked). The library file itself is never touched here.
 """
 
 from __future__ import annotations
@@ -49,9 +51,12 @@ from dlbib.library import bibfile
 from dlbib.library.bibfile import Library
 from dlbib.library.encoding import detect_encoding
 from dlbib.library.files import replace_file, user_cache_dir
+from dlbib.library.keyindex import KeyIndex
+from dlbib.library.layout import Segment
+from dlbib.library.model import Reference
 from dlbib.library.parse import _gc_paused
 
-CACHE_FORMAT: Final = 1
+CACHE_FORMAT: Final = 2
 """Bumped when the cache file's layout changes."""
 MAGIC: Final = b"dlbib parse cache\n"
 MAX_FILES: Final = 64
@@ -158,8 +163,11 @@ class ParseCache:
     def _write(self, path: Path, library: Library) -> None:
         stored = copy.copy(library)
         stored.on_save = None
+        stored._index = KeyIndex()  # not kept: the loaded library indexes itself when asked
         try:
-            payload = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
+            buffer = io.BytesIO()
+            _Pickler(buffer).dump(stored)
+            payload = buffer.getvalue()
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             _log.debug("%s: not cached: %s", path, exc)
             return
@@ -211,6 +219,25 @@ def _split(raw: bytes) -> tuple[dict[str, Any] | None, bytes]:
     if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
         return None, b""
     return header, raw[end + 1 :]
+
+
+class _Pickler(pickle.Pickler):
+    """Writes each entry and segment as a call of its class (cheaper to load than a dataclass's
+    state), and each field name, entry type and short gap once, shared by every entry."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._shared: dict[str, str] = {}
+
+    def reducer_override(self, obj: Any) -> Any:
+        shared = self._shared
+        if type(obj) is Reference:
+            fields = {shared.setdefault(k, k): v for k, v in obj.fields.items()}
+            return Reference, (obj.key, shared.setdefault(obj.entry_type, obj.entry_type), fields)
+        if type(obj) is Segment:
+            gap = shared.setdefault(obj.gap, obj.gap) if len(obj.gap) <= 4 else obj.gap
+            return Segment, (obj.block, obj.text, gap, obj.line)
+        return NotImplemented
 
 
 class _Unpickler(pickle.Unpickler):

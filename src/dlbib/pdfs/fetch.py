@@ -153,6 +153,15 @@ class PdfFetcher:
         with self._locks_lock:
             return self._locks.setdefault(netloc, threading.Lock())
 
+    def known_unreachable(self, url: str) -> PdfUnreachableError | None:
+        """The error :meth:`download` would raise at once, without a request, because ``url``'s
+        host was found unreachable earlier in this run; None when it would try."""
+        scheme = urlsplit(url).scheme.lower()
+        reason = self.http.is_unreachable(url) if scheme in ("http", "https") else ""
+        if not reason or self.http.base_url:
+            return None
+        return PdfUnreachableError(f"cannot connect: {reason} (earlier)", url)
+
     def download(
         self, url: str, dest: Path, progress: Callable[[int], None] | None = None
     ) -> PdfFile:

@@ -21,7 +21,8 @@ Every value has ``/`` and ``\\`` replaced before the pattern is filled, so only 
 (``CON``, ``NUL``, ``COM1`` …) get a ``_`` prefix, and length is capped (component
 :data:`MAX_COMPONENT_BYTES`, whole path :data:`MAX_PATH_BYTES`, in UTF-8). ``..``, ``.`` and empty
 components cannot survive, and the result is always relative, so no key or title can name a file
-outside the PDF folder. This module computes names only; it never touches the disk.
+outside the PDF folder. This module computes names and where they resolve; it never writes a PDF
+or a folder (a run's names are kept between runs, :class:`PdfNames`).
 """
 
 from __future__ import annotations
@@ -173,8 +174,63 @@ def outside_jail(path: Path, pdf_root: Path) -> str | None:
     link planted inside the PDF folder cannot send a download, a move or a delete elsewhere.
     The PDF folder itself may be a link (a big disk); what counts is where it resolves to.
     """
-    jail = pdf_root.resolve()
-    real = path.resolve()
+    return _escape(path, path.resolve(), pdf_root, pdf_root.resolve())
+
+
+def _escape(path: Path, real: Path, pdf_root: Path, jail: Path) -> str | None:
     if real == jail or real.is_relative_to(jail):
         return None
     return f"{path} resolves to {real}, outside the PDF folder {pdf_root} (a symlink?); refused"
+
+
+class Jail:
+    """:func:`outside_jail` for the many targets of one run: the PDF folder and each folder a
+    target is in are resolved once (a target itself is looked at each time: one ``lstat``)."""
+
+    def __init__(self, pdf_root: Path) -> None:
+        self.pdf_root = pdf_root
+        self._jail = pdf_root.resolve()
+        self._folders: dict[Path, Path] = {}
+
+    def escape(self, path: Path) -> str | None:
+        """What :func:`outside_jail` says of ``path`` (folders as they were when first seen;
+        dlbib itself only ever makes real folders in them)."""
+        if path.name in ("", ".", ".."):
+            return outside_jail(path, self.pdf_root)
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        real = path.resolve() if path.is_symlink() else folder / path.name
+        return _escape(path, real, self.pdf_root, self._jail)
+
+
+class PdfNames:
+    """:func:`pdf_path` of a library's entries, kept between runs for unchanged entries (a
+    :mod:`~dlbib.library.derived` table keyed by entry digest, valid for the pattern)."""
+
+    def __init__(self, library_path: Path, pattern: str) -> None:
+        from dlbib.library.derived import open_results
+
+        check_pattern(pattern)
+        self.pattern = pattern
+        self._table = open_results(library_path, "pdf-paths", pattern)
+        self._asked = False
+
+    def path(self, ref: Reference) -> PurePosixPath:
+        """The same as ``pdf_path(ref, pattern)``."""
+        from dlbib.library.derived import entry_digest
+
+        self._asked = True
+        digest = entry_digest(ref)
+        kept = self._table.get(digest)
+        if isinstance(kept, str):
+            return PurePosixPath(kept)
+        found = pdf_path(ref, self.pattern)
+        self._table.put(digest, found.as_posix())
+        return found
+
+    def save(self) -> None:
+        """Keep the paths of the entries asked about for the next run (a run that asked for
+        none, offline say, keeps the table as it was)."""
+        if self._asked:
+            self._table.save()

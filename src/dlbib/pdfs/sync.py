@@ -21,6 +21,7 @@ dlbib downloaded it (an annotated copy, say) is never overwritten or deleted.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
@@ -32,7 +33,9 @@ from dlbib.library.files import replace_file
 from dlbib.library.model import FileRecord, Reference, brace, format_file_field
 from dlbib.library.state import SyncState, load_state, save_state
 from dlbib.pdfs.fetch import PdfFetcher, PdfFile, looks_like_pdf, sha256_file
-from dlbib.pdfs.paths import check_pattern, outside_jail, pdf_path, recorded_file
+from dlbib.pdfs.paths import Jail, PdfNames, check_pattern, outside_jail, recorded_file
+from dlbib.pdfs.source import PdfSource as PdfSource  # re-exported: the public names stay
+from dlbib.pdfs.source import pdf_source as pdf_source
 
 if TYPE_CHECKING:
     from dlbib.config import Config
@@ -44,23 +47,6 @@ UP_TO_DATE: Final = "up to date"
 """The reason of a skip because the file is present and matches its recorded hash."""
 NO_SOURCE: Final = "no open-access PDF source"
 """The reason of a skip because the entry has no arXiv id, ``pdfurl`` or ``.pdf`` url."""
-
-
-@dataclass(frozen=True)
-class PdfSource:
-    """Where an entry's PDF comes from."""
-
-    url: str
-    arxiv: str | None = None
-    """The arXiv id (without version) when the source is arXiv."""
-    version: int | None = None
-    """The arXiv version fetched; None when unknown (arXiv then serves the latest)."""
-
-    def same_as(self, record: dict[str, Any]) -> bool:
-        """True when ``record`` (a sidecar ``pdf`` section) came from this source."""
-        if self.arxiv is not None:
-            return record.get("arxiv") == self.arxiv and record.get("version") == self.version
-        return record.get("arxiv") is None and record.get("url") == self.url
 
 
 @dataclass(frozen=True)
@@ -153,38 +139,6 @@ class PdfProgress(Protocol):
         """The entry is done."""
 
 
-def pdf_source(ref: Reference, state: SyncState, arxiv_pdf_url: str) -> PdfSource | None:
-    """The entry's PDF source, or None when it has none.
-
-    arXiv entries: ``<arxiv_pdf_url>/<id>v<N>`` for the version the library records — a version
-    cited in ``eprint`` (``{1706.03762v5}``), else ``arxivversion`` (``{v5}``, the version sync
-    took the metadata from), else the sidecar's ``arxiv.version``; with none of them
-    ``<arxiv_pdf_url>/<id>`` (arXiv's latest). Other entries: ``pdfurl``, else a ``url`` ending
-    in ``.pdf``.
-    """
-    arxiv = ref.arxiv_id
-    if arxiv is not None:
-        version = arxiv.version or _version(ref.get("arxivversion"))
-        if version is None:
-            recorded = (state.get(ref.key, "arxiv") or {}).get("version")
-            version = recorded if isinstance(recorded, int) else None
-        name = f"{arxiv.id}v{version}" if version else arxiv.id
-        return PdfSource(f"{arxiv_pdf_url.rstrip('/')}/{name}", arxiv.id, version)
-    url = ref.get("pdfurl")
-    if url:
-        return PdfSource(url.strip())
-    url = ref.get("url")
-    if url and url.split("?")[0].split("#")[0].lower().endswith(".pdf"):
-        return PdfSource(url.strip())
-    return None
-
-
-def _version(text: str | None) -> int | None:
-    """``v3`` or ``3`` → 3; None for anything else."""
-    match = re.fullmatch(r"v?(\d+)", (text or "").strip(), re.IGNORECASE)
-    return int(match.group(1)) if match else None
-
-
 @dataclass
 class _Run:
     """What one sync needs: where things go, who holds which path, the fetcher."""
@@ -197,7 +151,11 @@ class _Run:
     arxiv_pdf_url: str
     force: bool
     progress: PdfProgress | None
+    names: PdfNames
+    jail: Jail
     claimed: dict[str, str] = field(default_factory=dict)  # file path (relative) -> key
+    deferred: list[Reference] = field(default_factory=list)
+    """Entries whose path is claimed only when a later entry needs a path (see :meth:`target`)."""
 
     def rel(self, path: Path) -> str:
         """``path`` as written in ``file`` fields: relative to library.bib's folder if inside."""
@@ -207,8 +165,18 @@ class _Run:
             return path.as_posix()
 
     def target(self, ref: Reference) -> Path:
-        """Where ``ref``'s PDF belongs; made unique with `` (2)``… if another entry holds it."""
-        rel = pdf_path(ref, self.pattern)
+        """Where ``ref``'s PDF belongs; made unique with `` (2)``… if another entry holds it.
+
+        Entries that failed at once (:func:`_unreachable_at_once`) claim their paths first, in
+        order, as if each had asked: every path comes out as without the shortcut.
+        """
+        for waiting in self.deferred:
+            self._claim(waiting)
+        self.deferred.clear()
+        return self._claim(ref)
+
+    def _claim(self, ref: Reference) -> Path:
+        rel = self.names.path(ref)
         candidate = rel
         n = 1
         while self.claimed.get(self.rel(self.pdf_root / candidate), ref.key) != ref.key:
@@ -242,8 +210,8 @@ def sync_pdfs(
     """
     check_pattern(config.pdf_pattern)
     run = _Run(
-        config.root, config.pdf_root, config.pdf_pattern, state, fetcher,
-        config.arxiv_pdf_url, force, progress,
+        config.root, config.pdf_root, config.pdf_pattern, state, fetcher, config.arxiv_pdf_url,
+        force, progress, PdfNames(library.path, config.pdf_pattern), Jail(config.pdf_root),
     )  # fmt: skip
     for key, entry in state.entries.items():
         recorded = entry.get("pdf", {}).get("path")
@@ -260,6 +228,8 @@ def sync_pdfs(
         report.outcomes.append(outcome)
         if progress is not None:
             progress.outcome(outcome)
+    if keys is None:  # a run for some keys keeps the others' paths as they were
+        run.names.save()
     return report
 
 
@@ -269,8 +239,11 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     record = _valid_record(run, ref)
     if source is None:
         return PdfOutcome(ref.key, "skipped", NO_SOURCE), ref
+    early = _unreachable_at_once(run, ref, record, source)
+    if early is not None:
+        return early, ref
     target = run.target(ref)
-    escape = outside_jail(target, run.pdf_root)
+    escape = run.jail.escape(target)
     if escape is not None:
         return PdfOutcome(ref.key, "failed", escape, run.rel(target), source.url), ref
     if record is None and not run.force:
@@ -292,6 +265,23 @@ def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
             if intact:
                 return _move(run, ref, record, old, target, source)
     return _download(run, ref, record, old, target, source)
+
+
+def _unreachable_at_once(
+    run: _Run, ref: Reference, record: dict[str, Any] | None, source: PdfSource
+) -> PdfOutcome | None:
+    """The outcome of an entry with nothing on disk whose host is already known unreachable:
+    the download would fail at once, so its path is not worked out now (an offline run over
+    thousands of entries). Only while the PDF folder does not exist, so that no path in it can
+    lead outside (a symlink) nor hold a stale part file; None otherwise (the full way)."""
+    if record is not None or run.force or os.path.lexists(run.pdf_root):
+        return None
+    error = run.fetcher.known_unreachable(source.url)
+    manual = ref.pdf_path
+    if error is None or (manual and not _is_url(manual) and (run.root / manual).is_file()):
+        return None
+    run.deferred.append(ref)
+    return PdfOutcome(ref.key, "failed", str(error), None, source.url, error=error)
 
 
 def _valid_record(run: _Run, ref: Reference) -> dict[str, Any] | None:

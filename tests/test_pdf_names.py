@@ -1,0 +1,84 @@
+"""Each entry's PDF path kept between runs (PdfNames): always what pdf_path says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from benchmarks.generate import generate_library
+
+import dlbib.pdfs.paths
+from dlbib.library.bibfile import load_library
+from dlbib.pdfs.paths import PdfNames, pdf_path
+
+PATTERN = "{year}/{key} - {author} {year} - {title}.pdf"
+
+
+@pytest.fixture
+def computed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Keys whose path was worked out (not taken from the table)."""
+    keys: list[str] = []
+    real = dlbib.pdfs.paths.pdf_path
+
+    def counting(ref, pattern):
+        keys.append(ref.key)
+        return real(ref, pattern)
+
+    monkeypatch.setattr(dlbib.pdfs.paths, "pdf_path", counting)
+    return keys
+
+
+def paths(library_path: Path, pattern: str = PATTERN) -> list[str]:
+    names = PdfNames(library_path, pattern)
+    found = [names.path(ref).as_posix() for ref in load_library(library_path).references]
+    names.save()
+    return found
+
+
+def test_kept_paths_are_the_computed_ones(tmp_path: Path, computed: list[str]) -> None:
+    library = generate_library(tmp_path / "library.bib", 60)
+    refs = load_library(library).references
+    expected = [pdf_path(r, PATTERN).as_posix() for r in refs]
+    computed.clear()
+    assert paths(library) == expected
+    assert len(computed) == len(refs)
+    computed.clear()
+    assert paths(library) == expected
+    assert computed == []
+    text = library.read_text("utf-8").replace("title = {", "title = {Changed ", 1)
+    library.write_text(text, "utf-8")
+    again = paths(library)
+    assert computed == [refs[0].key]
+    assert again[1:] == expected[1:]
+    assert again[0] == pdf_path(load_library(library).references[0], PATTERN).as_posix()
+    assert again[0] != expected[0]
+
+
+def test_another_pattern_is_another_table(tmp_path: Path, computed: list[str]) -> None:
+    library = generate_library(tmp_path / "library.bib", 10)
+    paths(library)
+    computed.clear()
+    flat = paths(library, "{key}.pdf")
+    assert len(computed) == 10
+    assert flat == [f"{r.key}.pdf" for r in load_library(library).references]
+
+
+def test_without_the_cache_or_with_a_damaged_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parse_cache_dir: Path
+) -> None:
+    library = generate_library(tmp_path / "library.bib", 10)
+    expected = paths(library)
+    (table,) = (parse_cache_dir / "results").glob("*-pdf-paths.pickle")
+    table.write_bytes(table.read_bytes()[:-5] + b"xxxxx")
+    assert paths(library) == expected
+    monkeypatch.setenv("DLBIB_NO_CACHE", "1")
+    assert paths(library) == expected
+
+
+def test_a_run_that_asks_nothing_keeps_the_table(tmp_path: Path, parse_cache_dir: Path) -> None:
+    library = generate_library(tmp_path / "library.bib", 10)
+    paths(library)
+    (table,) = (parse_cache_dir / "results").glob("*-pdf-paths.pickle")
+    before = table.read_bytes()
+    PdfNames(library, PATTERN).save()
+    assert table.read_bytes() == before

@@ -1,0 +1,98 @@
+"""An offline PDF step: entries whose host is already known unreachable fail at once, without
+working out their paths — with the same outcomes, messages and files as the full way."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import dlbib.pdfs.sync
+from dlbib.library.bibfile import load_library
+from dlbib.library.state import load_state
+from dlbib.pdfs.fetch import PdfFetcher
+from dlbib.pdfs.sync import sync_pdfs
+
+from .pdfserver import PdfServer
+from .test_pdfsync import Library
+
+EXTRA = """
+@misc{second2017,
+  author = {Other, Anne},
+  title = {Another arXiv paper},
+  year = {2017},
+  eprint = {1701.00001},
+  archiveprefix = {arXiv},
+}
+"""
+
+
+def refused_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/pdf/"
+
+
+def run(root: Path, server: PdfServer, dead: str, *, make_folder: bool):
+    root.mkdir()
+    lib = Library(root, server)
+    text = lib.path.read_text().replace("{2014}", "{2017}").replace("{2015}", "{2017}")
+    lib.path.write_text(EXTRA + text)  # its arXiv host fails first; vaswani's then fails at once
+    config = replace(lib.config, arxiv_pdf_url=dead, pdf_pattern="{year}.pdf")
+    if make_folder:  # the PDF folder exists: every entry goes the full way
+        config.pdf_root.mkdir()
+    library = load_library(lib.path)
+    state = load_state(config.state_path)
+    fetcher = PdfFetcher(timeout=(2, 2), min_interval=0, sleep=lambda s: None)
+    report = sync_pdfs(library, state, config, fetcher)
+    outcomes = [(o.key, o.status, o.reason, o.path, o.url, type(o.error)) for o in report.outcomes]
+    return outcomes, lib.pdfs(), state.render(), [r.fields.get("file") for r in library.references]
+
+
+def test_known_unreachable_entries_fail_as_before_and_claim_their_paths(
+    tmp_path: Path, pdf_server: PdfServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = refused_url()
+    quick_keys: list[str] = []
+    real = dlbib.pdfs.sync._unreachable_at_once
+
+    def recording(run, ref, record, source):
+        found = real(run, ref, record, source)
+        if found is not None:
+            quick_keys.append(ref.key)
+        return found
+
+    monkeypatch.setattr(dlbib.pdfs.sync, "_unreachable_at_once", recording)
+    quick = run(tmp_path / "quick", pdf_server, dead, make_folder=False)
+    assert quick_keys == ["vaswani2017attention"]
+    full = run(tmp_path / "full", pdf_server, dead, make_folder=True)
+    assert quick_keys == ["vaswani2017attention"]  # the full way: no entry failed at once
+    assert quick == full
+    outcomes, files, _, _ = quick
+    by_key = {o[0]: o for o in outcomes}
+    assert by_key["vaswani2017attention"][1:3] == (
+        "failed", f"cannot connect: connection refused (earlier) ({dead}1706.03762v1)"
+    )  # fmt: skip
+    # the two arXiv entries failed, yet held 2017.pdf and 2017 (2).pdf while the run went on,
+    # as they do on the full way: the downloads that followed got the next names
+    assert files == ["papers/2017 (3).pdf", "papers/2017 (4).pdf"]
+
+
+def test_all_offline_nothing_is_written(tmp_path: Path, pdf_server: PdfServer) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    lib = Library(root, pdf_server)
+    lib.path.write_text(lib.path.read_text() + EXTRA)
+    dead = refused_url()
+    text = lib.path.read_text().replace(pdf_server.url("/"), dead.removesuffix("pdf/"))
+    lib.path.write_text(text)
+    config = replace(lib.config, arxiv_pdf_url=dead)
+    library = load_library(lib.path)
+    fetcher = PdfFetcher(timeout=(2, 2), min_interval=0, sleep=lambda s: None)
+    report = sync_pdfs(library, load_state(config.state_path), config, fetcher)
+    assert report.counts == {"downloaded": 0, "moved": 0, "skipped": 1, "failed": 4}
+    assert len(report.unreachable_hosts) == 1
+    assert not config.pdf_root.exists()
