@@ -40,7 +40,6 @@ import os
 import pickle
 import sys
 import tempfile
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from typing import Any, Final, Literal
 from dlbib.errors import LibraryError
 from dlbib.library import bibfile
 from dlbib.library.bibfile import Library
+from dlbib.library.derived import Summed
 from dlbib.library.encoding import detect_encoding
 from dlbib.library.files import replace_file, user_cache_dir
 from dlbib.library.keyindex import KeyIndex
@@ -56,7 +56,7 @@ from dlbib.library.layout import Segment
 from dlbib.library.model import Reference
 from dlbib.library.parse import _gc_paused
 
-CACHE_FORMAT: Final = 2
+CACHE_FORMAT: Final = 3
 """Bumped when the cache file's layout changes."""
 MAGIC: Final = b"dlbib parse cache\n"
 MAX_FILES: Final = 64
@@ -122,37 +122,52 @@ class ParseCache:
         else of the earlier bytes the cache file was made from (None: no usable cache file)."""
         entry = self.entry_file(path)
         try:
-            raw = entry.read_bytes()
+            handle = entry.open("rb")
         except OSError:
             _log.debug("%s: no parse cache yet (%s)", path, entry)
             return None
-        header, payload = _split(raw)
-        if header is None:
-            self._discard(entry, path, "not a dlbib cache file, or cut short")
+        with handle:
+            found = self._load(handle, path, digest)
+        if isinstance(found, str):
+            if found:
+                self._discard(entry, path, found)
             return None
+        if found.digest != digest:
+            found.path, found.on_save = path, None
+            return found  # an earlier version's parse; its digest tells load() so
+        found.path, found.on_save = path, self.saved
+        _log.debug("%s: loaded from the parse cache (%d blocks)", path, len(found.blocks))
+        return found
+
+    def _load(self, handle: io.BufferedIOBase, path: Path, digest: str) -> Library | str:
+        """The library in an open cache file, or why not ("" when it is simply not for this
+        code). The payload is unpickled straight from the file, its length and Adler-32 added
+        up as it is read and compared with the trailer after it: a damaged payload is never
+        used (and the unpickler cannot build anything but the library's own dataclasses)."""
+        header = None
+        if handle.read(len(MAGIC)) == MAGIC:
+            with contextlib.suppress(ValueError):
+                header = json.loads(handle.readline(_MAX_HEADER))
+        if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
+            return "not a dlbib cache file, or cut short"
         if header.get("stamp") != self.stamp:
             _log.debug("%s: parse cache not used: dlbib changed", path)
-            return None
+            return ""
         if header.get("digest") != digest:  # still a good start for parsing only the change
             _log.debug("%s: parse cache not used: the library changed", path)
-        if header.get("size") != len(payload) or header.get("adler32") != zlib.adler32(payload):
-            self._discard(entry, path, "its payload is damaged")
-            return None
+        summed = Summed(handle)
         try:
             with _gc_paused():
-                library = _Unpickler(io.BytesIO(payload)).load()
+                library = _Unpickler(summed).load()
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
-                KeyError, TypeError, ValueError, OverflowError, RecursionError) as exc:  # fmt: skip
-            self._discard(entry, path, f"{type(exc).__name__}: {exc}")
-            return None
+                KeyError, TypeError, ValueError, OverflowError, RecursionError,
+                MemoryError) as exc:  # fmt: skip
+            return f"{type(exc).__name__}: {exc}"
+        if handle.read(_MAX_HEADER) != summed.trailer():
+            return "its payload is damaged"
         if not isinstance(library, Library):
-            self._discard(entry, path, "it does not hold a library")
-            return None
-        if header.get("digest") != digest:
-            library.path, library.on_save = path, None
-            return library  # an earlier version's parse; its digest tells load() so
-        library.path, library.digest, library.on_save = path, digest, self.saved
-        _log.debug("%s: loaded from the parse cache (%d blocks)", path, len(library.blocks))
+            return "it does not hold a library"
+        library.digest = str(header.get("digest", ""))
         return library
 
     def _discard(self, entry: Path, path: Path, why: str) -> None:
@@ -164,20 +179,11 @@ class ParseCache:
         stored = copy.copy(library)
         stored.on_save = None
         stored._index = KeyIndex()  # not kept: the loaded library indexes itself when asked
-        try:
-            buffer = io.BytesIO()
-            _Pickler(buffer).dump(stored)
-            payload = buffer.getvalue()
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            _log.debug("%s: not cached: %s", path, exc)
-            return
         header = {
             "format": CACHE_FORMAT,
             "library": str(path.resolve()),
             "digest": library.digest,
             "stamp": self.stamp,
-            "size": len(payload),
-            "adler32": zlib.adler32(payload),
         }
         head = MAGIC + json.dumps(header, sort_keys=True).encode("utf-8") + b"\n"
         try:
@@ -186,12 +192,17 @@ class ParseCache:
             try:
                 with os.fdopen(fd, "wb") as handle:  # no fsync: a torn file fails its check
                     handle.write(head)
-                    handle.write(payload)
+                    summed = Summed(handle)
+                    _Pickler(summed).dump(stored)
+                    handle.write(summed.trailer())
                 replace_file(tmp, self.entry_file(path))
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            _log.debug("%s: not cached: %s", path, exc)
+            return
         except OSError as exc:
             _log.debug("%s: parse cache not written to %s: %s", path, self.folder, exc)
             return
@@ -205,35 +216,24 @@ class ParseCache:
                 old.unlink()
 
 
-def _split(raw: bytes) -> tuple[dict[str, Any] | None, bytes]:
-    """A cache file's header (None when it is not one of this format) and payload."""
-    if not raw.startswith(MAGIC):
-        return None, b""
-    end = raw.find(b"\n", len(MAGIC))
-    if end < 0:
-        return None, b""
-    try:
-        header = json.loads(raw[len(MAGIC) : end])
-    except ValueError:
-        return None, b""
-    if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
-        return None, b""
-    return header, raw[end + 1 :]
+_MAX_HEADER: Final = 1 << 16
+"""A header (or a trailer) longer than this is not one of dlbib's."""
 
 
 class _Pickler(pickle.Pickler):
     """Writes each entry and segment as a call of its class (cheaper to load than a dataclass's
-    state), and each field name, entry type and short gap once, shared by every entry."""
+    state). Field names and entry types are interned by the parser, so the pickle's memo
+    writes each once; short gaps are shared here."""
 
-    def __init__(self, file: io.BytesIO) -> None:
+    def __init__(self, file: Summed) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._shared: dict[str, str] = {}
 
     def reducer_override(self, obj: Any) -> Any:
         shared = self._shared
         if type(obj) is Reference:
-            fields = {shared.setdefault(k, k): v for k, v in obj.fields.items()}
-            return Reference, (obj.key, shared.setdefault(obj.entry_type, obj.entry_type), fields)
+            fields = obj.fields if type(obj.fields) is dict else dict(obj.fields)
+            return Reference, (obj.key, obj.entry_type, fields)
         if type(obj) is Segment:
             gap = shared.setdefault(obj.gap, obj.gap) if len(obj.gap) <= 4 else obj.gap
             return Segment, (obj.block, obj.text, gap, obj.line)

@@ -101,7 +101,7 @@ class Results:
             try:
                 with os.fdopen(fd, "wb") as handle:  # no fsync: a torn file fails its check
                     handle.write(head)
-                    summed = _Summed(handle)
+                    summed = Summed(handle)
                     pickle.dump(self._new, summed, protocol=pickle.HIGHEST_PROTOCOL)
                     handle.write(summed.trailer())
                 replace_file(tmp, self.file)
@@ -143,7 +143,7 @@ class Results:
                 return "another format"
             if header.get("context") != self.context:
                 return ""
-            summed = _Summed(handle)
+            summed = Summed(handle)
             table = _PlainUnpickler(summed).load()
             if handle.read() != summed.trailer():
                 return "its payload is damaged"
@@ -155,7 +155,7 @@ class Results:
 _MAX_HEADER: Final = 1 << 16
 
 
-class _Summed:
+class Summed:
     """A file's reads or writes, with their length and Adler-32 added up as they pass (a
     table is pickled straight to and from its file: no copy of it in memory)."""
 

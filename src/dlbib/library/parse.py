@@ -10,6 +10,7 @@ import contextlib
 import gc
 import logging
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
@@ -103,14 +104,14 @@ def _parse_library(text: str, path: Path) -> Library:
 
 def duplicate_key_notes(lib: Library) -> list[LoadNote]:
     """A note for each key that more than one entry has (at the second), in file order."""
-    notes = []
-    for key, lines in lib.duplicate_keys():
-        where = ", ".join(f"line {n}" for n in lines)
-        notes.append(
-            LoadNote("duplicate-key", lines[1], f"key {key!r} is repeated ({where}); "
-                     f"BibTeX uses the first (line {lines[0]})", key)
-        )  # fmt: skip
-    return notes
+    return [duplicate_key_note(key, lines) for key, lines in lib.duplicate_keys()]
+
+
+def duplicate_key_note(key: str, lines: list[int]) -> LoadNote:
+    """The note for ``key``, which the entries at ``lines`` share."""
+    where = ", ".join(f"line {n}" for n in lines)
+    message = f"key {key!r} is repeated ({where}); BibTeX uses the first (line {lines[0]})"
+    return LoadNote("duplicate-key", lines[1], message, key)
 
 
 def _mask_escaped_braces(text: str) -> tuple[str, str]:
@@ -184,12 +185,14 @@ def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -
     if isinstance(block, bm.Entry):
         fields: dict[str, str] = {}
         for f in block.fields:
-            fields.setdefault(f.key.lower(), f.value)  # a repeated field: BibTeX keeps the first
+            # a repeated field: BibTeX keeps the first. Names and types are interned: one string
+            # per name in memory, and the parse cache's pickle writes each once
+            fields.setdefault(sys.intern(f.key.lower()), f.value)
         lib.lines.setdefault(block.key, line)
         if not block.key.strip():
             lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
                                       "skips it; it cannot be cited)"))  # fmt: skip
-        return Reference(block.key, block.entry_type.lower(), fields)
+        return Reference(block.key, sys.intern(block.entry_type.lower()), fields)
     if isinstance(block, bm.String):
         return RawBlock("string", block.value, block.key)
     if isinstance(block, bm.Preamble):

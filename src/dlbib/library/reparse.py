@@ -33,7 +33,7 @@ from dlbib.library.collection import Library
 from dlbib.library.layout import Layout, Segment
 from dlbib.library.limits import check_nesting
 from dlbib.library.model import Reference
-from dlbib.library.parse import _gc_paused, _note_string, _parse_library, duplicate_key_notes
+from dlbib.library.parse import _gc_paused, _note_string, _parse_library, duplicate_key_note
 
 _ACROSS: Final = frozenset({"repeated-string", "duplicate-key"})
 """Notes that depend on more than one block: worked out again over the whole library."""
@@ -71,16 +71,17 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
     offset = _lines(text, 0, begin)
     moved = part.layout.segments
     later = _lines(text, begin, end + shift) - _lines(before, begin, end)
+    tail = part.layout.tail if b + 1 >= len(segments) else layout.tail
+    stretch = "".join(s.gap + s.text for s in moved) + (tail if b + 1 >= len(segments) else "")
+    if stretch != text[begin : end + shift]:
+        return None  # before and after it the text is the old one, so this is the whole check
+    after = segments[b + 1 :]
     new_segments = [
         *segments[:a],
         *(Segment(s.block, s.text, s.gap, s.line + offset) for s in moved),
-        *(Segment(s.block, s.text, s.gap, s.line + later) for s in segments[b + 1 :]),
+        *(after if not later else (Segment(s.block, s.text, s.gap, s.line + later) for s in after)),
     ]
-    tail = part.layout.tail if b + 1 >= len(segments) else layout.tail
-    newline = "\r\n" if _CRLF.match(text) else "\n"
-    new_layout = Layout(new_segments, tail, newline)
-    if new_layout.original() != text:
-        return None
+    new_layout = Layout(new_segments, tail, "\r\n" if _CRLF.match(text) else "\n")
     notes = _block_notes(old, part, segments, a, b, offset, later)
     if notes is None:
         return None
@@ -188,21 +189,33 @@ def _assembled(path: Path, layout: Layout, block_notes: list[LoadNote]) -> Libra
     by_line: dict[int, list[LoadNote]] = {}
     for note in block_notes:
         by_line.setdefault(note.line, []).append(note)
-    seen_lines: set[int] = set()
     first_string: dict[str, int] = {}
-    for seg in layout.segments:
+    keys: dict[str, list[int]] = {}
+    spelled: dict[str, str] = {}
+    previous = -1
+    blocks = lib.blocks
+    for seg in layout.segments:  # in file order: lines never decrease
         block = seg.block
-        if seg.line in seen_lines and seg.line in by_line:
-            return None  # two blocks on one line, one with a note: which comes first is unsure
-        if seg.line not in seen_lines:
-            seen_lines.add(seg.line)
-            lib.notes.extend(by_line.get(seg.line, ()))
-        if isinstance(block, Reference):
-            lib.lines.setdefault(block.key, seg.line)
+        line = seg.line
+        if line == previous:
+            if line in by_line:
+                return None  # two blocks on one line, one with a note: which comes first?
+        elif line in by_line:
+            lib.notes.extend(by_line[line])
+        previous = line
+        if type(block) is Reference:
+            lib.lines.setdefault(block.key, line)
+            if block.key.strip():
+                folded = block.key.lower()
+                if folded in keys:
+                    keys[folded].append(line)
+                else:
+                    keys[folded] = [line]
+                    spelled[folded] = block.key
         elif isinstance(block, RawBlock) and block.kind == "string":
-            _note_string(block, seg.line, first_string, lib)
-        lib.blocks.append(block)  # type: ignore[arg-type]
+            _note_string(block, line, first_string, lib)
+        blocks.append(block)  # type: ignore[arg-type]
     if sum(len(v) for v in by_line.values()) != sum(1 for n in lib.notes if n.code not in _ACROSS):
         return None  # a note whose line is no block's start
-    lib.notes.extend(duplicate_key_notes(lib))
+    lib.notes.extend(duplicate_key_note(spelled[k], v) for k, v in keys.items() if len(v) > 1)
     return lib
