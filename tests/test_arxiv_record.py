@@ -107,3 +107,28 @@ def test_bibtex_name(name: str, expected: str) -> None:
 def test_raw_value_month_is_bare() -> None:
     assert raw_value("month", "jun") == "jun"
     assert raw_value("title", "jun") == "{jun}"
+
+
+def test_case_protection_shortcut_changes_nothing() -> None:
+    import itertools
+    from pathlib import Path
+
+    from dlbib.errors import LibraryError
+    from dlbib.library.bibfile import load_library
+    from dlbib.sources.arxiv_record import _SPECIAL, _WORD, _protect_word, latex_safe, unfold
+
+    texts = ["Deep Learning", "ResNet and GANs", "BERT-base", "Layer 2 of 3D-CNNs", "iPhone",
+             "x86 Kernels", "A5 paper", "abc-Def", "\u00dcber", "GPT-4o", "e2E"]  # fmt: skip
+    for bib in sorted((Path(__file__).parent / "data").rglob("*.bib")):
+        try:
+            texts.extend(r.title or "" for r in load_library(bib).references)
+        except LibraryError:  # a file of parse failures: no titles from it
+            continue
+    texts.extend("".join(p) for p in itertools.product("aB1- ", repeat=5))
+    checked = 0
+    for text in texts:
+        folded = unfold(text)
+        if not _SPECIAL.search(folded):  # the path with the shortcut
+            assert latex_safe(text, protect_case=True) == _WORD.sub(_protect_word, folded), text
+            checked += 1
+    assert checked > 3000

@@ -507,3 +507,25 @@ def test_iclr_without_an_openreview_note_falls_back_to_dblp(
     assert report.requests["OpenReview"] == 2  # exact title, then full text: no note at all
     assert (seq.status, seq.confirmed_by, seq.record_id) == (
         "published", "DBLP", "conf/iclr/SutskeverVL14")  # fmt: skip
+
+
+def test_a_down_service_keeps_no_frame_and_so_no_library_alive(
+    tmp_path, make_services, unused_port
+) -> None:
+    import gc
+    import weakref
+
+    shutil.copy(PREPRINTS, tmp_path / "library.bib")
+    library = load_library(tmp_path / "library.bib")
+    services = make_services(f"http://127.0.0.1:{unused_port}")
+    gc.disable()  # freed by refcounts alone, not by the cycle collector
+    try:
+        report, _ = resolve(library, services)
+        gone = weakref.ref(library)
+        del library
+        assert gone() is None
+    finally:
+        gc.enable()
+    assert "could not be reached" in report.down["Semantic Scholar"]
+    assert services.s2 is not None
+    assert services.s2.down is not None  # the error itself stays

@@ -36,3 +36,28 @@ def test_bad_state_files(tmp_path: Path, text: str, message: str) -> None:
     path.write_text(text)
     with pytest.raises(LibraryError, match=message):
         load_state(path)
+
+
+def test_render_is_json_dumps_byte_for_byte(tmp_path: Path) -> None:
+    import json
+
+    from dlbib.library.state import SyncState
+
+    entries = {
+        "b": {"arxiv": {"id": "1502.03167", "version": 2, "fetched_at": "2026-11-26T12:00:00Z"}},
+        "a": {
+            "fetched": {"title": '{Caf\u00e9 "quoted" \\emph{x}\n\t\u2028}', "big": 10**30},
+            "published": {
+                "status": "published", "ok": True, "no": False, "none": None, "score": 0.5,
+                "confirmed_by": ["dblp", "crossref"], "empty": [], "blank": {}, "neg": -3,
+                "record": {"z": [1, [2, {"y": "\x00"}]], "a": {"inner": {}}},
+                "odd": {1: "int key"}, "inf": float("inf"),
+            },
+        },
+        "\u00fc": {},
+    }  # fmt: skip
+    state = SyncState(tmp_path / "s.json", entries)
+    expected = json.dumps({"format": 1, "entries": entries}, indent=2, sort_keys=True,
+                          ensure_ascii=False) + "\n"  # fmt: skip
+    assert state.render() == expected
+    assert SyncState(tmp_path / "s.json").render() == '{\n  "entries": {},\n  "format": 1\n}\n'

@@ -478,3 +478,18 @@ def test_storm_during_searches_stops_asking(httpserver, config, make_source) -> 
     assert failed["sutskever2014sequence"].reason.startswith("arXiv failed 5 times")
     assert failed["lecun2015deep"].reason.startswith("not looked up: arXiv failed 5 times")
     assert entry(config, "ioffe2015batch").get("arxivversion") == "v3"
+
+
+def test_a_saving_sync_does_not_write_a_parse_cache_it_would_drop(
+    api, config, make_source, caplog
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="dlbib.library.cache")
+    run(config, make_source, dry_run=True)  # nothing saved: the parse is worth keeping
+    assert any("parse cache written" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    config.library.write_text(LIBRARY + "\n", encoding="utf-8")  # a miss again
+    run(config, make_source)
+    assert not any("parse cache written" in r.getMessage() for r in caplog.records)
+    assert "arxivversion" in config.library.read_text(encoding="utf-8")

@@ -13,10 +13,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 _BARE_STOP: Final = frozenset(' \t\r\n#,{}"()=')
 _FIELD_NAME_RE: Final = re.compile(r"[^\s=,{}()\"#%']+")
+_SPACE_RE: Final = re.compile(r"[ \t\r\n]*")
+_SEPARATOR_RE: Final = re.compile(r"[ \t\r\n]*(?:,[ \t\r\n]*)*")
+"""White space and the commas between fields (any number of them)."""
+_FIELD_HEAD_RE: Final = re.compile(r"([^\s=,{}()\"#%']+)[ \t\r\n]*=[ \t\r\n]*")
+"""A field's name, ``=`` and the white space up to its value."""
+_SIMPLE_FIELD_RE: Final = re.compile(
+    r"[ \t\r\n]*(?:,[ \t\r\n]*)*([^\s=,{}()\"#%']+)[ \t\r\n]*=[ \t\r\n]*"
+    r"(\{[^{}]*\}|[^ \t\r\n#,{}\"()=]+(?=[ \t\r\n#,{}\"()=]|\Z))(?![ \t\r\n]*#)"
+)
+"""Separator, name and a value without nested braces or ``#``: what the general steps of
+:func:`scan_entry` find for most fields, in one match."""
+_LINE_END_RE: Final = re.compile(r"[ \t]*,?[ \t]*(\r?\n)")
+_COMMA_RE: Final = re.compile(r"\s*,[ \t]*")
+_TRAILING_COMMA_RE: Final = re.compile(r"[ \t]*,")
 _HEAD_RE: Final = re.compile(r"@\s*(?P<type>[^\s{(]+)\s*(?P<open>[{(])")
 
 
@@ -88,9 +102,9 @@ def build_layout(text: str, pieces: Iterable[tuple[object, str, int]]) -> Layout
 # --------------------------------------------------------------------------- entry syntax
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpan:
-    """Where one field sits in an entry's text."""
+class FieldSpan(NamedTuple):
+    """Where one field sits in an entry's text (a tuple: a save makes one per field of every
+    changed entry, and a frozen dataclass costs three times as much to build)."""
 
     name: str
     """The field name, lower-cased."""
@@ -114,10 +128,11 @@ class EntrySpans:
 def scan_value(text: str, pos: int, close: str = "}") -> int | None:
     """The end of the BibTeX value starting at ``pos``: ``{…}``, ``"…"``, a number or macro name,
     or such pieces joined by ``#``. None when there is no well-formed value there."""
-    end = None
+    space = _SPACE_RE.match
+    size = len(text)
     while True:
-        pos = _skip_space(text, pos)
-        if pos >= len(text):
+        pos = space(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
+        if pos >= size:
             return None
         ch = text[pos]
         if ch == "{":
@@ -126,24 +141,17 @@ def scan_value(text: str, pos: int, close: str = "}") -> int | None:
             stop = _quoted(text, pos)
         elif ch not in _BARE_STOP and ch != close:
             stop = pos
-            while stop < len(text) and text[stop] not in _BARE_STOP and text[stop] != close:
+            while stop < size and text[stop] not in _BARE_STOP and text[stop] != close:
                 stop += 1
         else:
             return None
         if stop is None:
             return None
-        end = stop
-        after = _skip_space(text, stop)
-        if after < len(text) and text[after] == "#":
+        after = space(text, stop).end()  # type: ignore[union-attr]
+        if after < size and text[after] == "#":
             pos = after + 1
             continue
-        return end
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
+        return stop
 
 
 def _balanced(text: str, pos: int) -> int | None:
@@ -194,25 +202,27 @@ def scan_entry(text: str) -> EntrySpans | None:
     if comma < 0:
         return None
     pos, spans = comma + 1, list[FieldSpan]()
+    separator, field_head, size = _SEPARATOR_RE.match, _FIELD_HEAD_RE.match, len(text)
+    simple = _SIMPLE_FIELD_RE.match
     while True:
-        pos = _skip_space(text, pos)
-        while pos < len(text) and text[pos] == ",":
-            pos = _skip_space(text, pos + 1)
-        if pos >= len(text):
+        found = simple(text, pos)
+        if found is not None:
+            name, value_start, pos = found.group(1), found.start(2), found.end()
+            spans.append(FieldSpan(name.lower(), found.start(1), value_start, pos))
+            continue
+        pos = separator(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
+        if pos >= size:
             return None
         if text[pos] == close:
             return EntrySpans(head.start("type"), head.end("type"), tuple(spans), pos)
-        name = _FIELD_NAME_RE.match(text, pos)
+        name = field_head(text, pos)  # the name, "=" and the space after it
         if name is None:
             return None
-        eq = _skip_space(text, name.end())
-        if eq >= len(text) or text[eq] != "=":
-            return None
-        value_start = _skip_space(text, eq + 1)
+        value_start = name.end()
         value_end = scan_value(text, value_start, close)
         if value_end is None:
             return None
-        spans.append(FieldSpan(name.group(0).lower(), pos, value_start, value_end))
+        spans.append(FieldSpan(name.group(1).lower(), pos, value_start, value_end))
         pos = value_end
 
 
@@ -222,7 +232,8 @@ def matches_fields(text: str, spans: EntrySpans, fields: Mapping[str, str]) -> b
     for span in spans.fields:
         found.setdefault(span.name, text[span.value_start : span.value_end])
     return found.keys() == fields.keys() and all(
-        " ".join(found[k].split()) == " ".join(fields[k].split()) for k in fields
+        found[k] == fields[k] or " ".join(found[k].split()) == " ".join(fields[k].split())
+        for k in fields
     )
 
 
@@ -257,8 +268,11 @@ def edit_entry(
             edits.append((span.value_start, span.value_end, _nl(new_fields[name], newline)))
     kept = [s for s in spans.fields if s.name in new_fields]
     added = [n for n in new_fields if n not in old_fields]
+    column = _aligned_column(text, kept) if added else None
+    ranks = [rank(s.name) for s in kept] if added else []
     for name in added:
-        insert = _insertion(text, kept, name, _nl(new_fields[name], newline), rank, newline)
+        value = _nl(new_fields[name], newline)
+        insert = _insertion(text, kept, ranks, name, value, rank(name), newline, column)
         if insert is None:
             return None
         edits.append(insert)
@@ -290,10 +304,10 @@ def _line_start(text: str, pos: int) -> int | None:
 
 def _removal(text: str, span: FieldSpan, spans: EntrySpans) -> Edit:
     start = _line_start(text, span.start)
-    m = re.compile(r"[ \t]*,?[ \t]*(\r?\n)").match(text, span.value_end)
+    m = _LINE_END_RE.match(text, span.value_end)
     if start is not None and m is not None:
         return (start, m.end(), "")
-    comma = re.compile(r"\s*,[ \t]*").match(text, span.value_end)
+    comma = _COMMA_RE.match(text, span.value_end)
     if comma is not None:
         return (span.start, comma.end(), "")
     index = spans.fields.index(span)
@@ -309,20 +323,28 @@ def _eq_column(text: str, span: FieldSpan) -> int | None:
     return eq - start if eq >= 0 and "\n" not in text[span.start : eq] else None
 
 
-def _style(text: str, span: FieldSpan, new_name: str, kept: list[FieldSpan]) -> tuple[str, str]:
-    """The indentation before ``span`` and the text between its name and value, for a new field
-    ``new_name`` written like it: when every field's ``=`` is in one column (JabRef, BibDesk
-    align them), the new one is padded to that column too."""
-    start = _line_start(text, span.start)
+def _aligned_column(text: str, kept: list[FieldSpan]) -> int | None:
+    """The column every field's ``=`` is in, when they are aligned (JabRef, BibDesk), else
+    None; names of one length align without meaning to, so they do not count."""
+    if len({len(s.name) for s in kept}) <= 1:
+        return None
+    first = _eq_column(text, kept[0])
+    if first is None or any(_eq_column(text, s) != first for s in kept[1:]):
+        return None  # (the usual case: the second field's "=" is elsewhere already)
+    return first
+
+
+def _style(
+    text: str, span: FieldSpan, new_name: str, column: int | None, start: int | None
+) -> tuple[str, str]:
+    """The indentation before ``span`` (its line starting at ``start``, None: not at a line's
+    start) and the text between its name and value, for a new field ``new_name`` written like
+    it: when every field's ``=`` is in one ``column``, the new one is padded to that column."""
     indent = text[start : span.start] if start is not None else "  "
     name = _FIELD_NAME_RE.match(text, span.start)
     name_end = name.end() if name else span.start
     eq = text[name_end : span.value_start]
-    columns = {_eq_column(text, s) for s in kept}
-    lengths = {len(s.name) for s in kept}  # names of one length align without meaning to
-    if len(lengths) > 1 and len(columns) == 1 and None not in columns and eq.startswith(" "):
-        column = columns.pop()
-        assert column is not None
+    if column is not None and eq.startswith(" "):
         eq = " " * max(1, column - len(indent) - len(new_name)) + eq.lstrip(" ")
     return indent, eq
 
@@ -330,27 +352,29 @@ def _style(text: str, span: FieldSpan, new_name: str, kept: list[FieldSpan]) -> 
 def _insertion(
     text: str,
     kept: list[FieldSpan],
+    ranks: list[int | None],
     name: str,
     value: str,
-    rank: Callable[[str], int | None],
+    own: int | None,
     newline: str,
+    column: int | None,
 ) -> Edit | None:
+    """Where and how field ``name`` (canonical rank ``own``) is inserted among the ``kept``
+    fields (ranks ``ranks``): before the first that ranks after it, else after the last."""
     if not kept:
         return None
-    own = rank(name)
     if own is not None:
-        for span in kept:
-            other = rank(span.name)
+        for span, other in zip(kept, ranks, strict=True):
             if other is None or other > own:
                 start = _line_start(text, span.start)
                 if start is None:
                     break
-                indent, eq = _style(text, span, name, kept)
+                indent, eq = _style(text, span, name, column, start)
                 return (start, start, f"{indent}{name}{eq}{value},{newline}")
     last = kept[-1]
-    indent, eq = _style(text, last, name, kept)
+    indent, eq = _style(text, last, name, column, _line_start(text, last.start))
     line = f"{newline}{indent}{name}{eq}{value}"
-    comma = re.compile(r"[ \t]*,").match(text, last.value_end)
+    comma = _TRAILING_COMMA_RE.match(text, last.value_end)
     if comma is not None:
         return (comma.end(), comma.end(), line + ",")
     return (last.value_end, last.value_end, "," + line)

@@ -27,6 +27,12 @@ _URL_RE = re.compile(
     re.IGNORECASE,
 )
 _DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
+_PREFIXES = tuple(
+    re.compile(p)
+    for p in (r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:)", r"(?i)^10\.48550/arxiv\.",
+              r"(?i)^arxiv:\s*")
+)  # fmt: skip
+_PDF_SUFFIX = re.compile(r"(?i)\.pdf$")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -95,14 +101,16 @@ _PARSED_MAX: Final = 1 << 18
 
 def _parse_arxiv_id(value: str) -> ArxivId | None:
     text = value.strip()
-    m = _URL_RE.match(text)
-    if m:
-        text = m.group("rest")
-    text = re.sub(r"(?i)^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", text)
-    text = re.sub(r"(?i)^10\.48550/arxiv\.", "", text)
-    text = re.sub(r"(?i)^arxiv:\s*", "", text)
-    text = re.sub(r"(?i)\.pdf$", "", text.rstrip("/"))
+    # A bare id (what eprint holds) is left alone by every prefix and suffix rule below.
     m = _ID_RE.fullmatch(text)
+    if not m:
+        url = _URL_RE.match(text)
+        if url:
+            text = url.group("rest")
+        for prefix in _PREFIXES:
+            text = prefix.sub("", text)
+        text = _PDF_SUFFIX.sub("", text.rstrip("/"))
+        m = _ID_RE.fullmatch(text)
     if not m:
         return None
     if m.group("new"):
@@ -142,16 +150,23 @@ def unbrace(raw: str) -> str:
 
 def _encloses(raw: str) -> bool:
     """True when the opening brace of ``raw`` closes at its last character."""
-    if raw.find("}") == len(raw) - 1:
+    last = len(raw) - 1
+    close = raw.find("}")
+    if close == last:
         return True  # no closing brace before the last one
-    depth = 0
-    for i, ch in enumerate(raw):
-        if ch == "{":
+    # from brace to brace (str.find), not character by character: values are long, braces few
+    depth, i = 0, 0
+    while close >= 0:
+        opening = raw.find("{", i, close)
+        if opening >= 0:
             depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i == len(raw) - 1
+            i = opening + 1
+            continue
+        depth -= 1
+        if depth == 0:
+            return close == last
+        i = close + 1
+        close = raw.find("}", i)
     return False
 
 

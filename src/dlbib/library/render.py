@@ -54,10 +54,6 @@ def render_library(blocks: Iterable[Block]) -> str:
     return "\n\n".join(render_block(b) for b in blocks) + "\n"
 
 
-def _rank(name: str) -> int | None:
-    return _RANK.get(name)
-
-
 def render_text(blocks: list[Block], layout: Layout | None) -> str:
     """The file's text for a save: unchanged blocks as they were, changed entries edited field
     by field, new blocks canonical (see :mod:`.layout`); all canonical without a layout."""
@@ -80,7 +76,7 @@ def _segment_text(segment: Segment, block: Block, layout: Layout) -> str:
     if block is segment.block or block == segment.block:
         return segment.text
     if isinstance(block, Reference) and isinstance(segment.block, Reference):
-        edited = edit_entry(segment.text, segment.block, block, _rank, layout.newline)
+        edited = edit_entry(segment.text, segment.block, block, _RANK.get, layout.newline)
         if edited is not None:
             return edited
     return render_block(block).replace("\n", layout.newline)

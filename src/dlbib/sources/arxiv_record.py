@@ -100,6 +100,10 @@ _SPECIAL: Final = re.compile("[" + re.escape("".join(_ESCAPES)) + r"$\\{}]")
 """Characters :func:`latex_safe` treats specially; text without any is only unfolded."""
 _WORD: Final = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
 _UPPER: Final = re.compile(r"[A-Z]")
+_DIGIT: Final = re.compile(r"\d")
+_MAYBE_PROTECTED: Final = re.compile(r"[A-Za-z0-9][A-Z]|[A-Z][A-Za-z0-9]*\d|\d[A-Za-z0-9]*[A-Z]")
+"""What a word :func:`_protect_word` braces must contain (an upper-case letter after a letter
+or digit, or one beside a digit): text without it has no such word."""
 _MATH_SPLIT: Final = re.compile(r"((?<!\\)\$[^$]*(?<!\\)\$)")
 _GROUPS: Final = re.compile(r"(\\[A-Za-z]+\*?|\\.|\{[^{}]*\})")
 r"""TeX commands (``\emph``, ``\&``) and brace groups the authors wrote: they stay as is."""
@@ -115,7 +119,9 @@ def latex_safe(text: str, *, protect_case: bool = False) -> str:
     """
     text = unfold(text)
     if not _SPECIAL.search(text):  # the common case: nothing to escape or keep apart
-        return _WORD.sub(_protect_word, text) if protect_case else text
+        if protect_case and _MAYBE_PROTECTED.search(text):
+            return _WORD.sub(_protect_word, text)
+        return text
     if text.count("$") % 2:
         text = re.sub(r"(?<!\\)\$", r"\\$", text)
     balanced = _braces_balanced(text)
@@ -166,7 +172,7 @@ def _protect_word(match: re.Match[str]) -> str:
     if word.islower() or not _UPPER.search(word):  # cheap: most words need no braces
         return word
     for part in word.split("-"):
-        if re.search(r"[A-Z]", part[1:]) or (re.search(r"\d", part) and re.search(r"[A-Z]", part)):
+        if _UPPER.search(part, 1) or (_DIGIT.search(part) and _UPPER.search(part)):
             return "{" + word + "}"
     return word
 

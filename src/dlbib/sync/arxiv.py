@@ -351,6 +351,7 @@ def sync_loaded(
     :raises ArxivUnreachableError: when arXiv cannot be reached at all and published versions
         are off (nothing changed); with them on, ``report.unreachable`` says so instead.
     """
+    from dlbib.library.parse import _gc_paused
     from dlbib.sources.arxiv import ArxivSource
 
     options = options or SyncOptions()
@@ -363,15 +364,16 @@ def sync_loaded(
         source = ArxivSource(
             api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
         )
-    try:
-        report = sync_metadata(library, state, source, options, progress, keys=keys)
-    except ArxivUnreachableError as exc:
-        if (options.published or config.published) == "off":
-            raise
-        # the other services still know the entries whose arXiv id is in library.bib
-        report = SyncReport(dry_run=options.dry_run, unreachable=str(exc),
-                            requests=source.requests_made)  # fmt: skip
-    report.publications = _published_step(config, library, state, options, keys, services)
+    with _gc_paused():  # the merge allocates; the collector would walk the library meanwhile
+        try:
+            report = sync_metadata(library, state, source, options, progress, keys=keys)
+        except ArxivUnreachableError as exc:
+            if (options.published or config.published) == "off":
+                raise
+            # the other services still know the entries whose arXiv id is in library.bib
+            report = SyncReport(dry_run=options.dry_run, unreachable=str(exc),
+                                requests=source.requests_made)  # fmt: skip
+        report.publications = _published_step(config, library, state, options, keys, services)
     return report
 
 
@@ -399,21 +401,41 @@ def sync_library(
         are off (nothing written); with them on, ``report.unreachable`` says so instead.
     :raises LibraryError: when the library or sidecar cannot be read or written.
     """
-    from dlbib.library.bibfile import library_lock, save_library
+    from dlbib.library.bibfile import library_lock
+    from dlbib.library.parse import _gc_paused
+
+    # The cycle collector would walk the whole library again and again while the merge
+    # allocates; nothing here makes cycles worth collecting mid-run. The library and sidecar
+    # are gone (refcounts) before it runs again, so it does not walk them even once then.
+    with library_lock(config.library), _gc_paused():
+        return _sync_and_save(config, keys, options, source, progress, services)
+
+
+def _sync_and_save(
+    config: Config,
+    keys: Sequence[str] | None,
+    options: SyncOptions | None,
+    source: ArxivSource | None,
+    progress: Progress | None,
+    services: Services | None,
+) -> SyncReport:
+    """:func:`sync_library`'s load, sync and save, under its lock."""
+    from dlbib.library.bibfile import save_library
     from dlbib.library.cache import load_cached
     from dlbib.library.state import load_state, save_state
 
-    with library_lock(config.library):
-        library = load_cached(config.library)
-        state = load_state(config.state_path)
-        report = sync_loaded(
-            library, state, config, keys, options, source=source, progress=progress,
-            services=services,
-        )  # fmt: skip
-        if not (options and options.dry_run):
-            with deferred_interrupts():
-                save_library(library)
-                save_state(state)
+    dry_run = bool(options and options.dry_run)
+    # a save drops the parse cache's entry: writing one now would be thrown away
+    library = load_cached(config.library, store=dry_run)
+    state = load_state(config.state_path)
+    report = sync_loaded(
+        library, state, config, keys, options, source=source, progress=progress,
+        services=services,
+    )  # fmt: skip
+    if not dry_run:
+        with deferred_interrupts():
+            save_library(library)
+            save_state(state)
     return report
 
 

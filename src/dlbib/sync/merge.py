@@ -6,14 +6,16 @@ published-versions step can reuse it. It never reads or writes files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Final, Literal
 
 from dlbib.library.model import ArxivId, Reference, unbrace
-from dlbib.library.text import normalize_title
+from dlbib.library.text import _ACCENT_RE, _ESCAPED_SIGNS, _is_plain, normalize_title
 from dlbib.sources.arxiv_record import ArxivRecord, raw_value, record_fields
 
 if TYPE_CHECKING:
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
 FINGERPRINT_OVER: Final = 160
 """Fetched values longer than this are kept in the sidecar as a hash."""
+
+_VENUE_FIELDS: Final = ("journal", "booktitle", "journaltitle")
 
 Status = Literal["updated", "unchanged", "fresh", "skipped", "unmatched", "missing", "failed"]
 
@@ -96,6 +100,7 @@ class EntryOutcome:
         return self.status in ("failed", "missing")
 
 
+@functools.lru_cache(maxsize=8)  # a run stamps every entry with the same moment
 def utc_stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -114,9 +119,48 @@ def fingerprint(raw: str) -> str:
     return "sha256:" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
+_WORD_BYTES: Final = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789" else 32
+                           for c in range(256))  # fmt: skip
+"""ASCII lower-case letters and digits kept, every other byte a space (after ``lower``)."""
+
+
 def _same(a: str, b: str) -> bool:
     """Equal content, formatting aside (braces, LaTeX, case, punctuation, spacing)."""
-    return a == b or normalize_title(unbrace(a)) == normalize_title(unbrace(b))
+    return a == b or _normalized(a) == _normalized(b)
+
+
+def _normalized(raw: str) -> str:
+    """``normalize_title(unbrace(raw))``, for ASCII values without the general path's cost."""
+    if not raw.isascii():
+        return normalize_title(unbrace(raw))
+    if raw[:1] == "{" and raw[-1:] == "}" and _is_plain(raw[1:-1]):
+        return _ascii_words(raw[1:-1])  # no brace inside: unbrace would give just that
+    value = unbrace(raw)
+    words = _simple_words(value)
+    return normalize_title(value) if words is None else words
+
+
+def _simple_words(value: str) -> str | None:
+    """``normalize_title`` of an ASCII value whose only LaTeX is what ``latex_to_text`` decodes
+    without pylatexenc (accents on letters, ``\\%``-style signs, brace groups); None for any
+    other. The decoded text is ASCII but for the accents' combining marks, which ASCII folding
+    (NFKD, then ASCII) drops again: so each accent macro is just its letter here."""
+    text = value
+    if "\\" in text:
+        text = _ACCENT_RE.sub(_accent_letter, text)
+        for sign in _ESCAPED_SIGNS:
+            text = text.replace("\\" + sign, sign)
+    text = text.replace("{", "").replace("}", "")
+    return _ascii_words(text) if _is_plain(text) else None
+
+
+def _accent_letter(match: re.Match[str]) -> str:
+    return match.group(2) or match.group(4) or match.group(6)
+
+
+def _ascii_words(text: str) -> str:
+    """The words ``[a-z0-9]+`` of the lower-cased ASCII ``text``, joined by single spaces."""
+    return b" ".join(text.encode("ascii").lower().translate(_WORD_BYTES).split()).decode()
 
 
 def merge_record(
@@ -156,20 +200,25 @@ def merge_record(
         if record.journal_ref:
             outcome.published = f"{outcome.published} ({record.journal_ref})".strip()
     fill_only: frozenset[str] = frozenset()
-    if ref.get("journal") or ref.get("booktitle") or ref.get("journaltitle"):
+    fields = ref.fields
+    if any(fields.get(name) is not None and ref.get(name) for name in _VENUE_FIELDS):
         # A published entry: its date and landing page are the venue's, not the preprint's.
         upstream.pop("year", None)
         upstream.pop("month", None)
         fill_only = frozenset({"url"})
+    prints = {
+        name: raw if len(raw) <= FINGERPRINT_OVER else fingerprint(raw)
+        for name, raw in upstream.items()
+    }
     updates = merge_fields(
-        ref, upstream, base, options.overwrite, outcome, fill_only, record.arxiv_id.doi
+        ref, upstream, base, options.overwrite, outcome, fill_only, record.arxiv_id.doi, prints
     )
     section = state.section(ref.key, "arxiv")
     section.clear()
     section.update(new_info, **{k: v for k, v in published.items() if v})
     fetched = state.section(ref.key, "fetched")
     fetched.clear()
-    fetched.update({name: fingerprint(raw) for name, raw in upstream.items()})
+    fetched.update(prints)
     if not updates:
         return outcome, ref
     outcome.status = "updated"
@@ -184,27 +233,33 @@ def merge_fields(
     outcome: EntryOutcome,
     fill_only: frozenset[str] = frozenset(),
     arxiv_doi: str | None = None,
+    prints: Mapping[str, str] | None = None,
 ) -> dict[str, str | None]:
     """The three-way merge of raw ``upstream`` values into ``ref`` (see :mod:`dlbib.sync.arxiv`).
 
     :param base: field → fingerprint of what sync last wrote (the user's edits differ from it).
     :param fill_only: fields only filled when empty, never followed.
     :param arxiv_doi: the entry's arXiv DataCite DOI, which counts as an empty ``doi``.
+    :param prints: the :func:`fingerprint` of each ``upstream`` value, when already known.
     :returns: the field updates; ``outcome`` gets the changes and conflicts.
     """
     updates: dict[str, str | None] = {}
+    fields = ref.fields
     for name, new in upstream.items():
-        current = ref.fields.get(name)
+        current = fields.get(name)
         if name == "doi" and current and arxiv_doi and _same(current, "{" + arxiv_doi + "}"):
             current = None
         old = base.get(name)
-        if current is not None and _same(current, new):
-            continue
+        if current is not None and (current == new or _normalized(current) == _normalized(new)):
+            continue  # the same content (:func:`_same`)
         empty = current is None or not unbrace(current).strip()
-        untouched = current is not None and fingerprint(current) == old
+        # (a fingerprint is never None: with no base value, nothing needs hashing)
+        untouched = current is not None and old is not None and fingerprint(current) == old
         if empty or name in overwrite or (untouched and name not in fill_only):
             updates[name] = new
-            outcome.changes.append(FieldChange(name, ref.fields.get(name), new))
-        elif current is not None and name not in fill_only and old != fingerprint(new):
-            outcome.conflicts.append(Conflict(name, current, new))
+            outcome.changes.append(FieldChange(name, fields.get(name), new))
+        elif current is not None and name not in fill_only:
+            new_print = prints[name] if prints is not None else fingerprint(new)
+            if old != new_print:
+                outcome.conflicts.append(Conflict(name, current, new))
     return updates

@@ -159,6 +159,7 @@ def resolve_published(
     run.report.outcomes.sort(key=lambda o: order.get(o.key, 0))
     run.report.requests = services.requests()
     run.report.down = services.down()
+    services.drop_tracebacks()
     return run.report
 
 
