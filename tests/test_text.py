@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dlbib.library.text import (
@@ -71,3 +73,53 @@ def test_unicode_to_latex_refuses_what_latex_cannot_spell() -> None:
 )
 def test_latex_letters_to_unicode(latex: str, expected: str) -> None:
     assert latex_letters_to_unicode(latex) == expected
+
+
+def test_href_reads_as_its_text() -> None:
+    from dlbib.library.text import latex_to_text, normalize_title
+
+    assert latex_to_text(r"See \href{https://x.org/a_b}{the site}") == "See the site"
+    assert normalize_title(r"Code at \href{https://github.com/x}{GitHub}") == "code at github"
+    assert latex_to_text(r"\href{https://x.org}") == "https://x.org"
+
+
+def test_no_macro_pylatexenc_knows_makes_the_text_fail() -> None:
+    """pylatexenc's own text for some macros fails on their arguments (IndexError, KeyError,
+    AttributeError: \\href, \\footnote[1], \\sqrt, \\textcolor, \\author, \\input...); every
+    value still reads as text."""
+    import logging
+
+    from pylatexenc.latex2text import get_default_latex_context_db
+
+    from dlbib.library.text import latex_to_text, normalize_title
+
+    db = get_default_latex_context_db()
+    names = {m.macroname for cat in db.categories() for m in db.iter_macro_specs([cat])}
+    assert len(names) > 500
+    logging.disable(logging.CRITICAL)  # pylatexenc warns about unfinished arguments
+    try:
+        for name in sorted(names):
+            for form in ("\\%s", "\\%s{a}", "\\%s{a}{b}", "\\%s[x]", "x \\%s{", "\\%s[1]{y} z"):
+                assert isinstance(latex_to_text(form % name), str)
+                assert isinstance(normalize_title(form % name), str)
+    finally:
+        logging.disable(logging.NOTSET)
+    assert latex_to_text(r"\footnote[1]{x} and \textcolor{red}{hot}").endswith("hot")
+
+
+def test_a_library_with_links_exports_in_every_format(tmp_path: Path) -> None:
+    from dlbib.exports import EXPORTERS, export_references
+    from dlbib.library.model import Reference
+
+    ref = Reference(
+        "linked",
+        "misc",
+        {
+            "title": r"{A \href{https://x.org}{linked} title}",
+            "note": r"{Code: \href{https://github.com/x/y}{github.com/x/y}; see \url{https://x.org}}",
+            "howpublished": r"{\href{https://x.org}}",
+        },
+    )
+    for name in EXPORTERS:
+        text = export_references([ref], name, base_dir=tmp_path)
+        assert "linked" in text

@@ -92,8 +92,23 @@ def latex_to_text(value: str) -> str:
         value = _math_scripts(value)
     if "%" in value:  # a bare % in a field means a percent sign, not a LaTeX comment
         value = re.sub(r"(?<!\\)%", r"\\%", value)
-    text = _converter().latex_to_text(value)
+    try:
+        text = _converter().latex_to_text(value, latex_context=_walker_context())
+    except (IndexError, KeyError, AttributeError, TypeError, ValueError, RecursionError):
+        # pylatexenc's own text for some macros fails on their arguments (\footnote[1],
+        # \sqrt, \textcolor, \author, \input without one...): read the value plainly
+        text = _plain_reading(value)
     return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+_MACRO: Final = re.compile(r"\\([A-Za-z@]+)\*?|\\(.)")
+
+
+def _plain_reading(value: str) -> str:
+    """A value read without pylatexenc: escaped signs kept, macro names and braces dropped
+    (their arguments stay, as words)."""
+    return _MACRO.sub(lambda m: "" if m.group(1) else m.group(2), value).replace(
+        "{", "").replace("}", "").replace("~", " ")  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,16 +124,37 @@ def _converter() -> Any:
     # pylatexenc has no text for these font/box switches and drops them *with* their argument:
     # "a \texttt{patent} entry" lost its word (biblatex-examples.bib's annotations, code names).
     switches = ("texttt", "textsf", "textup", "textmd", "textnormal", "mbox", "hbox")
+    # \href{url}{text} is its text; pylatexenc's own spec fails on every \href (IndexError)
     context = get_default_latex_context_db()
     context.add_context_category(
         "dlbib-logos",
         macros=[
             *(MacroTextSpec(m, t) for m, t in logos.items()),
             *(MacroTextSpec(m, "%(1)s") for m in switches),
+            MacroTextSpec("href", simplify_repl=_href_text),
         ],
         prepend=True,
     )
     return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _walker_context() -> Any:
+    """pylatexenc's parsing context, with ``\\href``'s two arguments (it knows none, so its
+    text for ``\\href`` failed on every one)."""
+    from pylatexenc.latexwalker import get_default_latex_context_db
+    from pylatexenc.macrospec import MacroSpec
+
+    context = get_default_latex_context_db()
+    context.add_context_category("dlbib-links", macros=[MacroSpec("href", "{{")], prepend=True)
+    return context
+
+
+def _href_text(node: Any, l2tobj: Any) -> str:
+    """``\\href{url}{text}``: the text (the URL when there is no text). pylatexenc passes its
+    converter by this argument's name."""
+    args = [a for a in (getattr(node.nodeargd, "argnlist", None) or []) if a is not None]
+    return str(l2tobj.nodelist_to_text([args[-1]])) if args else ""
 
 
 def fold_ascii(text: str) -> str:
