@@ -255,7 +255,13 @@ def bench_sync(root: Path, n: int) -> None:
             shutil.rmtree(root / "sync-cache", ignore_errors=True)
             if warm:
                 load_cached(library)
-            config = Config(library=library, arxiv_api_url=url, arxiv_delay=0.0)
+            dead = refused_url()  # the venue services of the published-version step: a
+            # refused port, so no run ever asks the real ones (and none waits on DNS)
+            config = Config(
+                library=library, arxiv_api_url=url, arxiv_delay=0.0,
+                s2_api_url=f"{dead}/s2", dblp_api_url=f"{dead}/dblp",
+                openreview_api_url=f"{dead}/openreview", crossref_api_url=f"{dead}/crossref",
+            )  # fmt: skip
             source = _TimedSource(ArxivSource(api_url=url, delay=0.0))
             start = time.thread_time()
             report = sync_library(config, None, SyncOptions(), source=source)  # type: ignore[arg-type]

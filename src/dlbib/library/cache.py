@@ -110,11 +110,11 @@ class ParseCache:
         return library
 
     def saved(self, library: Library, path: Path, data: bytes) -> None:
-        """Forget ``path``'s entry after dlbib wrote the file: a parse of the new bytes also
-        gives each block's place in them (line numbers, the layout a later save edits), which
-        the library in memory does not know, so the next read parses once and caches again."""
-        with contextlib.suppress(OSError):
-            self.entry_file(path).unlink()
+        """After dlbib wrote the file: the entry no longer matches its bytes (a parse of the new
+        bytes also gives each block's place in them — line numbers, the layout a later save
+        edits — which the library in memory does not know), so the next read parses again,
+        but only where the bytes changed, from the entry's parse of the earlier bytes, which
+        is kept for that (:func:`~dlbib.library.reparse.reparse`), and caches the result."""
         _log.debug("%s: written; its parse cache is made again on the next read", path)
 
     def _read(self, path: Path, digest: str) -> Library | None:
