@@ -264,6 +264,9 @@ class Reference:
     )
     """The memoised :func:`arxiv_id_of`: None until asked, False for none (``fields`` never
     change after construction)."""
+    _synced_id: object = field(default=None, init=False, repr=False, compare=False)
+    """The memoised :func:`~dlbib.sync.arxiv.entry_arxiv_id` (its id, False for none, or the
+    error it raised; None until asked)."""
     _digest: str | None = field(default=None, init=False, repr=False, compare=False)
     """The memoised :func:`~dlbib.library.derived.entry_digest` (None until asked)."""
 

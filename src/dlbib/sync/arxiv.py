@@ -139,6 +139,19 @@ def entry_arxiv_id(ref: Reference) -> ArxivId | None:
 
     :raises InvalidArxivIdError: when ``eprint`` is meant as an arXiv id but is malformed.
     """
+    known = ref._synced_id  # worked out once per entry: the plan and the published step ask
+    if known is None:
+        try:
+            known = _entry_arxiv_id(ref) or False
+        except InvalidArxivIdError as exc:
+            known = exc
+        object.__setattr__(ref, "_synced_id", known)
+    if isinstance(known, InvalidArxivIdError):
+        raise known.with_traceback(None)  # the same error each time, not a growing traceback
+    return known if isinstance(known, ArxivId) else None
+
+
+def _entry_arxiv_id(ref: Reference) -> ArxivId | None:
     eprint = ref.get("eprint")
     prefix = (ref.get("archiveprefix") or ref.get("eprinttype") or "arxiv").lower()
     if eprint and prefix == "arxiv":
