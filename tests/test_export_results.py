@@ -157,3 +157,21 @@ def test_update_writes_what_export_writes(tmp_path: Path, caplog: pytest.LogCapt
     written, _ = export_to_files(load_library(library), FORMATS, exports_root=tmp_path / "e")
     again = exported(library, tmp_path / "e", caplog)
     assert {w.format: w.path.read_bytes() for w in written} == again
+
+
+def test_the_same_places_spelled_otherwise_reuse_the_table(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = tmp_path / "library.bib"
+    library.write_text(
+        "@article{a, title = {A}, year = 2020, file = {:papers/a.pdf:PDF}}\n", encoding="utf-8"
+    )
+    first = exported(library, tmp_path / "exports", caplog)
+    monkeypatch.chdir(tmp_path)
+    again = exported(Path("library.bib"), Path("exports"), caplog)
+    assert set(reused(caplog).values()) == {1}
+    assert again == first
+    (tmp_path / "exports").mkdir()
+    monkeypatch.chdir(tmp_path / "exports")  # relative spellings from elsewhere: other places
+    elsewhere = exported(Path("../library.bib"), Path("sub"), caplog)
+    assert b"../../papers/a.pdf" in elsewhere["ris"]

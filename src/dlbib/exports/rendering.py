@@ -175,9 +175,12 @@ def results_table(
     library_path: Path, strings: Mapping[str, str], exporter: Exporter, options: ExportOptions
 ) -> Results:
     """The table of each entry's text in this format, from the last export of the whole
-    library to the same place with the same options and ``@string`` values."""
+    library to the same place with the same options and ``@string`` values. Places are
+    compared as absolute paths — all a written path depends on (:meth:`ExportOptions.file_path`
+    makes absolute and relative paths from them), whatever the spelling or working folder."""
     values = repr(sorted(strings.items())).encode("utf-8", "surrogatepass")
-    context = (repr(options), os.getcwd(), hashlib.sha256(values).hexdigest())
+    where = (os.path.abspath(options.base_dir), os.path.abspath(options.library_root))
+    context = (*where, options.attachments, hashlib.sha256(values).hexdigest())
     return open_results(library_path, f"export-{exporter.name}", *context)
 
 
