@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dlbib.library.derived import Results, entry_digest, open_results
+from dlbib.library.derived import Results, _shard, entry_digest, open_results
 from dlbib.library.model import Reference
 
 
@@ -62,13 +62,17 @@ def test_another_context_is_ignored(tmp_path: Path) -> None:
     ],
 )
 def test_a_damaged_file_is_a_miss_and_removed(tmp_path: Path, damage: object) -> None:
-    file = tmp_path / "t.pickle"
-    table = Results(file, "ctx")
+    table = Results(tmp_path / "t.pickle", "ctx")
     table.put("a", "x")
+    table.put("b", "y")
     table.save()
+    file = table.shard_files()[_shard("a")]
     file.write_bytes(damage(file.read_bytes()))  # type: ignore[operator]
-    assert Results(file, "ctx").get("a") is None
+    again = Results(tmp_path / "t.pickle", "ctx")
+    assert again.get("a") is None
     assert not file.exists()
+    if _shard("b") != _shard("a"):
+        assert again.get("b") == "y"  # the other files of the table are still good
 
 
 def test_a_planted_global_is_refused(tmp_path: Path) -> None:
@@ -80,15 +84,41 @@ def test_a_planted_global_is_refused(tmp_path: Path) -> None:
     payload = pickle.dumps({"a": Path("/etc/passwd")})  # names a class
     head = MAGIC + json.dumps({"format": FORMAT, "context": "ctx"}).encode() + b"\n"
     trailer = f"\n{len(payload)} {zlib.adler32(payload)}\n".encode()
-    file = tmp_path / "t.pickle"
+    file = Results(tmp_path / "t.pickle", "ctx").shard_files()[_shard("a")]
     file.write_bytes(head + pickle.dumps({"a": "plain"}) + trailer)
-    assert Results(file, "ctx").get("a") is None  # the trailer is another payload's
+    assert Results(tmp_path / "t.pickle", "ctx").get("a") is None  # another payload's trailer
     plain = pickle.dumps({"a": "plain"})
     file.write_bytes(head + plain + f"\n{len(plain)} {zlib.adler32(plain)}\n".encode())
-    assert Results(file, "ctx").get("a") == "plain"  # the layout written by hand is right
+    assert Results(tmp_path / "t.pickle", "ctx").get("a") == "plain"  # the layout is right
     file.write_bytes(head + payload + trailer)
-    assert Results(file, "ctx").get("a") is None
+    assert Results(tmp_path / "t.pickle", "ctx").get("a") is None
     assert not file.exists()  # refused, and discarded
+
+
+def test_an_edit_rewrites_only_the_files_it_touched(tmp_path: Path) -> None:
+    table = Results(tmp_path / "t.pickle", "ctx")
+    digests = [f"{n:032x}" for n in range(200)]
+    for d in digests:
+        table.put(d, d.upper())
+    table.save()
+    files = table.shard_files()
+    before = {f: f.stat().st_mtime_ns for f in files}
+    import os
+
+    for f in files:
+        os.utime(f, ns=(1, 1))
+    again = Results(tmp_path / "t.pickle", "ctx")
+    for d in digests[1:]:
+        assert again.get(d) == d.upper()  # the first entry is gone (edited away)
+    again.put("f" * 32, "NEW")
+    again.save()
+    touched = {f for f in files if f.stat().st_mtime_ns != 1}
+    assert touched == {files[_shard(digests[0])], files[_shard("f" * 32)]}
+    assert before  # every file existed
+    last = Results(tmp_path / "t.pickle", "ctx")
+    assert last.get(digests[0]) is None
+    assert last.get("f" * 32) == "NEW"
+    assert all(last.get(d) == d.upper() for d in digests[1:])
 
 
 def test_no_cache_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -119,12 +149,9 @@ def test_the_folder_keeps_only_the_newest_tables(
         table = Results(tmp_path / f"t{n}.pickle", "ctx")
         table.put("a", str(n))
         table.save()
-        os.utime(table.file, (1000 + n, 1000 + n))  # type: ignore[arg-type]
+        os.utime(table.shard_files()[_shard("a")], (1000 + n, 1000 + n))
     table = Results(tmp_path / "t5.pickle", "ctx")
     table.put("a", "5")
     table.save()
-    assert sorted(p.name for p in tmp_path.glob("*.pickle")) == [
-        "t3.pickle",
-        "t4.pickle",
-        "t5.pickle",
-    ]
+    kept = sorted(p.name.split(".")[0] for p in tmp_path.glob("*.pickle"))
+    assert kept == ["t3", "t4", "t5"]

@@ -142,7 +142,7 @@ def test_a_damaged_table_is_ignored(
     root = tmp_path / "exports"
     exported(library, root, caplog)
     tables = sorted(parse_cache_dir.rglob("*export-*.pickle"))
-    assert len(tables) == len(FORMATS)
+    assert {t.name.split("export-")[1].split(".")[0] for t in tables} == set(FORMATS)
     for table in tables:
         raw = table.read_bytes()
         table.write_bytes(raw[: len(raw) // 2] + b"\x00" * (len(raw) - len(raw) // 2))

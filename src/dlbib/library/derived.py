@@ -38,10 +38,13 @@ from typing import Any, Final
 from dlbib.library.files import replace_file
 from dlbib.library.model import Reference
 
-FORMAT: Final = 1
+FORMAT: Final = 2
 MAGIC: Final = b"dlbib entry results\n"
-MAX_FILES: Final = 320
-"""Tables kept (a few per library and step); the least recently written beyond this go."""
+SHARDS: Final = 16
+"""Files per table."""
+MAX_FILES: Final = 2048
+"""Table files kept (16 per table, a few tables per library and step); the least recently
+written beyond this go."""
 _log = logging.getLogger(__name__)
 
 
@@ -66,60 +69,85 @@ class Results:
     """One step's per-entry results for one library, in one context.
 
     ``get`` what a previous run made (None when unknown), ``put`` what this run made, and
-    ``save`` once at the end: the file then holds the entries this run asked about.
+    ``save`` once at the end: the table then holds the entries this run asked about. It is kept
+    in :data:`SHARDS` files by each digest's CRC-32 (``<file stem>.<n>.pickle``), so a run that
+    changed a few entries rewrites a few small files, not the whole table.
     """
 
     def __init__(self, file: Path | None, context: str) -> None:
         self.file = file
         self.context = context
-        self._old: dict[str, Any] = {}
-        self._new: dict[str, Any] = {}
-        self._changed = False
+        self._old: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+        self._new: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
+        self._changed: set[int] = set()
         if file is not None:
-            self._old = self._read(file)
+            self._old = [self._read(shard) for shard in self.shard_files()]
+
+    def shard_files(self) -> list[Path]:
+        """The files the table is kept in (none when it keeps nothing)."""
+        if self.file is None:
+            return []
+        return [
+            self.file.with_name(f"{self.file.stem}.{n}{self.file.suffix}") for n in range(SHARDS)
+        ]
 
     def get(self, digest: str) -> Any | None:
         """The result kept for the entry with ``digest``, or None."""
-        value = self._old.get(digest)
+        n = _shard(digest)
+        value = self._old[n].get(digest)
         if value is not None:
-            self._new[digest] = value
+            self._new[n][digest] = value
         return value
 
     def put(self, digest: str, value: Any) -> None:
         """Keep ``value`` (plain data, not None) as the result of the entry with ``digest``."""
-        self._new[digest] = value
-        self._changed = True
+        n = _shard(digest)
+        self._new[n][digest] = value
+        self._changed.add(n)
 
     @property
     def hits(self) -> int:
         """Results this run took from the table."""
-        return len(self._new) - sum(1 for d in self._new if d not in self._old)
+        return sum(
+            sum(1 for d in new if d in old) for new, old in zip(self._new, self._old, strict=True)
+        )
 
     def save(self) -> None:
-        """Write the table when this run made or dropped anything (silently kept as it was if
-        the cache folder cannot be written)."""
-        if self.file is None or not (self._changed or len(self._new) != len(self._old)):
-            return
+        """Write each file of the table in which this run made or dropped anything (silently
+        kept as it was if the cache folder cannot be written)."""
+        files = self.shard_files()
+        for n, file in enumerate(files):
+            new, old = self._new[n], self._old[n]
+            if (n in self._changed or len(new) != len(old)) and self._write(file, new):
+                self._old[n] = dict(new)
+        self._changed = set()
+        if files:
+            _prune(files[0].parent)
+
+    def _write(self, file: Path, table: dict[str, Any]) -> bool:
+        if not table:
+            with contextlib.suppress(OSError):
+                file.unlink()
+            return True
         head = MAGIC + json.dumps({"format": FORMAT, "context": self.context}).encode() + b"\n"
         try:
-            self.file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.file.parent)
+            file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=file.parent)
             try:
                 with os.fdopen(fd, "wb") as handle:  # no fsync: a torn file fails its check
                     handle.write(head)
                     summed = Summed(handle)
-                    pickle.dump(self._new, summed, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(table, summed, protocol=pickle.HIGHEST_PROTOCOL)
                     handle.write(summed.trailer())
-                replace_file(tmp, self.file)
+                replace_file(tmp, file)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
         except OSError as exc:
-            _log.debug("%s: entry results not written: %s", self.file, exc)
-            return
-        self._old, self._changed = dict(self._new), False
-        _prune(self.file.parent)
+            _log.debug("%s: entry results not written: %s", file, exc)
+            return False
+        return True
 
     def _read(self, file: Path) -> dict[str, Any]:
         try:
@@ -196,6 +224,10 @@ class Summed:
     def trailer(self) -> bytes:
         """What follows the payload: its length and checksum (a torn file does not match)."""
         return f"\n{self.size} {self.adler}\n".encode()
+
+
+def _shard(digest: str) -> int:
+    return zlib.crc32(digest.encode("utf-8", "surrogatepass")) % SHARDS
 
 
 def _prune(folder: Path) -> None:
