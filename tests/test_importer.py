@@ -390,3 +390,33 @@ def test_progress_counts_every_planned_request(empty_library: Path, import_arxiv
     import_reading_list(SEED, empty_library, source, progress=lambda d, t: calls.append((d, t)))
     assert calls == [(1, 2), (2, 2)]  # one id batch, one batched title search
     assert source.requests_made == 2
+
+
+@needs_committed_library
+def test_an_import_keeps_each_entrys_identity_between_runs(
+    tmp_path: Path, import_arxiv: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The identity tokens of every entry are kept by the entry's content: a second import
+    works none out again, and finds exactly what a run without the cache finds."""
+    from dlbib.library.derived import entry_digest, open_results
+    from dlbib.readinglist import importer
+
+    library = write(tmp_path / "library.bib", COMMITTED.read_text(encoding="utf-8"))
+    source = ArxivSource(api_url=import_arxiv.url, delay=0)
+    first = import_reading_list(SEED, library, source, dry_run=True)
+    table = open_results(library, "import-tokens")
+    refs = load_library(library).references
+    assert all(table.get(entry_digest(r)) == reference_tokens(r) for r in refs)
+    worked: list[str] = []
+
+    def counted(ref: Any) -> list[str]:
+        worked.append(ref.key)
+        return reference_tokens(ref)
+
+    monkeypatch.setattr(importer, "reference_tokens", counted)
+    second = import_reading_list(SEED, library, source, dry_run=True)
+    assert not [k for k in worked if k in {r.key for r in refs}]  # none worked out again
+    monkeypatch.setenv("DLBIB_NO_CACHE", "1")
+    plain = import_reading_list(SEED, library, source, dry_run=True)
+    summary = [[(i.status, i.key, i.line) for i in r.items] for r in (first, second, plain)]
+    assert summary[0] == summary[1] == summary[2]

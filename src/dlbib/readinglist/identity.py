@@ -9,7 +9,7 @@ http://…"), so an entry whose canonical URL moved is still found under its old
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from dlbib.library.model import ArxivId, Reference, normalize_doi
@@ -120,9 +120,12 @@ class Index:
         return None
 
 
-def library_index(references: Iterable[Reference]) -> Index:
-    """An index of every entry's tokens."""
+def library_index(
+    references: Iterable[Reference], tokens: Callable[[Reference], list[str]] = reference_tokens
+) -> Index:
+    """An index of every entry's tokens (``tokens``: :func:`reference_tokens`, or a function
+    that gives the same, e.g. from what an earlier run worked out)."""
     index = Index()
     for ref in references:
-        index.add(ref.key, reference_tokens(ref))
+        index.add(ref.key, tokens(ref))
     return index

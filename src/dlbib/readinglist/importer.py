@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Final, Protocol
 
 from dlbib.errors import SourceError
-from dlbib.library.bibfile import Library, library_lock, load_library, save_library
+from dlbib.library.bibfile import Library, library_lock, save_library
+from dlbib.library.cache import load_cached
+from dlbib.library.derived import Results, entry_digest, open_results
 from dlbib.library.model import ArxivId, Reference
 from dlbib.readinglist.entries import (
     TakenKeys,
@@ -206,12 +208,16 @@ def _from_list(work: Work, urldate: str | None, *, searched: bool) -> None:
         work.problem = f"{what}the list gives no authors, and dlbib cannot look this link up"
 
 
-def finish(plan: ImportPlan, library: Library) -> list[ImportItem]:
+def finish(
+    plan: ImportPlan,
+    library: Library,
+    entry_tokens: Callable[[Reference], list[str]] = reference_tokens,
+) -> list[ImportItem]:
     """Turn resolved works into new entries appended to ``library`` (in list order), skipping
     works the library or an earlier work already holds, and add the sections the list cites
     present works under to their keywords; return every item, in list order."""
     items = list(plan.decided)
-    known = library_index(library.references)
+    known = library_index(library.references, entry_tokens)
     taken = TakenKeys(library.keys())
     added: dict[str, int] = {}
     eprints = {ref.key: (ref.get("eprint") or "").lower() for ref in library.references}
@@ -264,10 +270,28 @@ def _add_sections(library: Library, sections: dict[str, list[str]]) -> list[str]
 
 
 def _load(path: Path) -> Library:
-    """The library, or a new empty one when the file does not exist yet (a first import)."""
+    """The library (through the parse cache), or a new empty one when the file does not exist
+    yet (a first import)."""
     if not path.exists() and path.parent.is_dir():
         return Library(path)
-    return load_library(path)
+    return load_cached(path)
+
+
+def _kept_tokens(library_path: Path) -> tuple[Callable[[Reference], list[str]], Results]:
+    """:func:`reference_tokens` of each entry, kept between runs by the entry's content
+    (:mod:`dlbib.library.derived`): an import into a large library works out only the tokens
+    of entries it has not seen (the plan and the finish both ask for every entry)."""
+    table = open_results(library_path, "import-tokens")
+
+    def tokens(ref: Reference) -> list[str]:
+        digest = entry_digest(ref)
+        kept = table.get(digest)
+        if kept is None:
+            kept = reference_tokens(ref)
+            table.put(digest, kept)
+        return list(kept)
+
+    return tokens, table
 
 
 def import_reading_list(
@@ -289,16 +313,19 @@ def import_reading_list(
     :raises LibraryError: when the library cannot be read or written.
     """
     reading = read_reading_list(list_path)
-    plan = plan_import(reading, _load(library_path))
+    tokens, table = _kept_tokens(library_path)
+    plan = plan_import(reading, _load(library_path), tokens)
     error = resolve_plan(plan, source, search=search, progress=progress)
     report = ImportReport(list_path, library_path, [], dry_run=dry_run, error=error)
     if dry_run:
-        report.items = finish(plan, _load(library_path))
+        report.items = finish(plan, _load(library_path), tokens)
+        table.save()
         return report
     # re-read under the lock: the library may have changed while arXiv was being asked
     with library_lock(library_path):
         library = _load(library_path)
-        report.items = finish(plan, library)
+        report.items = finish(plan, library, tokens)
         if report.by_status("added") or plan.changed:
             report.written = save_library(library, library_path)
+    table.save()
     return report

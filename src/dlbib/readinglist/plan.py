@@ -8,6 +8,7 @@ report types live here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,7 +16,14 @@ from typing import Any, Literal
 from dlbib.errors import SourceError
 from dlbib.library.bibfile import Library
 from dlbib.library.model import Reference
-from dlbib.readinglist.identity import Index, describe, library_index, title_tokens, url_tokens
+from dlbib.readinglist.identity import (
+    Index,
+    describe,
+    library_index,
+    reference_tokens,
+    title_tokens,
+    url_tokens,
+)
 from dlbib.readinglist.read import Candidate, ReadingList
 
 Status = Literal["added", "present", "unresolved", "ignored"]
@@ -150,10 +158,15 @@ def _keeps_ids(later: Candidate, current: Candidate) -> bool:
     return not (current.arxiv_id and not later.arxiv_id) and not (current.doi and not later.doi)
 
 
-def plan_import(reading: ReadingList, library: Library) -> ImportPlan:
-    """Sort a list's candidates into duplicates, works already present and works to resolve."""
+def plan_import(
+    reading: ReadingList,
+    library: Library,
+    entry_tokens: Callable[[Reference], list[str]] = reference_tokens,
+) -> ImportPlan:
+    """Sort a list's candidates into duplicates, works already present and works to resolve
+    (``entry_tokens``: each entry's identity tokens, as :func:`library_index` takes them)."""
     plan = ImportPlan(reading, urldate=reading.date)
-    known = library_index(library.references)
+    known = library_index(library.references, entry_tokens)
     seen = Index()
     for ignored in reading.ignored:
         plan.decided.append(ImportItem("ignored", ignored.line, ignored.text, ignored.reason,
