@@ -59,7 +59,9 @@ def entry_digest(ref: Reference) -> str:
     for name, value in ref.fields.items():
         parts.append(name)
         parts.append(value)
-    data = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    # each part after its length: a NUL (or any separator) inside a key or value cannot make
+    # two entries one text ({k, note = v} and {k<NUL>note<NUL>v,} joined by NULs are one)
+    data = "".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     object.__setattr__(ref, "_digest", digest)
     return digest
