@@ -101,8 +101,19 @@ def test_another_version_of_the_code_does_not_trust_the_cache(sample_bib, tmp_pa
         lambda raw: raw[:-40] + bytes(40),  # payload damaged
         lambda raw: raw.replace(b'"format": %d' % CACHE_FORMAT, b'"format": 99'),
         lambda raw: MAGIC + b"{not json\n" + raw,
+        lambda raw: MAGIC + b"[" * 60000 + b"\n" + raw,  # json.loads: RecursionError
+        lambda raw: MAGIC + b"\xff\xfe\n" + raw,
     ],
-    ids=["empty", "garbage", "truncated", "zeroed-tail", "other-format", "bad-header"],
+    ids=[
+        "empty",
+        "garbage",
+        "truncated",
+        "zeroed-tail",
+        "other-format",
+        "bad-header",
+        "deep-header",
+        "undecodable-header",
+    ],
 )
 def test_a_corrupt_cache_file_is_discarded_never_an_error(
     sample_bib, cache, caplog, damage

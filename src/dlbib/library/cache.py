@@ -146,7 +146,9 @@ class ParseCache:
         used (and the unpickler cannot build anything but the library's own dataclasses)."""
         header = None
         if handle.read(len(MAGIC)) == MAGIC:
-            with contextlib.suppress(ValueError):
+            # a header nested deeper than the recursion limit raises RecursionError, not a
+            # ValueError: a planted file is a miss all the same
+            with contextlib.suppress(ValueError, RecursionError):
                 header = json.loads(handle.readline(_MAX_HEADER))
         if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
             return "not a dlbib cache file, or cut short"
