@@ -220,6 +220,31 @@ def test_the_stamp_is_stable_and_covers_python() -> None:
     assert len(code_stamp()) == 32
 
 
+@pytest.mark.parametrize("package", ["bibtexparser", "pylatexenc", "anyascii"])
+def test_the_stamp_covers_what_exports_are_made_with(package, tmp_path, monkeypatch) -> None:
+    """The results tables use this stamp: an upgrade of the LaTeX-to-Unicode (pylatexenc) or
+    ASCII folding (anyascii) code changes exports, so it must change the stamp too."""
+    import importlib.machinery
+    import importlib.util
+
+    real = importlib.util.find_spec
+    fake = tmp_path / package
+    fake.mkdir()
+    (fake / "__init__.py").write_text("x = 1\n")
+
+    def find_spec(name, *args):
+        if name == package:
+            spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+            spec.submodule_search_locations = [str(fake)]
+            return spec
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    before = code_stamp()
+    (fake / "__init__.py").write_text("x = 22\n")  # another version
+    assert code_stamp() != before
+
+
 def test_another_encoding_choice_is_parsed_again(tmp_path, cache, caplog) -> None:
     """The same bytes read as another encoding (``--encoding``) are another library."""
     path = tmp_path / "library.bib"

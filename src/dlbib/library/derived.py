@@ -8,9 +8,10 @@ table first and does the work only for entries it does not know; the table then 
 the entries of this run (a removed or edited entry's old result is dropped).
 
 A table is valid for one *context* — everything besides the entry that its results depend on:
-the code stamp (:func:`~dlbib.library.cache.code_stamp`: any change to dlbib's or
-bibtexparser's files, or to Python's version), and whatever the step passes (the ``@string``
-values, the export's folder, options). A table made in another context is ignored whole.
+the code stamp (:func:`~dlbib.library.cache.code_stamp`: any change to dlbib's,
+bibtexparser's, pylatexenc's or anyascii's files, or to Python's version), and whatever the
+step passes (the ``@string`` values, the export's folder, options). A table made in another
+context is ignored whole.
 
 Tables live with the parse cache, in the user's cache folder (``DLBIB_CACHE_DIR`` moves it,
 ``DLBIB_NO_CACHE=1`` turns both off), one file per library and step. They hold plain values
