@@ -101,8 +101,19 @@ def test_another_version_of_the_code_does_not_trust_the_cache(sample_bib, tmp_pa
         lambda raw: raw[:-40] + bytes(40),  # payload damaged
         lambda raw: raw.replace(b'"format": %d' % CACHE_FORMAT, b'"format": 99'),
         lambda raw: MAGIC + b"{not json\n" + raw,
+        lambda raw: MAGIC + b"[" * 60000 + b"\n" + raw,  # json.loads: RecursionError
+        lambda raw: MAGIC + b"\xff\xfe\n" + raw,
     ],
-    ids=["empty", "garbage", "truncated", "zeroed-tail", "other-format", "bad-header"],
+    ids=[
+        "empty",
+        "garbage",
+        "truncated",
+        "zeroed-tail",
+        "other-format",
+        "bad-header",
+        "deep-header",
+        "undecodable-header",
+    ],
 )
 def test_a_corrupt_cache_file_is_discarded_never_an_error(
     sample_bib, cache, caplog, damage
@@ -207,6 +218,31 @@ def test_default_folder_is_the_users_cache_dir(tmp_path) -> None:
 def test_the_stamp_is_stable_and_covers_python() -> None:
     assert code_stamp() == code_stamp()
     assert len(code_stamp()) == 32
+
+
+@pytest.mark.parametrize("package", ["bibtexparser", "pylatexenc", "anyascii"])
+def test_the_stamp_covers_what_exports_are_made_with(package, tmp_path, monkeypatch) -> None:
+    """The results tables use this stamp: an upgrade of the LaTeX-to-Unicode (pylatexenc) or
+    ASCII folding (anyascii) code changes exports, so it must change the stamp too."""
+    import importlib.machinery
+    import importlib.util
+
+    real = importlib.util.find_spec
+    fake = tmp_path / package
+    fake.mkdir()
+    (fake / "__init__.py").write_text("x = 1\n")
+
+    def find_spec(name, *args):
+        if name == package:
+            spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+            spec.submodule_search_locations = [str(fake)]
+            return spec
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    before = code_stamp()
+    (fake / "__init__.py").write_text("x = 22\n")  # another version
+    assert code_stamp() != before
 
 
 def test_another_encoding_choice_is_parsed_again(tmp_path, cache, caplog) -> None:

@@ -209,3 +209,30 @@ def test_lint_library_of_an_edited_library_in_memory(
     monkeypatch.setenv("DLBIB_NO_CACHE", "1")
     assert again == lint_library(library, extra=extra)
     assert [f for f in first if f.key != "a1"] == [f for f in again if f.key != "a1"]
+
+
+@pytest.mark.parametrize(
+    "value", [(5, 6, 7, 8), ((("m", "c"),), 1, (), ()), (None, (), (("doi",),), ("k", 2))]
+)
+def test_a_table_of_other_values_is_ignored(
+    value: tuple[object, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    parse_cache_dir: Path,
+) -> None:  # fmt: skip
+    """A table in the right context (header and trailer match) holding four-tuples that are
+    not an entry's facts: each entry is worked out again, never an error."""
+    import json
+
+    from dlbib.library.derived import SHARDS, Results
+
+    path = crafted(tmp_path)
+    expected = uncached(path, monkeypatch)
+    assert check_library(path, include_notes=True) == expected
+    for table in sorted((parse_cache_dir / "results").glob("*-check.*.pickle")):
+        context = json.loads(table.read_bytes().split(b"\n", 2)[1])["context"]
+        base = table.with_name(table.name.split(".")[0] + ".pickle")
+        planted = Results(base, context)
+        for n in range(SHARDS):
+            for digest in planted._old[n]:
+                planted.put(digest, value)
+        planted.save()
+    assert check_library(path, include_notes=True) == expected

@@ -25,6 +25,11 @@ def test_digest_follows_every_part_of_the_entry() -> None:
     assert base != entry_digest(Reference("k", "book", {"title": "{A}", "year": "2020"}))
     # no separator trick: a value holding the next field's name is another entry
     assert entry_digest(ref(a="b", c="d")) != entry_digest(ref(a="b\x00c", c="d"))
+    # nor a NUL in the key or a value standing for the separator (bibtexparser reads both)
+    assert entry_digest(Reference("k", "misc", {"note": "v"})) != entry_digest(
+        Reference("k\x00note\x00v", "misc", {})
+    )
+    assert entry_digest(ref(a="b\x00c\x00d")) != entry_digest(ref(a="b", c="d"))
 
 
 def test_results_survive_a_run_and_keep_only_what_the_run_asked(tmp_path: Path) -> None:

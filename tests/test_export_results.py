@@ -5,6 +5,7 @@ entries a format must leave out included."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import shutil
@@ -175,3 +176,28 @@ def test_the_same_places_spelled_otherwise_reuse_the_table(
     monkeypatch.chdir(tmp_path / "exports")  # relative spellings from elsewhere: other places
     elsewhere = exported(Path("../library.bib"), Path("sub"), caplog)
     assert b"../../papers/a.pdf" in elsewhere["ris"]
+
+
+@pytest.mark.parametrize("value", [5, "text", ("a",), ("a", (), None, "x"), ("a", 3, None)])
+def test_a_table_of_other_values_is_ignored(
+    value: object, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch, parse_cache_dir: Path,
+) -> None:  # fmt: skip
+    """A whole table in the right context (header and trailer match) whose results are not an
+    entry's (text, warnings, error): each such result is made again, never an error."""
+    from dlbib.library.derived import SHARDS, Results
+
+    library = tmp_path / "library.bib"
+    shutil.copyfile(DATA / "sample.bib", library)
+    root = tmp_path / "exports"
+    exported(library, root, caplog)
+    for table in sorted(parse_cache_dir.rglob("*export-*.0.pickle")):
+        head = table.read_bytes().split(b"\n", 2)[1]
+        context = json.loads(head)["context"]
+        base = table.with_name(table.name.replace(".0.pickle", ".pickle"))
+        planted = Results(base, context)
+        for n in range(SHARDS):
+            for digest in planted._old[n]:
+                planted.put(digest, value)
+        planted.save()
+    assert exported(library, root, caplog) == uncached(library, root, monkeypatch)

@@ -85,3 +85,25 @@ def test_a_run_that_asks_nothing_keeps_the_table(tmp_path: Path, parse_cache_dir
     PdfNames(library, PATTERN).save()
     assert [t.read_bytes() for t in tables] == before
     assert tables
+
+
+@pytest.mark.parametrize("value", ["", ".", "..", "/etc/x.pdf", "../up.pdf", "a/../../b.pdf", "x"])
+def test_a_planted_path_is_worked_out_again(
+    value: str, tmp_path: Path, parse_cache_dir: Path
+) -> None:
+    """A table whose header and trailer match but whose paths pdf_path never makes (empty, the
+    folder itself, absolute, climbing out, not a .pdf): each is worked out again."""
+    import json
+
+    from dlbib.library.derived import SHARDS, Results
+
+    library = generate_library(tmp_path / "library.bib", 10)
+    expected = paths(library)
+    for table in sorted((parse_cache_dir / "results").glob("*-pdf-paths.*.pickle")):
+        context = json.loads(table.read_bytes().split(b"\n", 2)[1])["context"]
+        planted = Results(table.with_name(table.name.split(".")[0] + ".pickle"), context)
+        for n in range(SHARDS):
+            for digest in planted._old[n]:
+                planted.put(digest, value)
+        planted.save()
+    assert paths(library) == expected

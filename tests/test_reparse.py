@@ -244,3 +244,17 @@ def test_every_one_character_edit_of_a_small_library(newline: str) -> None:
                 reused += 1
                 same(got, expected)
     assert reused > len(text) * 3
+
+
+def test_braces_left_open_around_the_change_count_for_the_nesting_limit() -> None:
+    """A '{' left open far before the edited entry and a '}' far after it wrap the entry for the
+    nesting check: an entry nested 31 deep inside 40 open braces is too deep for the whole file,
+    though not alone (the stretch parsed again)."""
+    path = Path("library.bib")
+    head = "{" * 40 + "\n\n@misc{p1, title={1}}\n@misc{p2, title={2}}\n"
+    tail = "@misc{p3, title={3}}\n@misc{p4, title={4}}\n\n" + "}" * 40 + "\n"
+    old = parse_library(head + "@misc{a, title = {x}}\n" + tail, path)
+    new = head + "@misc{a, title = " + "{" * 30 + "x" + "}" * 30 + "}\n" + tail
+    with pytest.raises(LibraryError, match="nested this deep"):
+        parse_library(new, path)
+    assert reparse(old, new, path) is None

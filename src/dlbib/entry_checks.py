@@ -113,15 +113,37 @@ def entry_facts(library: Library, refs: list[Reference]) -> list[EntryFacts]:
         table = open_results(library.path, "check", tuple(sorted(strings)))
         for ref in refs:
             digest = entry_digest(ref)
-            kept = table.get(digest)
-            if isinstance(kept, tuple) and len(kept) == len(EntryFacts._fields):
-                out.append(EntryFacts._make(kept))
+            kept = _kept(table.get(digest))
+            if kept is not None:
+                out.append(kept)
                 continue
             facts = work_out(ref, strings)
             table.put(digest, tuple(facts))
             out.append(facts)
     table.save()
     return out
+
+
+def _kept(value: object) -> EntryFacts | None:
+    """``value`` as facts when it has their shape, else None (worked out again): a table is
+    plain data from a file, and one whose header and trailer match may still hold anything."""
+    if not (isinstance(value, tuple) and len(value) == len(EntryFacts._fields)):
+        return None
+    own, control, idents, links_ = value
+
+    def strs(items: object, size: int | None = None) -> bool:
+        if not isinstance(items, tuple):
+            return False
+        if size is None:
+            return all(isinstance(i, str) for i in items)
+        return all(
+            isinstance(i, tuple) and len(i) == size and all(isinstance(p, str) for p in i)
+            for i in items
+        )
+
+    if (own is None or strs(own, 2)) and strs(control) and strs(idents, 2) and strs(links_):
+        return EntryFacts(own, control, idents, links_)
+    return None
 
 
 def work_out(ref: Reference, strings: set[str]) -> EntryFacts:

@@ -98,7 +98,7 @@ def render_file(
     entries: list[str] = []
     for ref in with_parents(refs, library_refs, exporter.keeps_crossref):
         digest = _digest(ref, memo) if table is not None else ""
-        done: _Done | None = table.get(digest) if table is not None else None
+        done = _kept(table.get(digest)) if table is not None else None
         if done is None:
             done = _render_entry(exporter, ref, strings or {}, options, memo)
             if table is not None:
@@ -120,6 +120,30 @@ def render_file(
 _Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None"]
 """One entry in one format: its text, its warnings, and (message, key, format) of why the
 format cannot hold it (then the text is empty). Plain data: kept between runs as it is."""
+
+
+def _kept(value: object) -> _Done | None:
+    """``value`` when it is a :data:`_Done` (a table is plain data from a file: one whose
+    header and trailer match may still hold anything), else None: made again."""
+    if not (isinstance(value, tuple) and len(value) == 3):
+        return None
+    text, warnings, error = value
+    if not (
+        isinstance(text, str)
+        and isinstance(warnings, tuple)
+        and all(isinstance(w, str) for w in warnings)
+    ):
+        return None
+    if error is None:
+        return value
+    if (
+        isinstance(error, tuple)
+        and len(error) == 3
+        and isinstance(error[0], str)
+        and all(e is None or isinstance(e, str) for e in error[1:])
+    ):
+        return value
+    return None
 
 
 def _render_entry(

@@ -5,9 +5,9 @@ user's cache folder (:func:`~dlbib.library.files.user_cache_dir`: ``~/.cache/dlb
 ``DLBIB_CACHE_DIR`` moves it, ``DLBIB_NO_CACHE=1`` turns it off). It is used only when
 
 * the library's bytes have the SHA-256 the cache file was made from (any byte changed: parse),
-* the code that parses is the same: the cache file names a stamp of dlbib's and bibtexparser's
-  installed files (a new version of either, or an edited source file, changes it) and of the
-  Python version, and
+* the code that parses is the same: the cache file names a stamp of dlbib's, bibtexparser's
+  (and pylatexenc's and anyascii's: :data:`STAMPED`) installed files (a new version of any,
+  or an edited source file, changes it) and of the Python version, and
 * the cache file is whole: its payload's length and Adler-32 match its header.
 
 Anything else is a miss: the library is parsed as without a cache, and the cache file is
@@ -146,7 +146,9 @@ class ParseCache:
         used (and the unpickler cannot build anything but the library's own dataclasses)."""
         header = None
         if handle.read(len(MAGIC)) == MAGIC:
-            with contextlib.suppress(ValueError):
+            # a header nested deeper than the recursion limit raises RecursionError, not a
+            # ValueError: a planted file is a miss all the same
+            with contextlib.suppress(ValueError, RecursionError):
                 header = json.loads(handle.readline(_MAX_HEADER))
         if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
             return "not a dlbib cache file, or cut short"
@@ -253,16 +255,25 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a parse cache")
 
 
+STAMPED: Final = ("bibtexparser", "pylatexenc", "anyascii")
+"""The packages whose files :func:`code_stamp` covers: the parser, and the LaTeX-to-Unicode
+and ASCII folding an export's or check's result depends on (an upgrade of either changes
+exports: a results table made before must not be used)."""
+
+
 def code_stamp() -> str:
-    """A fingerprint of the code that parses: every source file of dlbib and bibtexparser
-    (name, size, modification time) and the Python version. Cheap: no module is imported."""
+    """A fingerprint of the code that parses — and of the code the per-entry results tables
+    (:mod:`~dlbib.library.derived`) were made by, which use this stamp too: every source file of
+    dlbib and of :data:`STAMPED` (name, size, modification time) and the Python version.
+    Cheap: no module is imported."""
     import importlib.util
 
     digest = hashlib.sha256(f"{CACHE_FORMAT} {sys.version_info[:2]}".encode())
     folders = [Path(__file__).resolve().parents[1]]
-    spec = importlib.util.find_spec("bibtexparser")
-    if spec is not None and spec.submodule_search_locations:
-        folders.extend(Path(p) for p in spec.submodule_search_locations)
+    for package in STAMPED:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            folders.extend(Path(p) for p in spec.submodule_search_locations)
     for folder in folders:
         for source in sorted(folder.rglob("*.py")):
             with contextlib.suppress(OSError):

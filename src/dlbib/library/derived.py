@@ -8,9 +8,10 @@ table first and does the work only for entries it does not know; the table then 
 the entries of this run (a removed or edited entry's old result is dropped).
 
 A table is valid for one *context* — everything besides the entry that its results depend on:
-the code stamp (:func:`~dlbib.library.cache.code_stamp`: any change to dlbib's or
-bibtexparser's files, or to Python's version), and whatever the step passes (the ``@string``
-values, the export's folder, options). A table made in another context is ignored whole.
+the code stamp (:func:`~dlbib.library.cache.code_stamp`: any change to dlbib's,
+bibtexparser's, pylatexenc's or anyascii's files, or to Python's version), and whatever the
+step passes (the ``@string`` values, the export's folder, options). A table made in another
+context is ignored whole.
 
 Tables live with the parse cache, in the user's cache folder (``DLBIB_CACHE_DIR`` moves it,
 ``DLBIB_NO_CACHE=1`` turns both off), one file per library and step. They hold plain values
@@ -59,7 +60,9 @@ def entry_digest(ref: Reference) -> str:
     for name, value in ref.fields.items():
         parts.append(name)
         parts.append(value)
-    data = "\x00".join(parts).encode("utf-8", "surrogatepass")
+    # each part after its length: a NUL (or any separator) inside a key or value cannot make
+    # two entries one text ({k, note = v} and {k<NUL>note<NUL>v,} joined by NULs are one)
+    data = "".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     object.__setattr__(ref, "_digest", digest)
     return digest

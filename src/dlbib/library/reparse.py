@@ -60,7 +60,10 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
     shift = len(text) - len(before)
     with _gc_paused():
         try:
-            check_nesting(text[begin : end + shift], path)  # the rest was read before
+            # the whole text: a '{' left open before the stretch and a '}' after it nest
+            # everything in the stretch one level deeper for the check (a stretch fine alone
+            # can make the whole file too deep)
+            check_nesting(text, path)
             part = _parse_library(text[begin : end + shift], path)
         except LibraryError:
             return None  # the whole file's parse says what is wrong, with its lines

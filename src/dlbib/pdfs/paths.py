@@ -204,6 +204,19 @@ class Jail:
         return _escape(path, real, self.pdf_root, self._jail)
 
 
+def _could_be_made(kept: str) -> bool:
+    """True when ``kept`` has the form of a :func:`pdf_path` (a table is plain data from a file,
+    and one whose header and trailer match may still hold anything): relative, in normal form,
+    no component empty or starting with a dot (``..`` included), ending in ``.pdf``."""
+    path = PurePosixPath(kept)
+    return (
+        kept.endswith(SUFFIX)
+        and not path.is_absolute()
+        and path.as_posix() == kept
+        and all(part and not part.startswith(".") for part in path.parts)
+    )
+
+
 class PdfNames:
     """:func:`pdf_path` of a library's entries, kept between runs for unchanged entries (a
     :mod:`~dlbib.library.derived` table keyed by entry digest, valid for the pattern)."""
@@ -223,7 +236,7 @@ class PdfNames:
         self._asked = True
         digest = entry_digest(ref)
         kept = self._table.get(digest)
-        if isinstance(kept, str):
+        if isinstance(kept, str) and _could_be_made(kept):
             return PurePosixPath(kept)
         found = pdf_path(ref, self.pattern)
         self._table.put(digest, found.as_posix())
