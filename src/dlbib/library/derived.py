@@ -56,13 +56,9 @@ def entry_digest(ref: Reference) -> str:
     known = ref._digest
     if known is not None:
         return known
-    parts = [ref.entry_type, ref.key]
-    for name, value in ref.fields.items():
-        parts.append(name)
-        parts.append(value)
-    # each part after its length: a NUL (or any separator) inside a key or value cannot make
-    # two entries one text ({k, note = v} and {k<NUL>note<NUL>v,} joined by NULs are one)
-    data = "".join(f"{len(p)}:{p}" for p in parts).encode("utf-8", "surrogatepass")
+    # the repr of the parts: quoted and escaped, so no character inside a key or value can
+    # make two entries one text ({k, note = v} and {k<NUL>note<NUL>v,} joined by NULs were)
+    data = repr((ref.entry_type, ref.key, *ref.fields.items())).encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     object.__setattr__(ref, "_digest", digest)
     return digest
