@@ -124,9 +124,27 @@ _WORD_BYTES: Final = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789"
 """ASCII lower-case letters and digits kept, every other byte a space (after ``lower``)."""
 
 
+_NOT_ALNUM: Final = bytes(c for c in range(256) if not chr(c).isascii() or not chr(c).isalnum())
+"""Every byte but ASCII letters and digits (deleted by ``translate`` to compare letters)."""
+
+
 def _same(a: str, b: str) -> bool:
     """Equal content, formatting aside (braces, LaTeX, case, punctuation, spacing)."""
-    return a == b or _normalized(a) == _normalized(b)
+    return a == b or _same_words(a, b)
+
+
+def _same_words(a: str, b: str) -> bool:
+    """``_normalized(a) == _normalized(b)``, with a quick no for two braced plain ASCII values
+    (the usual fetched title, author or abstract): their normalisations are their words
+    ``[a-z0-9]+`` joined by spaces, so when their letters and digits alone differ, so do they."""
+    if (
+        a[:1] == "{" and b[:1] == "{" and a[-1:] == "}" and b[-1:] == "}"
+        and a.isascii() and b.isascii() and _is_plain(a[1:-1]) and _is_plain(b[1:-1])
+        and a.encode().translate(None, _NOT_ALNUM).lower()
+        != b.encode().translate(None, _NOT_ALNUM).lower()
+    ):  # fmt: skip
+        return False
+    return _normalized(a) == _normalized(b)
 
 
 def _normalized(raw: str) -> str:
@@ -250,7 +268,7 @@ def merge_fields(
         if name == "doi" and current and arxiv_doi and _same(current, "{" + arxiv_doi + "}"):
             current = None
         old = base.get(name)
-        if current is not None and (current == new or _normalized(current) == _normalized(new)):
+        if current is not None and (current == new or _same_words(current, new)):
             continue  # the same content (:func:`_same`)
         empty = current is None or not unbrace(current).strip()
         # (a fingerprint is never None: with no base value, nothing needs hashing)
