@@ -81,10 +81,11 @@ def test_same_content_formatting_aside(a: str, b: str, same: bool) -> None:
 
 def _generated(count: int) -> list[str]:
     """Random braced values from letters of both cases, digits, spaces, punctuation and now and
-    then a brace, backslash or non-ASCII letter."""
+    then a brace, backslash, escaped sign, accent or non-ASCII letter."""
     rng = random.Random(16)
-    alphabet = "aAbBzZ09 -.,:!'" + "\t\n" + "{}\\$~" + "\u00e9"
-    words = ["Deep", "deep", "learning", "Learn-ing", "ab", "a", "b", "c", "2", "x9"]
+    alphabet = "aAbBzZ09 -.,:!'" + "\t\n" + "{}\\\\$~%&#_`" + "\u00e9"
+    words = ["Deep", "deep", "learning", "Learn-ing", "ab", "a", "b", "c", "2", "x9", "4.9\\%",
+             "\\%", "\\&", "\\_x", "\\\\%", "\\'a", "\\c", "\\ss", "--"]  # fmt: skip
     values = []
     for _ in range(count):
         if rng.random() < 0.5:

@@ -134,17 +134,36 @@ def _same(a: str, b: str) -> bool:
 
 
 def _same_words(a: str, b: str) -> bool:
-    """``_normalized(a) == _normalized(b)``, with a quick no for two braced plain ASCII values
-    (the usual fetched title, author or abstract): their normalisations are their words
-    ``[a-z0-9]+`` joined by spaces, so when their letters and digits alone differ, so do they."""
-    if (
-        a[:1] == "{" and b[:1] == "{" and a[-1:] == "}" and b[-1:] == "}"
-        and a.isascii() and b.isascii() and _is_plain(a[1:-1]) and _is_plain(b[1:-1])
-        and a.encode().translate(None, _NOT_ALNUM).lower()
-        != b.encode().translate(None, _NOT_ALNUM).lower()
-    ):  # fmt: skip
-        return False
+    """``_normalized(a) == _normalized(b)``, with a quick no for two values of
+    :func:`_letters`' kind (the usual fetched title, abstract or author) whose letters and
+    digits differ: their normalisations are their words ``[a-z0-9]+`` joined by spaces."""
+    letters = _letters(a)
+    if letters is not None:
+        other = _letters(b)
+        if other is not None and letters != other:
+            return False
     return _normalized(a) == _normalized(b)
+
+
+def _letters(raw: str) -> bytes | None:
+    """The lower-cased ASCII letters and digits of a braced ASCII value with no brace inside
+    whose only LaTeX is escaped signs (``\\%``): :func:`_normalized` gives its words, so
+    without the spaces they are these; None for any other value.
+
+    (Once ``\\%``-style escapes are undone no backslash is left, so each was such an escape,
+    not an accent; ``_simple_words`` then deletes just those backslashes.)"""
+    if raw[:1] != "{" or raw[-1:] != "}" or not raw.isascii():
+        return None
+    inner = raw[1:-1]
+    if "{" in inner or "}" in inner:
+        return None
+    text = inner
+    if "\\" in text:
+        for sign in _ESCAPED_SIGNS:
+            text = text.replace("\\" + sign, sign)
+    if not _is_plain(text):
+        return None
+    return inner.encode().translate(None, _NOT_ALNUM).lower()
 
 
 def _normalized(raw: str) -> str:
