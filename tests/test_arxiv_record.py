@@ -132,3 +132,46 @@ def test_case_protection_shortcut_changes_nothing() -> None:
             assert latex_safe(text, protect_case=True) == _WORD.sub(_protect_word, folded), text
             checked += 1
     assert checked > 3000
+
+
+def _arxiv_texts() -> list[str]:
+    """Every title, abstract and author name of the recorded feeds in tests/data/arxiv."""
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    texts: list[str] = []
+    for path in sorted((Path(__file__).parent / "data" / "arxiv").glob("*.xml")):
+        for elem in ET.parse(path).iter():
+            if elem.tag.rsplit("}", 1)[-1] in ("title", "summary", "name") and elem.text:
+                texts.append(elem.text)
+    return texts
+
+
+def _generated_texts(count: int) -> list[str]:
+    import random
+
+    rng = random.Random(16)
+    pieces = ["Deep", "net", "4.9", "%", "&", "#", "_", "~", "^", "$", "$x_1$", "\\emph{a}", "{",
+              "}", "{GAN}", "\\%", "\\", " ", "  ", "\n", "ResNet50", "van", "der", "Jr.",
+              "Collaboration", "ATLAS", "-", "x2", "A", "a"]  # fmt: skip
+    return ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9))) for _ in range(count)]
+
+
+def test_the_signs_only_shortcut_is_the_general_escaping() -> None:
+    from dlbib.sources.arxiv_record import _SPECIAL, _latex_safe_general, unfold
+
+    texts = [t for t in _arxiv_texts() + _generated_texts(20_000) if _SPECIAL.search(unfold(t))]
+    assert len(texts) > 5000
+    for text in texts:
+        for protect_case in (False, True):
+            expected = _latex_safe_general(unfold(text), protect_case)
+            assert latex_safe(text, protect_case=protect_case) == expected, text
+
+
+def test_the_two_word_name_shortcut_is_the_general_rule() -> None:
+    from dlbib.sources.arxiv_record import _bibtex_name_general, unfold
+
+    names = _arxiv_texts() + _generated_texts(20_000)
+    assert sum(len(unfold(n).split(" ")) == 2 for n in names) > 1000
+    for name in names:
+        assert bibtex_name(name) == _bibtex_name_general(unfold(name).split(" ")), name

@@ -44,3 +44,47 @@ def test_the_shortcut_changes_no_span(monkeypatch: pytest.MonkeyPatch) -> None:
     slow = [layout.scan_entry(t) for t in texts]
     assert fast == slow
     assert sum(s is not None for s in slow) > 2000
+
+
+def _matches_as_before(text: str, spans: layout.EntrySpans, fields: dict[str, str]) -> bool:
+    """The check as it was written before it shared edit_entry's first spans."""
+    found: dict[str, str] = {}
+    for span in spans.fields:
+        found.setdefault(span.name, text[span.value_start : span.value_end])
+    return found.keys() == fields.keys() and all(
+        found[k] == fields[k] or " ".join(found[k].split()) == " ".join(fields[k].split())
+        for k in fields
+    )
+
+
+def test_matches_fields_on_first_spans_is_the_check_it_was() -> None:
+    cases: list[tuple[str, dict[str, str]]] = []
+    for bib in sorted((Path(__file__).parent / "data").rglob("*.bib")):
+        try:
+            loaded = load_library(bib)
+        except LibraryError:
+            continue
+        if loaded.layout is not None:
+            for segment in loaded.layout.segments:
+                fields = getattr(segment.block, "fields", None)
+                if fields is not None:
+                    cases.append((segment.text, dict(fields)))
+    rnd = random.Random(16)
+    variants: list[tuple[str, dict[str, str]]] = []
+    for text, fields in cases:
+        variants.append((text, fields))
+        if fields:
+            name = rnd.choice(sorted(fields))
+            variants.append((text, {**fields, name: fields[name] + "x"}))
+            variants.append((text, {**fields, name: " " + fields[name].replace(" ", "\n ")}))
+            variants.append((text, {k: v for k, v in fields.items() if k != name}))
+        variants.append((text, {**fields, "zzz": "{1}"}))
+    agree = 0
+    for text, fields in variants:
+        spans = layout.scan_entry(text)
+        if spans is None:
+            continue
+        expected = _matches_as_before(text, spans, fields)
+        assert layout.matches_fields(text, layout.first_spans(spans), fields) is expected, text
+        agree += expected
+    assert agree > 200

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from dlbib.errors import LibraryError
 from dlbib.library.bibfile import load_library
 from dlbib.library.model import unbrace
 from dlbib.library.text import normalize_title
-from dlbib.sync.merge import _normalized, _same
+from dlbib.sync.merge import _normalized, _same, _same_words
 
 DATA = Path(__file__).parent / "data"
 
@@ -76,3 +77,49 @@ def test_the_plain_ascii_shortcut_is_the_general_normalisation() -> None:
 )
 def test_same_content_formatting_aside(a: str, b: str, same: bool) -> None:
     assert _same(a, b) is same
+
+
+def _generated(count: int) -> list[str]:
+    """Random braced values from letters of both cases, digits, spaces, punctuation and now and
+    then a brace, backslash, escaped sign, accent or non-ASCII letter."""
+    rng = random.Random(16)
+    alphabet = "aAbBzZ09 -.,:!'" + "\t\n" + "{}\\\\$~%&#_`" + "\u00e9"
+    words = ["Deep", "deep", "learning", "Learn-ing", "ab", "a", "b", "c", "2", "x9", "4.9\\%",
+             "\\%", "\\&", "\\_x", "\\\\%", "\\'a", "\\c", "\\ss", "--"]  # fmt: skip
+    values = []
+    for _ in range(count):
+        if rng.random() < 0.5:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        else:
+            seps = [" ", "  ", "-", ", ", "", ": "]
+            text = "".join(rng.choice(words) + rng.choice(seps) for _ in range(rng.randrange(5)))
+        values.append("{" + text + "}" if rng.random() < 0.9 else text)
+    return values
+
+
+def test_the_quick_no_for_plain_values_is_the_general_comparison() -> None:
+    values = _values() + _generated(3000)
+    rng = random.Random(7)
+    normal: dict[str, str | None] = {}
+    for raw in values:
+        try:
+            normal[raw] = _normalized(raw)
+        except (IndexError, KeyError):
+            normal[raw] = None  # pylatexenc's own failures: not compared
+    comparable = [raw for raw in values if normal[raw] is not None]
+    pairs = [(a, rng.choice(comparable)) for a in comparable for _ in range(3)]
+    pairs += [(a, a.upper()) for a in comparable] + [(a, a.replace(" ", "")) for a in comparable]
+    pairs += [(a, a.replace(" ", "-")) for a in comparable]
+    hits = 0
+    for a, b in pairs:
+        if b not in normal:
+            try:
+                normal[b] = _normalized(b)
+            except (IndexError, KeyError):
+                normal[b] = None
+        if normal[b] is None:
+            continue
+        same = normal[a] == normal[b]
+        assert _same_words(a, b) is same, (a, b)
+        hits += not same
+    assert hits > 10_000

@@ -226,15 +226,25 @@ def scan_entry(text: str) -> EntrySpans | None:
         pos = value_end
 
 
-def matches_fields(text: str, spans: EntrySpans, fields: Mapping[str, str]) -> bool:
-    """True when the spans' first occurrences hold exactly the parsed ``fields`` values."""
-    found: dict[str, str] = {}
+def first_spans(spans: EntrySpans) -> dict[str, FieldSpan]:
+    """Each field name's first span."""
+    first: dict[str, FieldSpan] = {}
     for span in spans.fields:
-        found.setdefault(span.name, text[span.value_start : span.value_end])
-    return found.keys() == fields.keys() and all(
-        found[k] == fields[k] or " ".join(found[k].split()) == " ".join(fields[k].split())
-        for k in fields
-    )
+        if span.name not in first:
+            first[span.name] = span
+    return first
+
+
+def matches_fields(text: str, first: Mapping[str, FieldSpan], fields: Mapping[str, str]) -> bool:
+    """True when the fields' first spans (:func:`first_spans`) hold exactly the parsed
+    ``fields`` values."""
+    if first.keys() != fields.keys():
+        return False
+    for name, span in first.items():
+        found, value = text[span.value_start : span.value_end], fields[name]
+        if found != value and " ".join(found.split()) != " ".join(value.split()):
+            return False
+    return True
 
 
 # --------------------------------------------------------------------------- minimal edits
@@ -252,12 +262,12 @@ def edit_entry(
     :returns: None when the text cannot be edited exactly (the caller renders ``new`` instead).
     """
     spans = scan_entry(text)
-    if spans is None or new.key != old.key or not matches_fields(text, spans, old.fields):
+    if spans is None or new.key != old.key:
         return None
     old_fields, new_fields = old.fields, new.fields
-    first: dict[str, FieldSpan] = {}
-    for span in spans.fields:
-        first.setdefault(span.name, span)
+    first = first_spans(spans)
+    if not matches_fields(text, first, old_fields):
+        return None
     edits: list[Edit] = []
     if new.entry_type != old.entry_type:
         edits.append((spans.type_start, spans.type_end, new.entry_type))

@@ -122,6 +122,15 @@ def latex_safe(text: str, *, protect_case: bool = False) -> str:
         if protect_case and _MAYBE_PROTECTED.search(text):
             return _WORD.sub(_protect_word, text)
         return text
+    if "$" not in text and "\\" not in text and "{" not in text and "}" not in text:
+        # only signs to escape (``4.9% error``): no math, command or brace group to keep
+        # apart, which is all the general steps below would find
+        return _escape_text(text, True, protect_case)
+    return _latex_safe_general(text, protect_case)
+
+
+def _latex_safe_general(text: str, protect_case: bool) -> str:
+    """:func:`latex_safe`'s steps for unfolded text with math, commands or braces."""
     if text.count("$") % 2:
         text = re.sub(r"(?<!\\)\$", r"\\$", text)
     balanced = _braces_balanced(text)
@@ -182,6 +191,15 @@ def bibtex_name(name: str) -> str:
     (``van der Maaten, Laurens``), suffixes get their own part (``Smith, Jr., John``), and
     collaborations are double-braced (``{ATLAS Collaboration}``)."""
     tokens = unfold(name).split(" ")
+    if len(tokens) == 2:  # ``Given Family``: no suffix or particle can apply
+        given, family = tokens
+        if given.lower() not in _GROUP_WORDS and family.lower() not in _GROUP_WORDS:
+            return f"{family}, {given}"
+    return _bibtex_name_general(tokens)
+
+
+def _bibtex_name_general(tokens: list[str]) -> str:
+    """:func:`bibtex_name` of a name's space-separated tokens (after unfolding)."""
     if not tokens or tokens == [""]:
         return ""
     if any(t.lower() in _GROUP_WORDS for t in tokens):

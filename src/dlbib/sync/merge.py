@@ -124,9 +124,46 @@ _WORD_BYTES: Final = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789"
 """ASCII lower-case letters and digits kept, every other byte a space (after ``lower``)."""
 
 
+_NOT_ALNUM: Final = bytes(c for c in range(256) if not chr(c).isascii() or not chr(c).isalnum())
+"""Every byte but ASCII letters and digits (deleted by ``translate`` to compare letters)."""
+
+
 def _same(a: str, b: str) -> bool:
     """Equal content, formatting aside (braces, LaTeX, case, punctuation, spacing)."""
-    return a == b or _normalized(a) == _normalized(b)
+    return a == b or _same_words(a, b)
+
+
+def _same_words(a: str, b: str) -> bool:
+    """``_normalized(a) == _normalized(b)``, with a quick no for two values of
+    :func:`_letters`' kind (the usual fetched title, abstract or author) whose letters and
+    digits differ: their normalisations are their words ``[a-z0-9]+`` joined by spaces."""
+    letters = _letters(a)
+    if letters is not None:
+        other = _letters(b)
+        if other is not None and letters != other:
+            return False
+    return _normalized(a) == _normalized(b)
+
+
+def _letters(raw: str) -> bytes | None:
+    """The lower-cased ASCII letters and digits of a braced ASCII value with no brace inside
+    whose only LaTeX is escaped signs (``\\%``): :func:`_normalized` gives its words, so
+    without the spaces they are these; None for any other value.
+
+    (Once ``\\%``-style escapes are undone no backslash is left, so each was such an escape,
+    not an accent; ``_simple_words`` then deletes just those backslashes.)"""
+    if raw[:1] != "{" or raw[-1:] != "}" or not raw.isascii():
+        return None
+    inner = raw[1:-1]
+    if "{" in inner or "}" in inner:
+        return None
+    text = inner
+    if "\\" in text:
+        for sign in _ESCAPED_SIGNS:
+            text = text.replace("\\" + sign, sign)
+    if not _is_plain(text):
+        return None
+    return inner.encode().translate(None, _NOT_ALNUM).lower()
 
 
 def _normalized(raw: str) -> str:
@@ -250,7 +287,7 @@ def merge_fields(
         if name == "doi" and current and arxiv_doi and _same(current, "{" + arxiv_doi + "}"):
             current = None
         old = base.get(name)
-        if current is not None and (current == new or _normalized(current) == _normalized(new)):
+        if current is not None and (current == new or _same_words(current, new)):
             continue  # the same content (:func:`_same`)
         empty = current is None or not unbrace(current).strip()
         # (a fingerprint is never None: with no base value, nothing needs hashing)
