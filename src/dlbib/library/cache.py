@@ -39,7 +39,6 @@ import logging
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,9 +47,9 @@ from typing import Any, Final, Literal
 from dlbib.errors import LibraryError
 from dlbib.library import bibfile
 from dlbib.library.bibfile import Library
-from dlbib.library.derived import Summed
+from dlbib.library.derived import Summed, write_pickled
 from dlbib.library.encoding import detect_encoding
-from dlbib.library.files import replace_file, user_cache_dir
+from dlbib.library.files import user_cache_dir
 from dlbib.library.keyindex import KeyIndex
 from dlbib.library.layout import Segment
 from dlbib.library.model import Reference
@@ -189,19 +188,7 @@ class ParseCache:
         }
         head = MAGIC + json.dumps(header, sort_keys=True).encode("utf-8") + b"\n"
         try:
-            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as handle:  # no fsync: a torn file fails its check
-                    handle.write(head)
-                    summed = Summed(handle)
-                    _Pickler(summed).dump(stored)
-                    handle.write(summed.trailer())
-                replace_file(tmp, self.entry_file(path))
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_pickled(self.entry_file(path), head, lambda out: _Pickler(out).dump(stored))
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             _log.debug("%s: not cached: %s", path, exc)
             return

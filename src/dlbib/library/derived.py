@@ -32,7 +32,7 @@ import os
 import pickle
 import tempfile
 import zlib
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Final
 
@@ -130,19 +130,7 @@ class Results:
             return True
         head = MAGIC + json.dumps({"format": FORMAT, "context": self.context}).encode() + b"\n"
         try:
-            file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=file.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:  # no fsync: a torn file fails its check
-                    handle.write(head)
-                    summed = Summed(handle)
-                    pickle.dump(table, summed, protocol=pickle.HIGHEST_PROTOCOL)
-                    handle.write(summed.trailer())
-                replace_file(tmp, file)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_pickled(file, head, lambda out: pickle.dump(table, out, pickle.HIGHEST_PROTOCOL))
         except OSError as exc:
             _log.debug("%s: entry results not written: %s", file, exc)
             return False
@@ -186,6 +174,28 @@ class Results:
 
 
 _MAX_HEADER: Final = 1 << 16
+
+
+def write_pickled(file: Path, head: bytes, dump: Callable[[Summed], None]) -> None:
+    """``head``, what ``dump`` pickles into a :class:`Summed` writer, and its trailer, written
+    to a temporary file beside ``file`` (its private folder made as needed) and renamed over it.
+    No fsync: a file torn by a crash fails its trailer's check and is a miss.
+
+    :raises OSError: when it cannot be written (the temporary file is removed).
+    """
+    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(head)
+            summed = Summed(handle)
+            dump(summed)
+            handle.write(summed.trailer())
+        replace_file(tmp, file)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 class Summed:
