@@ -85,10 +85,7 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
         *(after if not later else (Segment(s.block, s.text, s.gap, s.line + later) for s in after)),
     ]
     new_layout = Layout(new_segments, tail, "\r\n" if _CRLF.match(text) else "\n")
-    notes = _block_notes(old, part, segments, a, b, offset, later)
-    if notes is None:
-        return None
-    return _assembled(path, new_layout, notes)
+    return _assembled(path, new_layout, _block_notes(old, part, segments, a, b, offset, later))
 
 
 def _lines(text: str, start: int, end: int) -> int:
@@ -162,10 +159,9 @@ def _block_notes(
     b: int,
     offset: int,
     later: int,
-) -> list[LoadNote] | None:
+) -> list[LoadNote]:
     """The notes about single blocks: the old ones before and after the stretch (the latter
-    with their lines moved) and the stretch's own, in file order; None when a note's line
-    cannot be told apart between two blocks."""
+    with their lines moved) and the stretch's own, in file order."""
     first_line = segments[a].line
     after_line = segments[b + 1].line if b + 1 < len(segments) else None
     before_notes, after_notes = [], []
