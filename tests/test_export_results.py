@@ -201,3 +201,13 @@ def test_a_table_of_other_values_is_ignored(
                 planted.put(digest, value)
         planted.save()
     assert exported(library, root, caplog) == uncached(library, root, monkeypatch)
+
+
+def test_update_refuses_an_unknown_format_before_writing(tmp_path: Path) -> None:
+    from dlbib.errors import ExportError
+
+    library = tmp_path / "library.bib"
+    shutil.copyfile(DATA / "sample.bib", library)
+    with pytest.raises(ExportError, match="unknown export format 'docx'"):
+        export_to_files(load_library(library), ["ris", "docx"], exports_root=tmp_path / "e")
+    assert not (tmp_path / "e").exists()

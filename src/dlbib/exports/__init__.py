@@ -328,8 +328,13 @@ def export_to_files(
     :func:`write_exports`.
 
     :returns: the files written, and the entries each format had to leave out (with why).
-    :raises ExportError: when a file cannot be written (every export is then as it was).
+    :raises ExportError: for an unknown format (before anything is written), or when a file
+        cannot be written (every export is then as it was).
     """
+    formats = list(formats)
+    for name in formats:
+        if name not in EXPORTERS:
+            export_references([], name)  # its error names the format and the known ones
     written: list[WrittenExport] = []
     skipped: list[ExportError] = []
     memo: Memo = {}
