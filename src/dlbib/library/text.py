@@ -23,12 +23,16 @@ _ASCII_FOLD: Final = str.maketrans(
 def _is_plain(value: str) -> bool:
     """No macros, groups, math, ties, quote or dash ligatures: nothing LaTeX would change.
 
-    Plain ``in`` tests: much faster than one regex over long abstracts.
+    Plain ``in`` tests: much faster than one regex over long abstracts. A two-character
+    ligature is looked for only when its first character is there: one character is found
+    with ``memchr``, ten times faster than a two-character search (0.05 against 0.5 µs in
+    a 550-character abstract).
     """
-    return not (
-        "\\" in value or "{" in value or "}" in value or "$" in value or "~" in value
-        or "``" in value or "''" in value or "--" in value or "!`" in value or "?`" in value
-    )  # fmt: skip
+    if "\\" in value or "{" in value or "}" in value or "$" in value or "~" in value:
+        return False
+    if "`" in value and ("``" in value or "!`" in value or "?`" in value):
+        return False
+    return not ("'" in value and "''" in value) and not ("-" in value and "--" in value)
 
 
 _COMBINING: Final = {
