@@ -40,7 +40,7 @@ def _texts() -> list[str]:
 def test_the_shortcut_changes_no_span(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = _texts()
     fast = [layout.scan_entry(t) for t in texts]
-    monkeypatch.setattr(layout, "_SIMPLE_FIELD_RE", _NoShortcut())
+    monkeypatch.setattr(layout, "_SHORTCUT_HEAD_RE", _NoShortcut())
     slow = [layout.scan_entry(t) for t in texts]
     assert fast == slow
     assert sum(s is not None for s in slow) > 2000
