@@ -175,3 +175,22 @@ def test_the_two_word_name_shortcut_is_the_general_rule() -> None:
     assert sum(len(unfold(n).split(" ")) == 2 for n in names) > 1000
     for name in names:
         assert bibtex_name(name) == _bibtex_name_general(unfold(name).split(" ")), name
+
+
+def test_record_raw_fields_are_raw_value_of_each_record_field() -> None:
+    from dlbib.sources.arxiv_record import raw_value, record_fields, record_raw_fields
+
+    records = [
+        record(),
+        *[record(arxiv_id=ArxivId(f"cs/0112{n:03d}", None)) for n in range(2)],
+        record(
+            doi="10.1/x",
+            journal_ref="J. 100% Good & Fast (2020)",
+            arxiv_id=ArxivId("1502.01852", None),
+        ),
+        record(title="", abstract="", authors=()),
+    ]
+    for each in records:
+        expected = {name: raw_value(name, value) for name, value in record_fields(each).items()}
+        assert record_raw_fields(each) == expected
+        assert list(record_raw_fields(each)) == list(expected)  # the same order

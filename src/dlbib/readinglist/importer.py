@@ -49,8 +49,8 @@ from dlbib.readinglist.urls import arxiv_id_in_url
 from dlbib.sources.arxiv_record import (
     ArxivRecord,
     FetchResult,
-    raw_value,
     record_fields,
+    record_raw_fields,
 )
 from dlbib.sources.arxiv_titles import title_batches
 from dlbib.sources.match import accept_match
@@ -88,7 +88,7 @@ def _from_record(work: Work, record: ArxivRecord, how: str) -> None:
 
 
 def _record_tokens(record: ArxivRecord) -> list[str]:
-    ref = Reference("", "misc", {k: raw_value(k, v) for k, v in record_fields(record).items()})
+    ref = Reference("", "misc", record_raw_fields(record))
     return reference_tokens(ref)
 
 

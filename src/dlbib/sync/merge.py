@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from dlbib.library.model import ArxivId, Reference, unbrace
 from dlbib.library.text import _ACCENT_RE, _ESCAPED_SIGNS, _is_plain, normalize_title
-from dlbib.sources.arxiv_record import ArxivRecord, raw_value, record_fields
+from dlbib.sources.arxiv_record import ArxivRecord, record_raw_fields
 
 if TYPE_CHECKING:
     from dlbib.library.state import SyncState
@@ -228,7 +228,7 @@ def merge_record(
         outcome.old_version, outcome.new_version, outcome.pinned = pin, latest, True
         state.section(ref.key, "arxiv").update(new_info)
         return outcome, ref
-    upstream = {name: raw_value(name, v) for name, v in record_fields(record).items()}
+    upstream = record_raw_fields(record)
     if entry_pin:  # pinned by a versioned eprint: the user's eprint stays as written
         upstream.pop("eprint", None)
     published = {"doi": record.doi, "journal_ref": record.journal_ref}
@@ -289,7 +289,11 @@ def merge_fields(
         old = base.get(name)
         if current is not None and (current == new or _same_words(current, new)):
             continue  # the same content (:func:`_same`)
-        empty = current is None or not unbrace(current).strip()
+        # ``not unbrace(current).strip()``, without copying a long value when its second
+        # character already shows content (the first of ``{x…}``, or within a bare value)
+        empty = current is None or (
+            (len(current) < 3 or current[1].isspace()) and not unbrace(current).strip()
+        )
         # (a fingerprint is never None: with no base value, nothing needs hashing)
         untouched = current is not None and old is not None and fingerprint(current) == old
         if empty or name in overwrite or (untouched and name not in fill_only):
