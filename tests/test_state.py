@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,12 +39,15 @@ def test_bad_state_files(tmp_path: Path, text: str, message: str) -> None:
         load_state(path)
 
 
-def test_render_is_json_dumps_byte_for_byte(tmp_path: Path) -> None:
+def test_render_is_json_dumps_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
+    from dlbib.library import state as state_module
     from dlbib.library.state import SyncState
 
-    entries = {
+    entries: dict[str, Any] = {
         "b": {"arxiv": {"id": "1502.03167", "version": 2, "fetched_at": "2026-11-26T12:00:00Z"}},
         "a": {
             "fetched": {"title": '{Caf\u00e9 "quoted" \\emph{x}\n\t\u2028}', "big": 10**30},
@@ -55,9 +59,20 @@ def test_render_is_json_dumps_byte_for_byte(tmp_path: Path) -> None:
             },
         },
         "\u00fc": {},
+        "leaves": {  # flat sections (json's C encoder): separators inside strings, big ints
+            "arxiv": {"id": 'x, "y", ', "z": ", ", ', "': '", "', "version": -(10**40)},
+            "fetched": {"\u2028\x1f": "\ud800", "": "", "q": '"', "n": 0},
+            "pdf": {"only": 1},
+        },
     }  # fmt: skip
     state = SyncState(tmp_path / "s.json", entries)
     expected = json.dumps({"format": 1, "entries": entries}, indent=2, sort_keys=True,
                           ensure_ascii=False) + "\n"  # fmt: skip
     assert state.render() == expected
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)  # no C encoder: Python's own
+    state_module._leaf_encoder.cache_clear()
+    try:
+        assert state.render() == expected
+    finally:
+        state_module._leaf_encoder.cache_clear()
     assert SyncState(tmp_path / "s.json").render() == '{\n  "entries": {},\n  "format": 1\n}\n'

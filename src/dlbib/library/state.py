@@ -24,7 +24,9 @@ Layout::
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -74,6 +76,25 @@ class SyncState:
 _encode_str: Final = json.encoder.encode_basestring  # the C encoder json.dumps uses for str
 
 
+@functools.lru_cache(maxsize=16)
+def _leaf_encoder(inner: str) -> Callable[[dict[str, Any], int], list[str]] | None:
+    """json's C encoder for a flat dict of strings and ints, items separated by ``,`` and
+    ``inner`` (newline and indent) and sorted: it writes a leaf section as the indented dump
+    does, at twice the speed of formatting each item here. None where json has no C encoder
+    (another Python implementation)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    encoder: Callable[[dict[str, Any], int], list[str]] = make(
+        None, _no_default, _encode_str, None, ": ", "," + inner, True, False, True
+    )
+    return encoder
+
+
+def _no_default(value: object) -> object:
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")  # never: leaves only
+
+
 def _encode(value: object, newline: str, out: list[str]) -> None:
     """Append ``value`` as json.dumps writes it with ``indent=2, sort_keys=True,
     ensure_ascii=False``: Python 3.10-3.12 encode an indented dump in pure Python, a generator
@@ -84,6 +105,10 @@ def _encode(value: object, newline: str, out: list[str]) -> None:
     elif type(value) is dict and value and all(type(k) is str for k in value):
         inner = newline + "  "
         if all(type(v) is str or type(v) is int for v in value.values()):  # a leaf section
+            leaf = _leaf_encoder(inner)
+            if leaf is not None:  # json's C encoder, its items joined by newline and indent
+                out.append("{" + inner + "".join(leaf(value, 0))[1:-1] + newline + "}")
+                return
             items = [
                 f"{_encode_str(k)}: {_encode_str(v) if type(v) is str else int.__repr__(v)}"
                 for k, v in sorted(value.items())
