@@ -263,8 +263,11 @@ def matches_fields(text: str, first: Mapping[str, FieldSpan], fields: Mapping[st
     if first.keys() != fields.keys():
         return False
     for name, span in first.items():
-        found, value = text[span.value_start : span.value_end], fields[name]
-        if found != value and " ".join(found.split()) != " ".join(value.split()):
+        value, start, end = fields[name], span.value_start, span.value_end
+        if end - start == len(value) and text.startswith(value, start):
+            continue  # (compared in place: no copy of a long value)
+        found = text[start:end]
+        if " ".join(found.split()) != " ".join(value.split()):
             return False
     return True
 

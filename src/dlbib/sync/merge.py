@@ -126,6 +126,8 @@ _WORD_BYTES: Final = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789"
 
 _NOT_ALNUM: Final = bytes(c for c in range(256) if not chr(c).isascii() or not chr(c).isalnum())
 """Every byte but ASCII letters and digits (deleted by ``translate`` to compare letters)."""
+_LOWER_ASCII: Final = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+"""``bytes.lower`` as a ``translate`` table (lower-cased while the rest is deleted, one pass)."""
 
 
 def _same(a: str, b: str) -> bool:
@@ -155,15 +157,15 @@ def _letters(raw: str) -> bytes | None:
     if raw[:1] != "{" or raw[-1:] != "}" or not raw.isascii():
         return None
     inner = raw[1:-1]
-    if "{" in inner or "}" in inner:
-        return None
-    text = inner
-    if "\\" in text:
+    if not _is_plain(inner):  # (which also says no brace is inside)
+        if "\\" not in inner:
+            return None
+        text = inner
         for sign in _ESCAPED_SIGNS:
             text = text.replace("\\" + sign, sign)
-    if not _is_plain(text):
-        return None
-    return inner.encode().translate(None, _NOT_ALNUM).lower()
+        if not _is_plain(text):
+            return None
+    return raw.encode().translate(_LOWER_ASCII, _NOT_ALNUM)  # the outer braces are deleted too
 
 
 def _normalized(raw: str) -> str:
@@ -238,7 +240,7 @@ def merge_record(
             outcome.published = f"{outcome.published} ({record.journal_ref})".strip()
     fill_only: frozenset[str] = frozenset()
     fields = ref.fields
-    if any(fields.get(name) is not None and ref.get(name) for name in _VENUE_FIELDS):
+    if not fields.keys().isdisjoint(_VENUE_FIELDS) and any(ref.get(n) for n in _VENUE_FIELDS):
         # A published entry: its date and landing page are the venue's, not the preprint's.
         upstream.pop("year", None)
         upstream.pop("month", None)
@@ -286,9 +288,9 @@ def merge_fields(
         current = fields.get(name)
         if name == "doi" and current and arxiv_doi and _same(current, "{" + arxiv_doi + "}"):
             current = None
-        old = base.get(name)
         if current is not None and (current == new or _same_words(current, new)):
             continue  # the same content (:func:`_same`)
+        old = base.get(name)
         # ``not unbrace(current).strip()``, without copying a long value when its second
         # character already shows content (the first of ``{x…}``, or within a bare value)
         empty = current is None or (
