@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import dlbib.errors
 import dlbib.pdfs.sync
 from dlbib.library.bibfile import load_library
 from dlbib.library.state import load_state
@@ -96,3 +97,59 @@ def test_all_offline_nothing_is_written(tmp_path: Path, pdf_server: PdfServer) -
     assert report.counts == {"downloaded": 0, "moved": 0, "skipped": 1, "failed": 4}
     assert len(report.unreachable_hosts) == 1
     assert not config.pdf_root.exists()
+
+
+BASES = [
+    "http://127.0.0.1:9/pdf", "http://127.0.0.1:9/pdf/", "https://arxiv.org/pdf", "http://host",
+    "http://host/", "HTTP://Host:80/a/b//", "https://[::1]:8/pdf", "http://", "http:", "ftp://x/p",
+    " http://sp/pdf", "http://user@host/pdf", "file:///tmp/pdf", "//nohost/pdf", "pdf",
+]  # fmt: skip
+
+
+def arxiv_names() -> list[str]:
+    """Every arXiv id (with the version it cites, if any) the real .bib files in tests/data hold."""
+    from dlbib.errors import LibraryError
+
+    data = Path(__file__).parent / "data"
+    names: set[str] = set()
+    for path in sorted(p for p in data.rglob("*.bib") if "golden" not in p.parts):
+        try:
+            refs = load_library(path).references
+        except LibraryError:
+            continue
+        for ref in refs:
+            found = ref.arxiv_id
+            if found is not None:
+                names.add(f"{found.id}v{found.version}" if found.version else found.id)
+    return sorted(names)
+
+
+def test_an_arxiv_url_is_asked_about_by_its_base() -> None:
+    """The shortcut of an offline run: an arXiv PDF URL's host is looked up through the base
+    URL every such URL starts with. Wherever it is taken, the base has the URL's scheme and host,
+    and the fetcher's answer (error type and message) is the one for the URL itself."""
+    from urllib.parse import urlsplit
+
+    from dlbib.pdfs.sync import _under
+
+    names = arxiv_names()
+    assert len(names) > 20
+    dead = refused_url()
+    fetcher = PdfFetcher(timeout=(2, 2), min_interval=0, sleep=lambda s: None)
+    with pytest.raises(dlbib.errors.PdfUnreachableError):
+        fetcher.download(dead + "0000.00000", Path("/nonexistent/never.pdf"))
+    taken = 0
+    for base in [*BASES, dead]:
+        prefix = f"{base.rstrip('/')}/"
+        for name in [*names, "a:b", "x?y", "x#y", "x y", "x\ty", ""]:
+            url = prefix + name
+            if not _under(url, prefix):
+                continue
+            taken += 1
+            assert urlsplit(url).scheme == urlsplit(prefix).scheme
+            assert urlsplit(url).netloc == urlsplit(prefix).netloc
+            quick, full = fetcher.known_unreachable(url, prefix), fetcher.known_unreachable(url)
+            assert (type(quick), str(quick)) == (type(full), str(full))
+            assert quick is None or quick.url == url
+    assert taken >= len(names) * len(BASES)
+    assert fetcher.known_unreachable(dead + names[0], dead) is not None

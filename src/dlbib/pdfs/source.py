@@ -56,5 +56,7 @@ def pdf_source(ref: Reference, state: SyncState, arxiv_pdf_url: str) -> PdfSourc
 
 def _version(text: str | None) -> int | None:
     """``v3`` or ``3`` → 3; None for anything else."""
+    if not text:
+        return None  # most entries: no arxivversion
     match = re.fullmatch(r"v?(\d+)", (text or "").strip(), re.IGNORECASE)
     return int(match.group(1)) if match else None
