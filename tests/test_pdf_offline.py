@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,3 +154,38 @@ def test_an_arxiv_url_is_asked_about_by_its_base() -> None:
             assert quick is None or quick.url == url
     assert taken >= len(names) * len(BASES)
     assert fetcher.known_unreachable(dead + names[0], dead) is not None
+
+
+def test_an_outcome_is_what_the_generated_dataclass_makes() -> None:
+    """:class:`PdfOutcome`'s own constructor (one outcome per entry, without a frozen setattr
+    per field) makes what ``@dataclass(frozen=True)`` would: fields, defaults, keywords,
+    equality, hash, repr, ``replace``, and no assignment afterwards."""
+    import dataclasses
+
+    from dlbib.pdfs.report import PdfOutcome
+
+    fields = [(f.name, f.type, f.default) for f in dataclasses.fields(PdfOutcome)]
+    generated = dataclasses.make_dataclass(
+        "PdfOutcome", [(n, t, dataclasses.field(default=d)) for n, t, d in fields], frozen=True
+    )
+    error = dlbib.errors.PdfUnreachableError("cannot connect", "http://x/a.pdf")
+    cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("k", "skipped"), {}),
+        (("k", "failed", "why", None, "http://x/a.pdf"), {"error": error}),
+        (("k", "downloaded", "", "papers/k.pdf", "http://x", 10), {}),
+        (("k",), {"status": "moved", "bytes": 3, "path": "p"}),
+    ]
+    for args, kwargs in cases:
+        ours, theirs = PdfOutcome(*args, **kwargs), generated(*args, **kwargs)
+        assert [getattr(ours, n) for n, _, _ in fields] == [
+            getattr(theirs, n) for n, _, _ in fields
+        ]
+        assert repr(ours) == repr(theirs)
+        assert hash(ours) == hash(theirs)
+        assert ours == PdfOutcome(*args, **kwargs)
+        assert ours != dataclasses.replace(ours, key="other")
+        assert dataclasses.replace(ours, bytes=5).bytes == 5
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            ours.key = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        PdfOutcome("k")  # type: ignore[call-arg]

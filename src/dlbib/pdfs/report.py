@@ -11,9 +11,9 @@ Status = Literal["downloaded", "moved", "skipped", "failed"]
 STATUSES: tuple[Status, ...] = ("downloaded", "moved", "skipped", "failed")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class PdfOutcome:
-    """What happened to one entry's PDF."""
+    """What happened to one entry's PDF (frozen; the constructor takes the fields in order)."""
 
     key: str
     status: Status
@@ -25,6 +25,27 @@ class PdfOutcome:
     bytes: int = 0
     """Bytes downloaded for this entry."""
     error: PdfDownloadError | None = None
+
+    def __init__(
+        self,
+        key: str,
+        status: Status,
+        reason: str = "",
+        path: str | None = None,
+        url: str | None = None,
+        bytes: int = 0,
+        error: PdfDownloadError | None = None,
+    ) -> None:
+        # What the generated one does, without a frozen __setattr__ call per field: a run makes
+        # one outcome per entry of the library.
+        fields = self.__dict__
+        fields["key"] = key
+        fields["status"] = status
+        fields["reason"] = reason
+        fields["path"] = path
+        fields["url"] = url
+        fields["bytes"] = bytes
+        fields["error"] = error
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (without the exception object)."""

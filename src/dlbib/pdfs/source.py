@@ -38,6 +38,8 @@ def pdf_source(ref: Reference, state: SyncState, arxiv_pdf_url: str) -> PdfSourc
     in ``.pdf``.
     """
     arxiv = ref.arxiv_id
+    if arxiv is None and "pdfurl" not in ref.fields and "url" not in ref.fields:
+        return None  # most entries of a library without arXiv ids or links
     if arxiv is not None:
         version = arxiv.version or _version(ref.get("arxivversion"))
         if version is None:
