@@ -110,19 +110,26 @@ def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]
         Finding(n.code, n.message, n.key, n.line, "note" if n.code in NOTE_CODES else "error")
         for n in library.notes
     ]
-    # Tens of thousands of entries looked at and no reference cycles made: the cyclic GC would
-    # only rescan the loaded library.
+    # Tens of thousands of small tuples made, no reference cycles among them, and all gone when
+    # _findings returns: the cyclic GC would only rescan the loaded library.
     with _gc_paused():
-        refs = library.references
-        facts = entry_facts(library, refs)
-        findings.extend(_duplicate_works(library, refs, facts))
-        findings.extend(_entry_checks(library, refs, facts))
-        findings.extend(_missing_files(library, refs))
-        findings.extend(_control_chars(library, refs, facts))
-        findings.extend(_string_cycles(library))
-        for check in extra:
-            findings.extend(check(library))
+        findings.extend(_findings(library, extra))
     return sorted(findings, key=lambda f: (f.line, f.code, f.key or ""))
+
+
+def _findings(library: Library, extra: Iterable[Check]) -> list[Finding]:
+    refs = library.references
+    facts = entry_facts(library, refs)
+    findings = [
+        *_duplicate_works(library, refs, facts),
+        *_entry_checks(library, refs, facts),
+        *_missing_files(library, refs),
+        *_control_chars(library, refs, facts),
+        *_string_cycles(library),
+    ]
+    for check in extra:
+        findings.extend(check(library))
+    return findings
 
 
 def _link_groups(refs: list[Reference], facts: list[EntryFacts]) -> Callable[[str], str]:
