@@ -157,9 +157,9 @@ def test_an_arxiv_url_is_asked_about_by_its_base() -> None:
 
 
 def test_an_outcome_is_what_the_generated_dataclass_makes() -> None:
-    """:class:`PdfOutcome`'s own constructor (one outcome per entry, without a frozen setattr
-    per field) makes what ``@dataclass(frozen=True)`` would: fields, defaults, keywords,
-    equality, hash, repr, ``replace``, and no assignment afterwards."""
+    """:class:`PdfOutcome`'s own constructor (one outcome per entry of a run) makes what
+    ``@dataclass(frozen=True)`` would: fields, defaults, keywords, equality, hash, repr,
+    ``replace``, and no assignment afterwards."""
     import dataclasses
 
     from dlbib.pdfs.report import PdfOutcome

@@ -9,6 +9,7 @@ from dlbib.errors import PdfDownloadError, PdfUnreachableError
 
 Status = Literal["downloaded", "moved", "skipped", "failed"]
 STATUSES: tuple[Status, ...] = ("downloaded", "moved", "skipped", "failed")
+_set = object.__setattr__
 
 
 @dataclass(frozen=True, init=False)
@@ -36,16 +37,15 @@ class PdfOutcome:
         bytes: int = 0,
         error: PdfDownloadError | None = None,
     ) -> None:
-        # What the generated one does, without a frozen __setattr__ call per field: a run makes
-        # one outcome per entry of the library.
-        fields = self.__dict__
-        fields["key"] = key
-        fields["status"] = status
-        fields["reason"] = reason
-        fields["path"] = path
-        fields["url"] = url
-        fields["bytes"] = bytes
-        fields["error"] = error
+        # What the generated one does, with object.__setattr__ looked up once rather than per
+        # field (a run makes one outcome per entry of the library).
+        _set(self, "key", key)
+        _set(self, "status", status)
+        _set(self, "reason", reason)
+        _set(self, "path", path)
+        _set(self, "url", url)
+        _set(self, "bytes", bytes)
+        _set(self, "error", error)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (without the exception object)."""
