@@ -307,9 +307,9 @@ def pdf_files_check(state: SyncState) -> Check:
 
     def check(library: Library) -> Iterator[Finding]:
         root = library.path.parent
-        recorded = {key for key, entry in state.entries.items() if entry.get("pdf")}
-        for ref in library.references if recorded else ():  # none: no entry looked at
-            record = state.get(ref.key, "pdf") if ref.key in recorded else None
+        entries = state.entries
+        for ref in library.references if entries else ():  # an empty sidecar: none looked at
+            record = state.get(ref.key, "pdf") if ref.key in entries else None
             if not record:
                 continue
             # here, at the first record: the fetcher's module brings the HTTP stack with it
