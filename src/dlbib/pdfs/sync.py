@@ -169,7 +169,7 @@ def sync_pdfs(
 def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     """Bring one entry's PDF up to date; returns its outcome and the (maybe changed) entry."""
     source = pdf_source(ref, run.state, run.arxiv_pdf_url)
-    record = _valid_record(run, ref)
+    record = _valid_record(run, ref) if ref.key in run.state.entries else None  # most: none
     if source is None:
         return PdfOutcome(ref.key, "skipped", NO_SOURCE), ref
     early = _unreachable_at_once(run, ref, record, source)
