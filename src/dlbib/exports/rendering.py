@@ -14,7 +14,10 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from dlbib.errors import ExportError
 from dlbib.exports._options import ExportOptions
@@ -44,27 +47,21 @@ class Exporter:
 
 @dataclass(slots=True)
 class _Known:
-    """What a run learnt about one entry, for every format: its record (or why it has none)
-    and its content digest, each made once (None: not needed yet)."""
+    """What a run learnt about one entry, for every format: its record (or why it has none),
+    made once (None: not needed yet)."""
 
     ref: Reference
     record: Record | ExportError | None = None
-    digest: str | None = None
 
 
 Memo = dict[int, _Known]
 """id(entry) → what is known of it (the entry is kept, so its id cannot be reused meanwhile)."""
 
 
-def _known(ref: Reference, memo: Memo) -> _Known:
+def _record(ref: Reference, strings: Mapping[str, str], memo: Memo) -> Record:
     hit = memo.get(id(ref))
     if hit is None or hit.ref is not ref:
         hit = memo[id(ref)] = _Known(ref)
-    return hit
-
-
-def _record(ref: Reference, strings: Mapping[str, str], memo: Memo) -> Record:
-    hit = _known(ref, memo)
     if hit.record is None:
         try:
             hit.record = build_record(ref, strings)
@@ -73,13 +70,6 @@ def _record(ref: Reference, strings: Mapping[str, str], memo: Memo) -> Record:
     if isinstance(hit.record, ExportError):
         raise hit.record
     return hit.record
-
-
-def _digest(ref: Reference, memo: Memo) -> str:
-    hit = _known(ref, memo)
-    if hit.digest is None:
-        hit.digest = entry_digest(ref)
-    return hit.digest
 
 
 def render_file(
@@ -95,15 +85,20 @@ def render_file(
 ) -> list[str]:
     """The file's text, in pieces; with ``table``, each entry's text (or why it has none) is
     taken from the previous run when the entry did not change, and kept for the next one."""
+    wanted = with_parents(refs, library_refs, exporter.keeps_crossref)
+    done: list[_Done]
+    if table is None:
+        done = [_render_entry(exporter, ref, strings or {}, options, memo) for ref in wanted]
+    else:
+        digests = [entry_digest(ref) for ref in wanted]
+        done = table.get_many(digests)  # each a _Done: kept_results saw every file's table
+        if None in done:
+            for n, kept in enumerate(done):
+                if kept is None:
+                    done[n] = _render_entry(exporter, wanted[n], strings or {}, options, memo)
+                    table.put(digests[n], done[n])
     entries: list[str] = []
-    for ref in with_parents(refs, library_refs, exporter.keeps_crossref):
-        digest = _digest(ref, memo) if table is not None else ""
-        done = _kept(table.get(digest)) if table is not None else None
-        if done is None:
-            done = _render_entry(exporter, ref, strings or {}, options, memo)
-            if table is not None:
-                table.put(digest, done)
-        text, warnings, error = done
+    for ref, (text, warnings, error) in zip(wanted, done, strict=True):
         if error is not None:
             exc = ExportError(*error)
             if on_skip is None:
@@ -111,7 +106,7 @@ def render_file(
             on_skip(exc)
             continue
         entries.append(text)
-        if on_warning is not None:
+        if warnings and on_warning is not None:
             for message in warnings:
                 on_warning(ref.key, message)
     return exporter.assemble(entries)
@@ -144,6 +139,27 @@ def _kept(value: object) -> _Done | None:
     ):
         return value
     return None
+
+
+def kept_results(table: dict[str, Any]) -> dict[str, Any]:
+    """The results of one table file that are :data:`_Done`, as :func:`_kept` would say of
+    each (checked in bulk when the file is read; one by one only when some are not)."""
+    values = list(table.values())
+    if _all_of(values, tuple) and set(map(len, values)) <= {3}:
+        texts, warnings, errors = (list(map(itemgetter(n), values)) for n in range(3))
+        if (
+            _all_of(texts, str)
+            and _all_of(warnings, tuple)
+            and _all_of(chain.from_iterable(warnings), str)
+            and all(_kept(("", (), e)) is not None for e in errors if e is not None)
+        ):
+            return table
+    return {digest: value for digest, value in table.items() if _kept(value) is not None}
+
+
+def _all_of(values: Iterable[object], kind: type) -> bool:
+    """Every value exactly of type ``kind`` (a subclass: checked by :func:`_kept` instead)."""
+    return set(map(type, values)) <= {kind}
 
 
 def _render_entry(
@@ -205,7 +221,7 @@ def results_table(
     values = repr(sorted(strings.items())).encode("utf-8", "surrogatepass")
     where = (os.path.abspath(options.base_dir), os.path.abspath(options.library_root))
     context = (*where, options.attachments, hashlib.sha256(values).hexdigest())
-    return open_results(library_path, f"export-{exporter.name}", *context)
+    return open_results(library_path, f"export-{exporter.name}", *context, keep=kept_results)
 
 
 def framed(head: str, items: list[str], sep: str, tail: str) -> list[str]:

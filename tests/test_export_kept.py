@@ -1,0 +1,105 @@
+"""An export's results table is checked once, as each file is read (exports/rendering.py
+``kept_results``): in bulk, it keeps exactly the results the one-by-one check (``_kept``) keeps,
+on the tables real libraries make and on tables with planted values of every wrong shape."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dlbib.exports import EXPORTERS, export_library
+from dlbib.exports.rendering import _kept, kept_results
+from dlbib.library.derived import Results
+
+DATA = Path(__file__).parent / "data"
+REAL = [*sorted((DATA / "bibs").glob("*.bib")), DATA / "export_types.bib"]
+
+
+class Text(str):
+    """A str that is not exactly a str (a pickle without globals cannot make one)."""
+
+
+WRONG: list[object] = [
+    None,
+    5,
+    "text",
+    b"bytes",
+    ("a",),
+    ("a", ()),
+    ("a", (), None, "x"),
+    ["a", (), None],
+    (b"a", (), None),
+    ("a", 3, None),
+    ("a", ["w"], None),
+    ("a", ("w", 3), None),
+    ("a", (b"w",), None),
+    ("", (), ()),
+    ("", (), ("why",)),
+    ("", (), ("why", None)),
+    ("", (), ("why", None, None, None)),
+    ("", (), (3, None, None)),
+    ("", (), ("why", 3, None)),
+    ("", (), ("why", None, b"ris")),
+    ("", (), ["why", None, None]),
+    ("", (), "why"),
+]
+RIGHT: list[object] = [
+    ("a", (), None),
+    ("", (), ("why", None, None)),
+    ("", (), ("why", "key", "ris")),
+    ("a", ("w1", "w2"), None),
+    ("", ("w",), ("why", "key", None)),
+    (Text("a"), (Text("w"),), (Text("why"), Text("k"), None)),  # kept one by one
+]
+
+
+def one_by_one(table: dict[str, Any]) -> dict[str, Any]:
+    return {digest: value for digest, value in table.items() if _kept(value) is not None}
+
+
+def real_tables(source: Path, tmp_path: Path, cache: Path) -> list[dict[str, Any]]:
+    """Every table file an export of ``source`` to every format wrote, as it was pickled."""
+    library = tmp_path / "library.bib"
+    shutil.copyfile(source, library)
+    export_library(library, list(EXPORTERS), exports_root=tmp_path / "exports")
+    tables = []
+    for file in sorted(cache.rglob("*export-*.pickle")):
+        context = json.loads(file.read_bytes().split(b"\n", 2)[1])["context"]
+        with file.open("rb") as handle:
+            table = Results(None, context)._load(handle)
+        assert isinstance(table, dict)
+        tables.append(table)
+    return tables
+
+
+@pytest.mark.parametrize("source", REAL, ids=lambda p: p.name)
+def test_a_real_table_is_kept_whole(source: Path, tmp_path: Path, parse_cache_dir: Path) -> None:
+    tables = real_tables(source, tmp_path, parse_cache_dir)
+    assert tables
+    for table in tables:
+        assert kept_results(table) == one_by_one(table) == table
+
+
+@pytest.mark.parametrize("wrong", WRONG, ids=repr)
+@pytest.mark.parametrize("where", [0, 1, -1])
+def test_a_planted_value_is_left_out_and_only_it(wrong: object, where: int) -> None:
+    values = [*RIGHT, *RIGHT]
+    values.insert(where if where >= 0 else len(values), wrong)
+    table = {f"{n:032x}": value for n, value in enumerate(values)}
+    kept = kept_results(table)
+    assert kept == one_by_one(table)
+    assert len(kept) == len(table) - 1
+
+
+@pytest.mark.parametrize("value", RIGHT, ids=repr)
+def test_each_right_shape_is_kept(value: object) -> None:
+    table = {"a": value, "b": ("x", (), None)}
+    assert kept_results(table) == one_by_one(table) == table
+
+
+def test_an_empty_table_is_kept() -> None:
+    assert kept_results({}) == {}
