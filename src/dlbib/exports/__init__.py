@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from dlbib.errors import ExportError
 from dlbib.exports import bibtex, csl_json, ris, zotero_file, zotero_rdf
@@ -253,7 +253,8 @@ def export_loaded_library(
     :raises ReferenceNotFoundError: for an unknown key.
     """
     wanted = list(keys)
-    refs = [library.get(key) for key in wanted] if wanted else library.references
+    every = _entries(library)
+    refs = [library.get(key) for key in wanted] if wanted else every.references
     skipped: list[ExportError] = []
     files: list[ExportedFile] = []
     memo: Memo = {}
@@ -264,14 +265,26 @@ def export_loaded_library(
         assert exporter is not None
         target = None if to_stdout else (output or exports_root / exporter.filename)
         pieces = _export_format(
-            library, name, refs, target, attachments, skipped, memo, on_warning, whole=not wanted
+            every, name, refs, target, attachments, skipped, memo, on_warning, whole=not wanted
         )
         files.append(ExportedFile(name, target, "".join(pieces)))
     return files, skipped
 
 
+class _Entries(NamedTuple):
+    """A library's entries and ``@string`` values, listed once for every format of a run."""
+
+    path: Path
+    references: list[Reference]
+    strings: dict[str, str]
+
+
+def _entries(library: Library) -> _Entries:
+    return _Entries(library.path, library.references, library.strings)
+
+
 def _export_format(
-    library: Library,
+    library: _Entries,
     name: str,
     refs: Iterable[Reference],
     target: Path | None,
@@ -339,11 +352,13 @@ def export_to_files(
     skipped: list[ExportError] = []
     memo: Memo = {}
 
+    every = _entries(library)
+
     def made() -> Iterator[tuple[Path, Iterator[bytes]]]:
         for name in formats:
             target = exports_root / EXPORTERS[name].filename
             exported = _export_format(
-                library, name, library.references, target, "relative", skipped, memo, None,
+                every, name, every.references, target, "relative", skipped, memo, None,
                 whole=True,
             )  # fmt: skip
             written.append(WrittenExport(name, target))
