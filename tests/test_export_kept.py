@@ -23,6 +23,7 @@ class Text(str):
     """A str that is not exactly a str (a pickle without globals cannot make one)."""
 
 
+IDX = ("#item_k", (("A", "B"), ("C",), ()))
 WRONG: list[object] = [
     None,
     5,
@@ -30,30 +31,46 @@ WRONG: list[object] = [
     b"bytes",
     ("a",),
     ("a", ()),
-    ("a", (), None, "x"),
-    ["a", (), None],
-    (b"a", (), None),
-    ("a", 3, None),
-    ("a", ["w"], None),
-    ("a", ("w", 3), None),
-    ("a", (b"w",), None),
-    ("", (), ()),
-    ("", (), ("why",)),
-    ("", (), ("why", None)),
-    ("", (), ("why", None, None, None)),
-    ("", (), (3, None, None)),
-    ("", (), ("why", 3, None)),
-    ("", (), ("why", None, b"ris")),
-    ("", (), ["why", None, None]),
-    ("", (), "why"),
+    ("a", (), None),
+    ("a", (), None, None, "x"),
+    ["a", (), None, None],
+    (b"a", (), None, None),
+    ("a", 3, None, None),
+    ("a", ["w"], None, None),
+    ("a", ("w", 3), None, None),
+    ("a", (b"w",), None, None),
+    ("", (), (), None),
+    ("", (), ("why",), None),
+    ("", (), ("why", None), None),
+    ("", (), ("why", None, None, None), None),
+    ("", (), (3, None, None), None),
+    ("", (), ("why", 3, None), None),
+    ("", (), ("why", None, b"ris"), None),
+    ("", (), ["why", None, None], None),
+    ("", (), "why", None),
+    ("a", (), None, ()),
+    ("a", (), None, "#item_k"),
+    ("a", (), None, ("#item_k",)),
+    ("a", (), None, ("#item_k", (), ())),
+    ("a", (), None, ["#item_k", ()]),
+    ("a", (), None, (b"#item_k", ())),
+    ("a", (), None, (3, ())),
+    ("a", (), None, ("#item_k", [("A",)])),
+    ("a", (), None, ("#item_k", ("A",))),
+    ("a", (), None, ("#item_k", (["A"],))),
+    ("a", (), None, ("#item_k", (("A", 3),))),
+    ("a", (), None, ("#item_k", ((b"A",),))),
 ]
 RIGHT: list[object] = [
-    ("a", (), None),
-    ("", (), ("why", None, None)),
-    ("", (), ("why", "key", "ris")),
-    ("a", ("w1", "w2"), None),
-    ("", ("w",), ("why", "key", None)),
-    (Text("a"), (Text("w"),), (Text("why"), Text("k"), None)),  # kept one by one
+    ("a", (), None, None),
+    ("", (), ("why", None, None), None),
+    ("", (), ("why", "key", "ris"), None),
+    ("a", ("w1", "w2"), None, None),
+    ("", ("w",), ("why", "key", None), None),
+    ("a", (), None, IDX),
+    ("a", ("w",), None, ("", ())),
+    (Text("a"), (Text("w"),), (Text("why"), Text("k"), None), None),  # kept one by one
+    ("a", (), None, (Text("#item_k"), ((Text("A"),),))),  # kept one by one
 ]
 
 
@@ -97,9 +114,27 @@ def test_a_planted_value_is_left_out_and_only_it(wrong: object, where: int) -> N
 
 @pytest.mark.parametrize("value", RIGHT, ids=repr)
 def test_each_right_shape_is_kept(value: object) -> None:
-    table = {"a": value, "b": ("x", (), None)}
+    table = {"a": value, "b": ("x", (), None, None)}
     assert kept_results(table) == one_by_one(table) == table
 
 
 def test_an_empty_table_is_kept() -> None:
     assert kept_results({}) == {}
+
+
+@pytest.mark.parametrize("source", REAL, ids=lambda p: p.name)
+def test_zotero_assembles_the_same_from_kept_indexes(source: Path) -> None:
+    """The file assembled from each item's kept index is the file assembled from the texts."""
+    from dlbib.exports import zotero_file
+    from dlbib.exports._options import ExportOptions
+    from dlbib.exports.rendering import render_file
+    from dlbib.library.bibfile import load_library
+
+    library = load_library(source)
+    options = ExportOptions(Path("."), Path("."), "relative")
+    exporter = EXPORTERS["zotero"]
+    general = EXPORTERS["zotero"].__class__(
+        exporter.name, exporter.filename, exporter.render, zotero_file.assemble, ""
+    )
+    args = (library.references, library.strings, options, lambda e: None, None, None)
+    assert render_file(exporter, *args, {}) == render_file(general, *args, {})

@@ -103,6 +103,8 @@ EXPORTERS: Final[Mapping[str, Exporter]] = {
         zotero_file.assemble,
         "Zotero RDF (Zotero: types, tags, collections, notes, PDFs)",
         _zotero_place,
+        index=zotero_file.index,
+        assemble_indexed=zotero_file.assemble_indexed,
     ),
 }
 """Format name → exporter, for ``dlbib export --format``."""

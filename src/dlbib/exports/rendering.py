@@ -43,6 +43,11 @@ class Exporter:
     """One record → where each of its fields went (None: every field kept under its name)."""
     keeps_crossref: bool = False
     """A .bib flavour: ``crossref`` stays, and the parents are added to the file."""
+    index: Callable[[str], Index] | None = None
+    """One record's text → what ``assemble_indexed`` needs of it (worked out once, kept with
+    the text between runs)."""
+    assemble_indexed: Callable[[list[str], list[Index]], list[str]] | None = None
+    """``assemble`` given each text's ``index`` (the same file)."""
 
 
 @dataclass(slots=True)
@@ -86,19 +91,10 @@ def render_file(
     """The file's text, in pieces; with ``table``, each entry's text (or why it has none) is
     taken from the previous run when the entry did not change, and kept for the next one."""
     wanted = with_parents(refs, library_refs, exporter.keeps_crossref)
-    done: list[_Done]
-    if table is None:
-        done = [_render_entry(exporter, ref, strings or {}, options, memo) for ref in wanted]
-    else:
-        digests = [entry_digest(ref) for ref in wanted]
-        done = table.get_many(digests)  # each a _Done: kept_results saw every file's table
-        if None in done:
-            for n, kept in enumerate(done):
-                if kept is None:
-                    done[n] = _render_entry(exporter, wanted[n], strings or {}, options, memo)
-                    table.put(digests[n], done[n])
+    done = _made(exporter, wanted, strings or {}, options, memo, table)
     entries: list[str] = []
-    for ref, (text, warnings, error) in zip(wanted, done, strict=True):
+    indexes: list[Index] = []
+    for ref, (text, warnings, error, found) in zip(wanted, done, strict=True):
         if error is not None:
             exc = ExportError(*error)
             if on_skip is None:
@@ -106,27 +102,60 @@ def render_file(
             on_skip(exc)
             continue
         entries.append(text)
+        if exporter.index is not None:
+            if found is None:
+                found = exporter.index(text) if text else ("", ())
+            indexes.append(found)
         if warnings and on_warning is not None:
             for message in warnings:
                 on_warning(ref.key, message)
+    if exporter.assemble_indexed is not None:
+        return exporter.assemble_indexed(entries, indexes)
     return exporter.assemble(entries)
 
 
-_Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None"]
-"""One entry in one format: its text, its warnings, and (message, key, format) of why the
-format cannot hold it (then the text is empty). Plain data: kept between runs as it is."""
+def _made(
+    exporter: Exporter,
+    refs: list[Reference],
+    strings: Mapping[str, str],
+    options: ExportOptions,
+    memo: Memo,
+    table: Results | None,
+) -> list[_Done]:
+    """Each entry in the format: from ``table`` when it knows the entry, else rendered (and
+    kept in ``table``)."""
+    if table is None:
+        return [_render_entry(exporter, ref, strings, options, memo) for ref in refs]
+    digests = list(map(entry_digest, refs))
+    done: list[_Done] = table.get_many(digests)  # each a _Done: kept_results saw every file
+    if None in done:
+        for n, kept in enumerate(done):
+            if kept is None:
+                done[n] = _render_entry(exporter, refs[n], strings, options, memo)
+                table.put(digests[n], done[n])
+    return done
+
+
+Index = tuple[str, tuple[tuple[str, ...], ...]]
+"""What a format's ``assemble_indexed`` needs of one entry's text (Zotero RDF: its URI and
+keyword paths)."""
+_Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None", "Index | None"]
+"""One entry in one format: its text, its warnings, (message, key, format) of why the format
+cannot hold it (then the text is empty), and its text's :data:`Index` (None: none needed, or
+worked out when needed). Plain data: kept between runs as it is."""
 
 
 def _kept(value: object) -> _Done | None:
     """``value`` when it is a :data:`_Done` (a table is plain data from a file: one whose
     header and trailer match may still hold anything), else None: made again."""
-    if not (isinstance(value, tuple) and len(value) == 3):
+    if not (isinstance(value, tuple) and len(value) == 4):
         return None
-    text, warnings, error = value
+    text, warnings, error, found = value
     if not (
         isinstance(text, str)
         and isinstance(warnings, tuple)
         and all(isinstance(w, str) for w in warnings)
+        and (found is None or _is_index(found))
     ):
         return None
     if error is None:
@@ -141,20 +170,46 @@ def _kept(value: object) -> _Done | None:
     return None
 
 
+def _is_index(found: object) -> bool:
+    return (
+        isinstance(found, tuple)
+        and len(found) == 2
+        and isinstance(found[0], str)
+        and isinstance(found[1], tuple)
+        and all(isinstance(path, tuple) for path in found[1])
+        and all(isinstance(part, str) for path in found[1] for part in path)
+    )
+
+
 def kept_results(table: dict[str, Any]) -> dict[str, Any]:
     """The results of one table file that are :data:`_Done`, as :func:`_kept` would say of
     each (checked in bulk when the file is read; one by one only when some are not)."""
     values = list(table.values())
-    if _all_of(values, tuple) and set(map(len, values)) <= {3}:
-        texts, warnings, errors = (list(map(itemgetter(n), values)) for n in range(3))
+    if _all_of(values, tuple) and set(map(len, values)) <= {4}:
+        texts, warnings, errors, found = (list(map(itemgetter(n), values)) for n in range(4))
+        indexes = [i for i in found if i is not None]
         if (
             _all_of(texts, str)
             and _all_of(warnings, tuple)
             and _all_of(chain.from_iterable(warnings), str)
-            and all(_kept(("", (), e)) is not None for e in errors if e is not None)
+            and all(_kept(("", (), e, None)) is not None for e in errors if e is not None)
+            and _all_indexes(indexes)
         ):
             return table
     return {digest: value for digest, value in table.items() if _kept(value) is not None}
+
+
+def _all_indexes(indexes: list[Any]) -> bool:
+    """Every one an :data:`Index` (exactly tuples and strings)."""
+    if not (_all_of(indexes, tuple) and set(map(len, indexes)) <= {2}):
+        return False
+    paths = list(map(itemgetter(1), indexes))
+    return (
+        _all_of(map(itemgetter(0), indexes), str)
+        and _all_of(paths, tuple)
+        and _all_of(chain.from_iterable(paths), tuple)
+        and _all_of(chain.from_iterable(chain.from_iterable(paths)), str)
+    )
 
 
 def _all_of(values: Iterable[object], kind: type) -> bool:
@@ -171,9 +226,11 @@ def _render_entry(
 ) -> _Done:
     try:
         record = _record(ref, strings, memo)
-        return exporter.render(record, options), tuple(record.warnings), None
+        text = exporter.render(record, options)
     except ExportError as exc:
-        return "", (), (_reason(exc), exc.key, exc.format or exporter.name)
+        return "", (), (_reason(exc), exc.key, exc.format or exporter.name), None
+    found = exporter.index(text) if exporter.index is not None and text else None
+    return text, tuple(record.warnings), None, found
 
 
 def with_parents(

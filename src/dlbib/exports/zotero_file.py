@@ -21,21 +21,40 @@ _ABOUT: Final = re.compile(r'rdf:about="([^"]*)"')
 _SUBJECT: Final = re.compile(r"<dc:subject>([^<]*)</dc:subject>")
 
 
+Index = tuple[str, tuple[tuple[str, ...], ...]]
+"""What :func:`assemble_indexed` needs of one item's text: its ``rdf:about`` and the keyword
+path of each of its ``dc:subject`` lines (``A > B`` → ``("A", "B")``)."""
+
+
+def index(text: str) -> Index:
+    """The :data:`Index` of one rendered item (worked out once, kept with its text)."""
+    subjects = _SUBJECT.findall(text, 0, _item_end(text))
+    paths = tuple(
+        tuple(p.strip() for p in html.unescape(subject).split(NESTING) if p.strip())
+        for subject in subjects
+    )
+    return _item_uri(text), paths
+
+
 def assemble(entries: list[str]) -> list[str]:
-    """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``).
+    """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``)."""
+    return assemble_indexed(entries, [index(text) if text else ("", ()) for text in entries])
+
+
+def assemble_indexed(entries: list[str], indexes: list[Index]) -> list[str]:
+    """:func:`assemble`, given each text's :func:`index`.
 
     The items' text is joined as rendered (a tree of 10,000 items would cost seconds and
     hundreds of MB); only the collections are built here, from each item's ``rdf:about`` and
     ``dc:subject`` lines (the item is each text's first node; its attachments carry neither).
     """
-    items = [(_item_uri(text), text) for text in entries if text]
-    uris = [uri for uri, _ in items]
+    items = [(found, text) for text, found in zip(entries, indexes, strict=True) if text]
+    uris = [uri for (uri, _), _ in items]
     if len(set(uris)) < len(uris) or not items:
         return [_assemble_tree(entries)]
     members: dict[tuple[str, ...], list[str]] = {}
-    for uri, text in items:
-        for subject in _SUBJECT.findall(text, 0, _item_end(text)):
-            path = tuple(p.strip() for p in html.unescape(subject).split(NESTING) if p.strip())
+    for (uri, paths), _ in items:
+        for path in paths:
             for depth in range(1, len(path)):
                 members.setdefault(path[:depth], [])
             if path:
