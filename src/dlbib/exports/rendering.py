@@ -284,24 +284,15 @@ def results_table(
 def framed(head: str, items: list[str], sep: str, tail: str) -> list[str]:
     """The pieces of ``head + sep.join(items) + tail``, never joined here: the text of a whole
     export is tens of MB, and a writer can encode and write it piece by piece."""
-    pieces = [head]
-    for n, item in enumerate(items):
-        if n:
-            pieces.append(sep)
-        pieces.append(item)
-    pieces.append(tail)
+    if not items:
+        return [head, tail]
+    pieces = [sep] * (2 * len(items) + 1)  # head, item, sep, item, ..., sep, item, tail
+    pieces[1::2] = items
+    pieces[0], pieces[-1] = head, tail
     return pieces
 
 
-def encoded(pieces: list[str], size: int = 1 << 20) -> Iterator[bytes]:
-    """The pieces as UTF-8, about ``size`` characters at a time."""
-    batch: list[str] = []
-    length = 0
-    for piece in pieces:
-        batch.append(piece)
-        length += len(piece)
-        if length >= size:
-            yield "".join(batch).encode("utf-8")
-            batch, length = [], 0
-    if batch:
-        yield "".join(batch).encode("utf-8")
+def encoded(pieces: list[str], batch: int = 2048) -> Iterator[bytes]:
+    """The pieces as UTF-8, ``batch`` pieces at a time (a thousand entries: a MB or two)."""
+    for start in range(0, len(pieces), batch):
+        yield b"".join(map(str.encode, pieces[start : start + batch]))
