@@ -20,15 +20,9 @@ from typing import TYPE_CHECKING, Final, NamedTuple
 from dlbib.errors import ExportError
 from dlbib.exports import bibtex, csl_json, ris, zotero_file, zotero_rdf
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
+from dlbib.exports._pieces import Piece, encoded, joined
 from dlbib.exports._record import Record, build_record
-from dlbib.exports.rendering import (
-    Exporter,
-    Memo,
-    encoded,
-    render_file,
-    results_table,
-    with_parents,
-)
+from dlbib.exports.rendering import Exporter, Memo, render_file, results_table, with_parents
 from dlbib.exports.writing import is_kept_file, write_export, write_set
 from dlbib.library.model import Reference
 
@@ -150,7 +144,7 @@ def export_references(
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
     pieces = render_file(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
-    return "".join(pieces)
+    return joined(pieces)
 
 
 @dataclass(frozen=True)
@@ -269,7 +263,7 @@ def export_loaded_library(
         pieces = _export_format(
             every, name, refs, target, attachments, skipped, memo, on_warning, whole=not wanted
         )
-        files.append(ExportedFile(name, target, "".join(pieces)))
+        files.append(ExportedFile(name, target, joined(pieces)))
     return files, skipped
 
 
@@ -296,7 +290,7 @@ def _export_format(
     on_warning: Callable[[str, str], None] | None,
     *,
     whole: bool,
-) -> list[str]:
+) -> list[Piece]:
     """One format's text, in pieces, for :func:`export_loaded_library` (``whole``: every
     entry of the library, through the per-entry results of the last such export)."""
     exporter = EXPORTERS[name]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -21,6 +21,7 @@ from typing import Any
 
 from dlbib.errors import ExportError
 from dlbib.exports._options import ExportOptions
+from dlbib.exports._pieces import Piece, as_text, utf8_or_none
 from dlbib.exports._record import Record, build_record
 from dlbib.exports.inherit import resolve
 from dlbib.library.derived import Results, entry_digest, open_results
@@ -36,8 +37,9 @@ class Exporter:
     """The default file name in the exports folder."""
     render: Callable[[Record, ExportOptions], str]
     """One record → its text in the file."""
-    assemble: Callable[[list[str]], list[str]]
-    """The rendered records → the whole file, in pieces to join (or write one by one)."""
+    assemble: Callable[[list[Piece]], list[Piece]]
+    """The rendered records (text, or UTF-8 from a results table) → the whole file, in pieces
+    to join (or write one by one)."""
     description: str
     place: Callable[[Record, ExportOptions], dict[str, str]] | None = None
     """One record → where each of its fields went (None: every field kept under its name)."""
@@ -46,7 +48,7 @@ class Exporter:
     index: Callable[[str], Index] | None = None
     """One record's text → what ``assemble_indexed`` needs of it (worked out once, kept with
     the text between runs)."""
-    assemble_indexed: Callable[[list[str], list[Index]], list[str]] | None = None
+    assemble_indexed: Callable[[list[Piece], list[Index]], list[Piece]] | None = None
     """``assemble`` given each text's ``index`` (the same file)."""
 
 
@@ -87,12 +89,12 @@ def render_file(
     on_warning: Callable[[str, str], None] | None,
     memo: Memo,
     table: Results | None = None,
-) -> list[str]:
+) -> list[Piece]:
     """The file's text, in pieces; with ``table``, each entry's text (or why it has none) is
     taken from the previous run when the entry did not change, and kept for the next one."""
     wanted = with_parents(refs, library_refs, exporter.keeps_crossref)
     done = _made(exporter, wanted, strings or {}, options, memo, table)
-    entries: list[str] = []
+    entries: list[Piece] = []
     indexes: list[Index] = []
     for ref, (text, warnings, error, found) in zip(wanted, done, strict=True):
         if error is not None:
@@ -104,7 +106,7 @@ def render_file(
         entries.append(text)
         if exporter.index is not None:
             if found is None:
-                found = exporter.index(text) if text else ("", ())
+                found = exporter.index(as_text(text)) if text else ("", ())
             indexes.append(found)
         if warnings and on_warning is not None:
             for message in warnings:
@@ -131,8 +133,12 @@ def _made(
     if None in done:
         for n, kept in enumerate(done):
             if kept is None:
-                done[n] = _render_entry(exporter, refs[n], strings, options, memo)
-                table.put(digests[n], done[n])
+                text, *rest = made = _render_entry(exporter, refs[n], strings, options, memo)
+                data = utf8_or_none(text)
+                if data is not None:  # kept as UTF-8: written as it is, never encoded again
+                    made = (data, *rest)
+                    table.put(digests[n], made)
+                done[n] = made
     return done
 
 
@@ -152,7 +158,7 @@ def _kept(value: object) -> _Done | None:
         return None
     text, warnings, error, found = value
     if not (
-        isinstance(text, str)
+        isinstance(text, bytes)
         and isinstance(warnings, tuple)
         and all(isinstance(w, str) for w in warnings)
         and (found is None or _is_index(found))
@@ -189,10 +195,10 @@ def kept_results(table: dict[str, Any]) -> dict[str, Any]:
         texts, warnings, errors, found = (list(map(itemgetter(n), values)) for n in range(4))
         indexes = [i for i in found if i is not None]
         if (
-            _all_of(texts, str)
+            _all_of(texts, bytes)
             and _all_of(warnings, tuple)
             and _all_of(chain.from_iterable(warnings), str)
-            and all(_kept(("", (), e, None)) is not None for e in errors if e is not None)
+            and all(_kept((b"", (), e, None)) is not None for e in errors if e is not None)
             and _all_indexes(indexes)
         ):
             return table
@@ -279,20 +285,3 @@ def results_table(
     where = (os.path.abspath(options.base_dir), os.path.abspath(options.library_root))
     context = (*where, options.attachments, hashlib.sha256(values).hexdigest())
     return open_results(library_path, f"export-{exporter.name}", *context, keep=kept_results)
-
-
-def framed(head: str, items: list[str], sep: str, tail: str) -> list[str]:
-    """The pieces of ``head + sep.join(items) + tail``, never joined here: the text of a whole
-    export is tens of MB, and a writer can encode and write it piece by piece."""
-    if not items:
-        return [head, tail]
-    pieces = [sep] * (2 * len(items) + 1)  # head, item, sep, item, ..., sep, item, tail
-    pieces[1::2] = items
-    pieces[0], pieces[-1] = head, tail
-    return pieces
-
-
-def encoded(pieces: list[str], batch: int = 2048) -> Iterator[bytes]:
-    """The pieces as UTF-8, ``batch`` pieces at a time (a thousand entries: a MB or two)."""
-    for start in range(0, len(pieces), batch):
-        yield b"".join(map(str.encode, pieces[start : start + batch]))

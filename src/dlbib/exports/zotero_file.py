@@ -14,7 +14,7 @@ from typing import Final
 
 from lxml import etree
 
-from dlbib.exports.rendering import framed
+from dlbib.exports._pieces import Piece, as_text, framed
 from dlbib.exports.zotero_rdf import NESTING, NS, _about, _el, _inner, _q
 
 _ABOUT: Final = re.compile(r'rdf:about="([^"]*)"')
@@ -36,12 +36,14 @@ def index(text: str) -> Index:
     return _item_uri(text), paths
 
 
-def assemble(entries: list[str]) -> list[str]:
+def assemble(entries: list[Piece]) -> list[Piece]:
     """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``)."""
-    return assemble_indexed(entries, [index(text) if text else ("", ()) for text in entries])
+    return assemble_indexed(
+        entries, [index(as_text(text)) if text else ("", ()) for text in entries]
+    )
 
 
-def assemble_indexed(entries: list[str], indexes: list[Index]) -> list[str]:
+def assemble_indexed(entries: list[Piece], indexes: list[Index]) -> list[Piece]:
     """:func:`assemble`, given each text's :func:`index`.
 
     The items' text is joined as rendered (a tree of 10,000 items would cost seconds and
@@ -61,7 +63,8 @@ def assemble_indexed(entries: list[str], indexes: list[Index]) -> list[str]:
                 members.setdefault(path, []).append(uri)
     parts = [text for _, text in items]
     if members:
-        parts.append(_inner(_collections(etree.Element(_q("rdf:RDF"), nsmap=NS), members)))
+        inner = _inner(_collections(etree.Element(_q("rdf:RDF"), nsmap=NS), members))
+        parts.append(inner.encode("utf-8") if isinstance(parts[0], bytes) else inner)
     return framed(f"{_XML_HEAD}<rdf:RDF {_DECLARATIONS}>\n  ", parts, "\n  ", "\n</rdf:RDF>\n")
 
 
@@ -93,13 +96,14 @@ def _collections(root: etree._Element, members: dict[tuple[str, ...], list[str]]
     return root
 
 
-def _assemble_tree(entries: list[str]) -> str:
+def _assemble_tree(entries: list[Piece]) -> str:
     """:func:`assemble` through one tree: for an empty file, and for a library whose keys
     repeat (the repeated items are renamed: :func:`_distinct_uris`)."""
     # dlbib's own serialised nodes: a text node over libxml2's 10 MB default (a huge field value)
     # is no reason to fail, and nothing here comes from outside (no entities, no network)
     parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
-    root = etree.fromstring(f"<rdf:RDF {_DECLARATIONS}>{''.join(entries)}</rdf:RDF>", parser)
+    items = "".join(map(as_text, entries))
+    root = etree.fromstring(f"<rdf:RDF {_DECLARATIONS}>{items}</rdf:RDF>", parser)
     _distinct_uris(root)
     members: dict[tuple[str, ...], list[str]] = {}
     for node in root:

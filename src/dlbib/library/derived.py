@@ -40,7 +40,7 @@ from typing import Any, Final
 from dlbib.library.files import replace_file
 from dlbib.library.model import Reference
 
-FORMAT: Final = 3
+FORMAT: Final = 4
 MAGIC: Final = b"dlbib entry results\n"
 SHARDS: Final = 16
 """Files per table."""
