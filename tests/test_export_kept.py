@@ -144,3 +144,37 @@ def test_zotero_assembles_the_same_from_kept_indexes(source: Path) -> None:
     )
     args = (library.references, library.strings, options, lambda e: None, None, None)
     assert render_file(exporter, *args, {}) == render_file(general, *args, {})
+
+
+def test_an_entry_that_is_not_utf8_stays_text_and_is_not_kept(
+    tmp_path: Path, parse_cache_dir: Path
+) -> None:
+    """A lone surrogate (an entry built in memory) cannot be kept as UTF-8: the entry is made
+    again each run, every export's text is what the uncached path makes, and writing the
+    files fails as it always did."""
+    from dlbib.exports import export_loaded_library, export_references, export_to_files
+    from dlbib.library.bibfile import load_library
+    from dlbib.library.model import Reference
+
+    library = tmp_path / "library.bib"
+    shutil.copyfile(DATA / "sample.bib", library)
+    loaded = load_library(library)
+    at = next(n for n, b in enumerate(loaded.blocks) if isinstance(b, Reference))
+    ref = loaded.blocks[at]
+    assert isinstance(ref, Reference)
+    loaded.blocks[at] = Reference(ref.key, ref.entry_type, {**ref.fields, "title": "{A \ud800}"})
+    for _ in range(2):
+        files, _ = export_loaded_library(loaded, list(EXPORTERS), exports_root=tmp_path / "e")
+        for file in files:
+            expected = export_references(
+                loaded.references,
+                file.format,
+                strings=loaded.strings,
+                base_dir=tmp_path / "e",
+                library_root=tmp_path,
+                on_skip=lambda e: None,
+            )
+            assert file.text == expected
+        assert any("\ud800" in file.text for file in files)
+    with pytest.raises(UnicodeEncodeError):
+        export_to_files(loaded, list(EXPORTERS), exports_root=tmp_path / "e")
