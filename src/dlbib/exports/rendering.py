@@ -11,11 +11,12 @@ is the export's options and folder, the working folder and the ``@string`` value
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +245,7 @@ def with_parents(
 ) -> list[Reference]:
     """``refs`` with crossref/xdata resolved (``keep``: unresolved, missing parents appended)."""
     wanted = list(refs)
-    if not any("crossref" in r.fields or "xdata" in r.fields for r in wanted):
+    if not _any_linked(wanted):
         return wanted
     pool = wanted if library_refs is None else list(library_refs)
     by_key: dict[str, Reference] = {}
@@ -266,6 +267,13 @@ def with_parents(
                     extra.append(parent)
                     queue.append(parent)
     return wanted + extra
+
+
+def _any_linked(refs: list[Reference]) -> bool:
+    """Whether any of ``refs`` has a ``crossref`` or ``xdata`` field (looked up in C: this is
+    asked of every entry, for every format)."""
+    fields = list(map(attrgetter("fields"), refs))
+    return any(any(map(operator.contains, fields, repeat(name))) for name in ("crossref", "xdata"))
 
 
 def _reason(exc: ExportError) -> str:

@@ -63,7 +63,9 @@ def assemble_indexed(entries: list[Piece], indexes: list[Index]) -> list[Piece]:
                 members.setdefault(path, []).append(uri)
     parts = [text for _, text in items]
     if members:
-        inner = _inner(_collections(etree.Element(_q("rdf:RDF"), nsmap=NS), members))
+        inner = _collections_text(members)
+        if inner is None:
+            inner = _inner(_collections(etree.Element(_q("rdf:RDF"), nsmap=NS), members))
         parts.append(inner.encode("utf-8") if isinstance(parts[0], bytes) else inner)
     return framed(f"{_XML_HEAD}<rdf:RDF {_DECLARATIONS}>\n  ", parts, "\n  ", "\n</rdf:RDF>\n")
 
@@ -81,6 +83,33 @@ def _item_end(text: str) -> int:
     """Where the first node of an item's text ends (its attachments follow)."""
     end = text.find("\n  <")
     return len(text) if end < 0 else end
+
+
+_PLAIN: Final = re.compile('[^&<>"\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*')
+"""Text that XML writes as it is, in a node or an attribute: no character to escape, none
+that :data:`~dlbib.exports.zotero_rdf._NOT_XML` drops (a keyword's parts and a URI have no
+space at either end: indenting leaves them as they are)."""
+
+
+def _collections_text(members: dict[tuple[str, ...], list[str]]) -> str | None:
+    """:func:`_collections` serialised as :func:`_inner` would (one line per node), or None
+    when some title or URI is not :data:`_PLAIN` (then the tree writes it)."""
+    words = [part for path in members for part in path]
+    uris = [uri for found in members.values() for uri in found]
+    if not all(_PLAIN.fullmatch(text) for text in (*words, *uris)):
+        return None
+    ids = {path: f"#collection_{n}" for n, path in enumerate(members, 1)}
+    nodes = []
+    for path, found in members.items():
+        lines = [f'<z:Collection rdf:about="{ids[path]}">', f"<dc:title>{path[-1]}</dc:title>"]
+        lines += [f'<dcterms:hasPart rdf:resource="{uri}"/>' for uri in found]
+        lines += [
+            f'<dcterms:hasPart rdf:resource="{ids[child]}"/>'
+            for child in members
+            if len(child) == len(path) + 1 and child[:-1] == path
+        ]
+        nodes.append("\n    ".join(lines) + "\n  </z:Collection>")
+    return "\n  ".join(nodes)
 
 
 def _collections(root: etree._Element, members: dict[tuple[str, ...], list[str]]) -> etree._Element:
