@@ -178,3 +178,24 @@ def test_an_entry_that_is_not_utf8_stays_text_and_is_not_kept(
         assert any("\ud800" in file.text for file in files)
     with pytest.raises(UnicodeEncodeError):
         export_to_files(loaded, list(EXPORTERS), exports_root=tmp_path / "e")
+
+
+@pytest.mark.parametrize("source", REAL, ids=lambda p: p.name)
+def test_a_file_with_nothing_to_report_is_the_reported_file(source: Path) -> None:
+    """render_file's shortcut (no entry left out, no warning asked for) lays out the same
+    entries as the one-by-one path, on every real library and format."""
+    from dlbib.exports._options import ExportOptions
+    from dlbib.exports.rendering import _made, _reported, render_file, with_parents
+    from dlbib.library.bibfile import load_library
+
+    library = load_library(source)
+    options = ExportOptions(Path("."), Path("."), "relative")
+    for exporter in EXPORTERS.values():
+        wanted = with_parents(library.references, None, exporter.keeps_crossref)
+        done = _made(exporter, wanted, library.strings, options, {}, None)
+        if not any(error for _, _, error, _ in done):
+            entries, _ = _reported(wanted, done, None, None)
+            made = render_file(
+                exporter, library.references, library.strings, options, None, None, None, {}
+            )
+            assert made == exporter.assemble(entries)

@@ -95,9 +95,33 @@ def render_file(
     taken from the previous run when the entry did not change, and kept for the next one."""
     wanted = with_parents(refs, library_refs, exporter.keeps_crossref)
     done = _made(exporter, wanted, strings or {}, options, memo, table)
+    if (on_warning is None or not any(map(itemgetter(1), done))) and not any(
+        map(itemgetter(2), done)
+    ):  # the usual file: every entry in it, nothing to report (looked through in C)
+        entries: list[Piece] = list(map(itemgetter(0), done))
+        indexes: list[Index | None] = list(map(itemgetter(3), done))
+    else:
+        entries, indexes = _reported(wanted, done, on_skip, on_warning)
+    if exporter.index is not None and None in indexes:
+        for n, found in enumerate(indexes):
+            if found is None:
+                indexes[n] = exporter.index(as_text(entries[n])) if entries[n] else ("", ())
+    if exporter.assemble_indexed is not None:
+        return exporter.assemble_indexed(entries, indexes)  # type: ignore[arg-type]  # filled
+    return exporter.assemble(entries)
+
+
+def _reported(
+    refs: list[Reference],
+    done: list[_Done],
+    on_skip: Callable[[ExportError], None] | None,
+    on_warning: Callable[[str, str], None] | None,
+) -> tuple[list[Piece], list[Index | None]]:
+    """The entries the file holds and their indexes, each left-out entry given to ``on_skip``
+    (raised without it) and each warning to ``on_warning``, in order."""
     entries: list[Piece] = []
-    indexes: list[Index] = []
-    for ref, (text, warnings, error, found) in zip(wanted, done, strict=True):
+    indexes: list[Index | None] = []
+    for ref, (text, warnings, error, found) in zip(refs, done, strict=True):
         if error is not None:
             exc = ExportError(*error)
             if on_skip is None:
@@ -105,16 +129,11 @@ def render_file(
             on_skip(exc)
             continue
         entries.append(text)
-        if exporter.index is not None:
-            if found is None:
-                found = exporter.index(as_text(text)) if text else ("", ())
-            indexes.append(found)
+        indexes.append(found)
         if warnings and on_warning is not None:
             for message in warnings:
                 on_warning(ref.key, message)
-    if exporter.assemble_indexed is not None:
-        return exporter.assemble_indexed(entries, indexes)
-    return exporter.assemble(entries)
+    return entries, indexes
 
 
 def _made(
