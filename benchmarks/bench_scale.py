@@ -18,6 +18,8 @@ file (a fresh ``python -c "parse_file(path)"``, CPU time, median of the runs):
   the library's bytes parsed before (warm), and with one entry edited since (the usual sync:
   the edited stretch parsed again); rounds of one parse and one sync of each kind in turn,
   each ratio within its round (the shared machine's speed drifts by a third over minutes);
+* ``dlbib import`` of the seed reading list into the library, offline, parse cache warm: the
+  first time and with the entries' identity tokens kept (CPU ÷ one parse, target <= 1.5x);
 * ``dlbib --help`` against ``python -c "import click"`` (CPU, target <= 1.5x).
 
 CPU time rather than wall time: the machine is shared, and CPU time is what the code costs.
@@ -25,7 +27,7 @@ dlbib's modules are compiled to bytecode first, as an installed package's are.
 Prints figures; asserts nothing.
 
 Run: python -m benchmarks.bench_scale [N] [RUNS] [PARTS]   (N = 10000, RUNS = 3 by default;
-     PARTS a comma list of commands, sync, startup: all by default)
+     PARTS a comma list of commands, sync, import, startup: all by default)
      python -m benchmarks.bench_scale 100000 1             (heavy: ten minutes and more)
 """
 
@@ -88,6 +90,58 @@ def refused_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
+def offline_env() -> dict[str, str]:
+    """The environment of an offline run: every service at a refused local port."""
+    dead = refused_url()
+    return dict(
+        os.environ,
+        DLBIB_ARXIV_API_URL=f"{dead}/api/query",
+        DLBIB_ARXIV_PDF_URL=f"{dead}/pdf",
+        # the venue services too: left at their real hosts, the run measured the machine's
+        # DNS resolver (failing lookups of api.crossref.org etc.), not dlbib
+        DLBIB_S2_API_URL=f"{dead}/s2",
+        DLBIB_DBLP_API_URL=f"{dead}/dblp",
+        DLBIB_OPENREVIEW_API_URL=f"{dead}/openreview",
+        DLBIB_CROSSREF_API_URL=f"{dead}/crossref",
+        DLBIB_ARXIV_DELAY="0",
+        DLBIB_PDF_DELAY="0",
+    )
+
+
+def bench_import(root: Path, n: int, runs: int) -> None:
+    """``dlbib import`` of the seed reading list (examples/readinglist) into the N-entry
+    library, offline, its parse cache warm (a ``check`` before): the first time, with no
+    identity tokens of the library's entries kept yet, and again (each run into the same file,
+    its bytes put back first, so the same 41 works are new each time)."""
+    from dlbib.library.bibfile import load_library, save_library
+
+    original = generate_library(root / "import-original.bib", n)
+    save_library(load_library(original))
+    seed = Path(__file__).resolve().parents[1] / "examples" / "readinglist" / "readinglist.md"
+    parse = median_of(runs, lambda: measured([sys.executable, "-c", PARSE, str(original)]))
+    print(f"import of {seed.name} into {n} entries, offline, parse cache warm (runs: {runs}):")
+    print(f"  {'bibtexparser parse_file (fresh process)':<44} {parse[0]:8.3f} s")
+    env = offline_env()
+    counter = iter(range(10**6))
+
+    folder = root / "import"
+    folder.mkdir()
+    library = folder / "library.bib"
+
+    def one(fresh_tokens: bool) -> tuple[float, float, float]:
+        shutil.copyfile(original, library)  # the same file again: the same 41 works are new
+        cache = root / f"import-cache-{next(counter)}" if fresh_tokens else root / "import-cache"
+        env["DLBIB_CACHE_DIR"] = str(cache)
+        subprocess.run(dlbib_cmd(library, "check"), env=env, check=False, capture_output=True)
+        return measured(dlbib_cmd(library, "import", str(seed)), env)
+
+    first = median_of(runs, lambda: one(True))
+    ratio("dlbib import, first time: CPU", first[0], parse[0], 1.5)
+    one(False)  # the library's identity tokens kept in the shared cache folder
+    again = median_of(runs, lambda: one(False))
+    ratio("dlbib import, tokens kept: CPU", again[0], parse[0], 1.5)
+
+
 def write_aux(folder: Path, tex: Path, library: Path) -> Path:
     """The .aux LaTeX would write for ``tex``: its citations and ``\\bibdata`` naming the library."""
     from dlbib.latex.citations import extract_citations
@@ -123,20 +177,7 @@ def bench_commands(root: Path, n: int, runs: int) -> None:
     print(f"  {'bibtexparser parse_file (fresh process)':<44} {parse[0]:8.3f} s  cpu, "
           f"{parse[2]:.0f} MB peak RSS")  # fmt: skip
 
-    dead = refused_url()
-    offline = dict(
-        os.environ,
-        DLBIB_ARXIV_API_URL=f"{dead}/api/query",
-        DLBIB_ARXIV_PDF_URL=f"{dead}/pdf",
-        # the venue services too: left at their real hosts, the run measured the machine's
-        # DNS resolver (failing lookups of api.crossref.org etc.), not dlbib
-        DLBIB_S2_API_URL=f"{dead}/s2",
-        DLBIB_DBLP_API_URL=f"{dead}/dblp",
-        DLBIB_OPENREVIEW_API_URL=f"{dead}/openreview",
-        DLBIB_CROSSREF_API_URL=f"{dead}/crossref",
-        DLBIB_ARXIV_DELAY="0",
-        DLBIB_PDF_DELAY="0",
-    )
+    offline = offline_env()
 
     def first_update() -> tuple[float, float, float]:
         offline["DLBIB_CACHE_DIR"] = tempfile.mkdtemp(dir=root)  # empty: nothing cached
@@ -357,7 +398,7 @@ def compiled() -> None:
     compileall.compile_dir(Path(dlbib.__file__).parent, quiet=1)
 
 
-def main(n: int = 10_000, runs: int = 3, parts: str = "commands,sync,startup") -> None:
+def main(n: int = 10_000, runs: int = 3, parts: str = "commands,sync,import,startup") -> None:
     wanted = set(parts.split(","))
     compiled()
     with tempfile.TemporaryDirectory() as tmp:
@@ -366,6 +407,8 @@ def main(n: int = 10_000, runs: int = 3, parts: str = "commands,sync,startup") -
             bench_commands(root, n, runs)
         if "sync" in wanted:
             bench_sync(root, n, runs)
+        if "import" in wanted:
+            bench_import(root, n, runs)
     if "startup" in wanted:
         bench_startup(runs)
 
@@ -374,5 +417,5 @@ if __name__ == "__main__":
     main(
         int(sys.argv[1]) if len(sys.argv) > 1 else 10_000,
         int(sys.argv[2]) if len(sys.argv) > 2 else 3,
-        sys.argv[3] if len(sys.argv) > 3 else "commands,sync,startup",
+        sys.argv[3] if len(sys.argv) > 3 else "commands,sync,import,startup",
     )

@@ -357,14 +357,15 @@ def arxiv_id_of(ref: Reference) -> ArxivId | None:
         found = ArxivId.find(eprint)
         if found:
             return found
+    fields = ref.fields
     for name in ("url", "pdfurl", "doi"):
-        text = ref.get(name)
+        text = ref.get(name) if name in fields else None
         if text and "arxiv" in text.lower():
             found = ArxivId.find(text)
             if found:
                 return found
     for name in ("note", "howpublished", "journal"):
-        text = ref.get(name)
+        text = ref.get(name) if name in fields else None
         if text:
             m = re.search(r"(?i)arxiv:\s*([\w./\-]+?)(?=[\s,;\]\)}]|$)", text)
             if m:

@@ -98,8 +98,8 @@ def _edits_canonically(segment: Segment, old: Reference, new: Reference, newline
     canonical ``  name = value,`` of its neighbours; fields added at one place keep their
     order, which is the canonical one when their ranks do not decrease (unranked last).
     tests/test_render_canonical.py compares the two on every edit of real libraries."""
-    if new.key != old.key:
-        return False
+    if new.key != old.key or not segment.text.endswith("," + newline + "}"):
+        return False  # (a quick no for most text another program wrote)
     last = -1
     for name in new.fields:
         if name not in old.fields:
