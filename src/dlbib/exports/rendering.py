@@ -165,10 +165,11 @@ def _made(
 Index = tuple[str, tuple[tuple[str, ...], ...]]
 """What a format's ``assemble_indexed`` needs of one entry's text (Zotero RDF: its URI and
 keyword paths)."""
-_Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None", "Index | None"]
-"""One entry in one format: its text, its warnings, (message, key, format) of why the format
-cannot hold it (then the text is empty), and its text's :data:`Index` (None: none needed, or
-worked out when needed). Plain data: kept between runs as it is."""
+_Done = tuple[Piece, tuple[str, ...], "tuple[str, str | None, str | None] | None", "Index | None"]
+"""One entry in one format: its text (UTF-8 bytes as a results table keeps it; text when made
+this run and not kept), its warnings, (message, key, format) of why the format cannot hold it
+(then the text is empty), and its text's :data:`Index` (None: none needed, or worked out when
+needed). Plain data: kept between runs as it is."""
 
 
 def _kept(value: object) -> _Done | None:
