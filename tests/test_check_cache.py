@@ -236,3 +236,55 @@ def test_a_table_of_other_values_is_ignored(
                 planted.put(digest, value)
         planted.save()
     assert check_library(path, include_notes=True) == expected
+
+
+def kept_values(path: Path) -> list[tuple[object, ...]]:
+    """What a table keeps for each entry of ``path``: its facts as a plain tuple."""
+    library = load_library(path)
+    strings = set(library.strings)
+    return [tuple(dlbib.entry_checks.work_out(ref, strings)) for ref in library.references]
+
+
+@pytest.mark.parametrize("path", REAL, ids=[str(p.relative_to(DATA)) for p in REAL])
+def test_the_bulk_shape_check_takes_what_the_one_by_one_check_takes(path: Path) -> None:
+    """:func:`all_facts` (one pass over a whole table) accepts the kept facts of every real
+    library, and each as :func:`_as_facts` makes it is what :func:`_kept` makes of it."""
+    from dlbib.entry_checks import _as_facts, _kept, all_facts
+    from dlbib.errors import LibraryError
+
+    try:
+        values = kept_values(path)
+    except LibraryError:
+        pytest.skip("does not load")
+    with_misses = [*values, None, *values[:3], None]
+    assert all_facts(values)
+    assert all_facts(with_misses)
+    assert all_facts([])
+    assert all_facts([None])
+    assert [_as_facts(v) for v in values] == [_kept(v) for v in values]
+    assert all(type(_as_facts(v)) is type(_kept(v)) for v in values)
+
+
+class Text(str):
+    """A str subclass: what no table file can hold (it names no class), refused in bulk."""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        (5, 6, 7, 8), ((("m", "c"),), 1, (), ()), (None, (), (("doi",),), ("k", 2)), (None,) * 4,
+        ((), (), (), (), ()), ((), (), ()), [(), (), (), ()], ((("m", "c", "x"),), (), (), ()),
+        ((["m", "c"],), (), (), ()), ((), ("x", 1), (), ()), ((), (), (("doi", b"x"),), ()),
+        ((), (), (), (None,)), ((), (), (), "ab"), ((), (), ("ab",), ()), ("mc", (), (), ()),
+        ((), (), (), (Text("k"),)), ((Text("m"), "c"),), {"a": 1}, "facts", 7,
+    ],
+)  # fmt: skip
+def test_the_bulk_shape_check_refuses_what_is_not_facts(value: object) -> None:
+    """A value that is not facts of the exact shape, wherever it is in a table, fails the bulk
+    check: the entries are then looked at one by one (:func:`_kept`), as before."""
+    from dlbib.entry_checks import all_facts
+
+    good: list[object] = list(kept_values(DATA / "sample.bib"))
+    assert all_facts(good)
+    for values in ([value], [*good, value], [value, *good], [None, value]):
+        assert not all_facts(values)

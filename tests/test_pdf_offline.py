@@ -6,9 +6,11 @@ from __future__ import annotations
 import socket
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import dlbib.errors
 import dlbib.pdfs.sync
 from dlbib.library.bibfile import load_library
 from dlbib.library.state import load_state
@@ -96,3 +98,94 @@ def test_all_offline_nothing_is_written(tmp_path: Path, pdf_server: PdfServer) -
     assert report.counts == {"downloaded": 0, "moved": 0, "skipped": 1, "failed": 4}
     assert len(report.unreachable_hosts) == 1
     assert not config.pdf_root.exists()
+
+
+BASES = [
+    "http://127.0.0.1:9/pdf", "http://127.0.0.1:9/pdf/", "https://arxiv.org/pdf", "http://host",
+    "http://host/", "HTTP://Host:80/a/b//", "https://[::1]:8/pdf", "http://", "http:", "ftp://x/p",
+    " http://sp/pdf", "http://user@host/pdf", "file:///tmp/pdf", "//nohost/pdf", "pdf",
+]  # fmt: skip
+
+
+def arxiv_names() -> list[str]:
+    """Every arXiv id (with the version it cites, if any) the real .bib files in tests/data hold."""
+    from dlbib.errors import LibraryError
+
+    data = Path(__file__).parent / "data"
+    names: set[str] = set()
+    for path in sorted(p for p in data.rglob("*.bib") if "golden" not in p.parts):
+        try:
+            refs = load_library(path).references
+        except LibraryError:
+            continue
+        for ref in refs:
+            found = ref.arxiv_id
+            if found is not None:
+                names.add(f"{found.id}v{found.version}" if found.version else found.id)
+    return sorted(names)
+
+
+def test_an_arxiv_url_is_asked_about_by_its_base() -> None:
+    """The shortcut of an offline run: an arXiv PDF URL's host is looked up through the base
+    URL every such URL starts with. Wherever it is taken, the base has the URL's scheme and host,
+    and the fetcher's answer (error type and message) is the one for the URL itself."""
+    from urllib.parse import urlsplit
+
+    from dlbib.pdfs.sync import _under
+
+    names = arxiv_names()
+    assert len(names) > 20
+    dead = refused_url()
+    fetcher = PdfFetcher(timeout=(2, 2), min_interval=0, sleep=lambda s: None)
+    with pytest.raises(dlbib.errors.PdfUnreachableError):
+        fetcher.download(dead + "0000.00000", Path("/nonexistent/never.pdf"))
+    taken = 0
+    for base in [*BASES, dead]:
+        prefix = f"{base.rstrip('/')}/"
+        for name in [*names, "a:b", "x?y", "x#y", "x y", "x\ty", ""]:
+            url = prefix + name
+            if not _under(url, prefix):
+                continue
+            taken += 1
+            assert urlsplit(url).scheme == urlsplit(prefix).scheme
+            assert urlsplit(url).netloc == urlsplit(prefix).netloc
+            quick, full = fetcher.known_unreachable(url, prefix), fetcher.known_unreachable(url)
+            assert (type(quick), str(quick)) == (type(full), str(full))
+            assert quick is None or quick.url == url
+    assert taken >= len(names) * len(BASES)
+    assert fetcher.known_unreachable(dead + names[0], dead) is not None
+
+
+def test_an_outcome_is_what_the_generated_dataclass_makes() -> None:
+    """:class:`PdfOutcome`'s own constructor (one outcome per entry of a run) makes what
+    ``@dataclass(frozen=True)`` would: fields, defaults, keywords, equality, hash, repr,
+    ``replace``, and no assignment afterwards."""
+    import dataclasses
+
+    from dlbib.pdfs.report import PdfOutcome
+
+    fields = [(f.name, f.type, f.default) for f in dataclasses.fields(PdfOutcome)]
+    generated = dataclasses.make_dataclass(
+        "PdfOutcome", [(n, t, dataclasses.field(default=d)) for n, t, d in fields], frozen=True
+    )
+    error = dlbib.errors.PdfUnreachableError("cannot connect", "http://x/a.pdf")
+    cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("k", "skipped"), {}),
+        (("k", "failed", "why", None, "http://x/a.pdf"), {"error": error}),
+        (("k", "downloaded", "", "papers/k.pdf", "http://x", 10), {}),
+        (("k",), {"status": "moved", "bytes": 3, "path": "p"}),
+    ]
+    for args, kwargs in cases:
+        ours, theirs = PdfOutcome(*args, **kwargs), generated(*args, **kwargs)
+        assert [getattr(ours, n) for n, _, _ in fields] == [
+            getattr(theirs, n) for n, _, _ in fields
+        ]
+        assert repr(ours) == repr(theirs)
+        assert hash(ours) == hash(theirs)
+        assert ours == PdfOutcome(*args, **kwargs)
+        assert ours != dataclasses.replace(ours, key="other")
+        assert dataclasses.replace(ours, bytes=5).bytes == 5
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            ours.key = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        PdfOutcome("k")  # type: ignore[call-arg]

@@ -36,6 +36,7 @@ from dlbib.library.attachments import attachment_paths, file_bases, is_url, reso
 from dlbib.library.bibfile import Library, RawBlock
 from dlbib.library.cache import load_cached
 from dlbib.library.model import Reference
+from dlbib.library.parse import _gc_paused
 from dlbib.library.state import SyncState
 
 
@@ -109,21 +110,32 @@ def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]
         Finding(n.code, n.message, n.key, n.line, "note" if n.code in NOTE_CODES else "error")
         for n in library.notes
     ]
-    refs = library.references
-    facts = entry_facts(library, refs)
-    findings.extend(_duplicate_works(library, refs, facts))
-    findings.extend(_entry_checks(library, refs, facts))
-    findings.extend(_missing_files(library))
-    findings.extend(_control_chars(library, refs, facts))
-    findings.extend(_string_cycles(library))
-    for check in extra:
-        findings.extend(check(library))
+    # Tens of thousands of small tuples made, no reference cycles among them, and all gone when
+    # _findings returns: the cyclic GC would only rescan the loaded library.
+    with _gc_paused():
+        findings.extend(_findings(library, extra))
     return sorted(findings, key=lambda f: (f.line, f.code, f.key or ""))
 
 
-def _link_groups(refs: list[Reference], facts: list[EntryFacts]) -> dict[str, str]:
-    """Each key → a representative of the entries linked to it, directly or through others
-    (``related``, ``crossref``, ``ids``, ``@set`` members…): one group per linked family."""
+def _findings(library: Library, extra: Iterable[Check]) -> list[Finding]:
+    refs = library.references
+    facts = entry_facts(library, refs)
+    findings = [
+        *_duplicate_works(library, refs, facts),
+        *_entry_checks(library, refs, facts),
+        *_missing_files(library, refs),
+        *_control_chars(library, refs, facts),
+        *_string_cycles(library),
+    ]
+    for check in extra:
+        findings.extend(check(library))
+    return findings
+
+
+def _link_groups(refs: list[Reference], facts: list[EntryFacts]) -> Callable[[str], str]:
+    """A function from each key (lower-case) to a representative of the entries linked to it,
+    directly or through others (``related``, ``crossref``, ``ids``, ``@set`` members…): one
+    per linked family."""
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
@@ -135,7 +147,7 @@ def _link_groups(refs: list[Reference], facts: list[EntryFacts]) -> dict[str, st
     for ref, fact in zip(refs, facts, strict=True):
         for other in fact.links:
             parent[root(other)] = root(ref.key.lower())
-    return {ref.key.lower(): root(ref.key.lower()) for ref in refs}
+    return root  # asked only for the keys of two entries sharing an identity
 
 
 _WHAT: Final = {"doi": "DOI", "arxiv": "arXiv id", "work": "title, first author and year"}
@@ -145,16 +157,17 @@ def _duplicate_works(
     library: Library, refs: list[Reference], facts: list[EntryFacts]
 ) -> Iterator[Finding]:
     seen: dict[tuple[str, str], Reference] = {}
-    group: dict[str, str] | None = None  # worked out at the first shared identity
+    group: Callable[[str], str] | None = None  # worked out at the first shared identity
     for ref, fact in zip(refs, facts, strict=True):
-        if ref.entry_type == "set" or not ref.key.strip() or "related" in ref.fields:
-            continue  # a set, or an entry that records its relation to another edition
-        for ident in fact.identities:
+        idents = fact.identities
+        if not idents or ref.entry_type == "set" or not ref.key.strip() or "related" in ref.fields:
+            continue  # none; a set, or an entry that records its relation to another edition
+        for ident in idents:
             first = seen.setdefault(ident, ref)
             if first is ref or first.key.lower() == ref.key.lower():
                 continue  # the same entry, or a repeated key (reported as duplicate-key)
             group = _link_groups(refs, facts) if group is None else group
-            if group[ref.key.lower()] == group[first.key.lower()]:
+            if group(ref.key.lower()) == group(first.key.lower()):
                 continue  # related, an alias, a crossref family or members of one set
             yield Finding(
                 "duplicate-work",
@@ -172,6 +185,8 @@ def _entry_checks(
     strings: set[str] = set()
     for ref, fact in zip(refs, facts, strict=True):
         found = fact.problems
+        if found == ():
+            continue  # most entries
         if found is None:
             if by_key is None:
                 strings, by_key = set(library.strings), {}
@@ -203,10 +218,13 @@ def _ancestors(ref: Reference, by_key: dict[str, Reference]) -> list[Reference |
     return out
 
 
-def _missing_files(library: Library) -> Iterator[Finding]:
+def _missing_files(library: Library, refs: list[Reference]) -> Iterator[Finding]:
+    with_files = [ref for ref in refs if "file" in ref.fields]
+    if not with_files:
+        return  # no file field: no folder to look in (JabRef's fileDirectory) worked out
     comments = [b.text for b in library.blocks if isinstance(b, RawBlock)]
     bases = file_bases(library.path.parent, comments)
-    for ref in library.references:
+    for ref in with_files:
         value = ref.get("file")
         for path in attachment_paths(value) if value else []:
             if is_url(path) or resolve_attachment(path, bases) is not None:
@@ -224,9 +242,10 @@ def _control_chars(
 ) -> Iterator[Finding]:
     """NUL and other C0 control characters (tab and line breaks are fine) in keys and values."""
     for ref, fact in zip(refs, facts, strict=True):
-        line = library.lines.get(ref.key, 0)
-        for message in fact.control:
-            yield Finding("control-char", message, ref.key, line)
+        if fact.control:
+            line = library.lines.get(ref.key, 0)
+            for message in fact.control:
+                yield Finding("control-char", message, ref.key, line)
     for block in library.blocks:
         if isinstance(block, RawBlock) and CONTROL.search(block.text):
             where = f"@string {block.name}" if block.kind == "string" else f"a {block.kind} block"
@@ -288,8 +307,9 @@ def pdf_files_check(state: SyncState) -> Check:
 
     def check(library: Library) -> Iterator[Finding]:
         root = library.path.parent
-        for ref in library.references:
-            record = state.get(ref.key, "pdf")
+        entries = state.entries
+        for ref in library.references if entries else ():  # an empty sidecar: none looked at
+            record = state.get(ref.key, "pdf") if ref.key in entries else None
             if not record:
                 continue
             # here, at the first record: the fetcher's module brings the HTTP stack with it

@@ -16,8 +16,10 @@ What depends on other entries (duplicates, repeated keys, parents) or on the fil
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Final, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from itertools import chain
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from dlbib.library.bibfile import Library
 from dlbib.library.keys import family_name
@@ -25,6 +27,9 @@ from dlbib.library.layout import scan_value
 from dlbib.library.model import ArxivId, Reference, is_valid_doi, normalize_doi, split_concatenation
 from dlbib.library.parse import _gc_paused
 from dlbib.library.text import normalize_title
+
+if TYPE_CHECKING:
+    from dlbib.library.derived import Results
 
 REQUIRED_FIELDS: Final[dict[str, tuple[tuple[str, ...], ...]]] = {
     # Each inner tuple is one requirement; any field in it satisfies it (BibTeX's "author or
@@ -106,22 +111,61 @@ def entry_facts(library: Library, refs: list[Reference]) -> list[EntryFacts]:
     from dlbib.library.derived import entry_digest, open_results
 
     strings = set(library.strings)
-    out: list[EntryFacts] = []
     # Tens of thousands of small tuples and no reference cycles: the cyclic GC would only
     # rescan the loaded library again and again.
     with _gc_paused():
         table = open_results(library.path, "check", tuple(sorted(strings)))
-        for ref in refs:
-            digest = entry_digest(ref)
-            kept = _kept(table.get(digest))
-            if kept is not None:
-                out.append(kept)
-                continue
-            facts = work_out(ref, strings)
-            table.put(digest, tuple(facts))
-            out.append(facts)
+        digests = [entry_digest(ref) for ref in refs]
+        kept = list(map(table.get, digests))
+        if all_facts(kept):  # every kept value has the shape: none looked at one by one
+            out = [
+                _as_facts(value) if value is not None else _worked_out(table, digest, ref, strings)
+                for value, digest, ref in zip(kept, digests, refs, strict=True)
+            ]
+        else:
+            out = []
+            for value, digest, ref in zip(kept, digests, refs, strict=True):
+                facts = _kept(value)
+                out.append(facts if facts is not None else _worked_out(table, digest, ref, strings))
     table.save()
     return out
+
+
+def _worked_out(table: Results, digest: str, ref: Reference, strings: set[str]) -> EntryFacts:
+    facts = work_out(ref, strings)
+    table.put(digest, tuple(facts))
+    return facts
+
+
+_as_facts: Final[Callable[[tuple[object, ...]], EntryFacts]] = partial(tuple.__new__, EntryFacts)
+"""A kept value (four-tuple) as :class:`EntryFacts`, without the Python-level constructor."""
+
+
+def all_facts(values: list[Any]) -> bool:
+    """True when each of ``values`` (kept results; None: not kept) that is not None has the exact
+    shape of facts (tuples of str; ``problems`` may be None), checked over all of them at once;
+    False when any may not (:func:`_kept` then looks at each). True implies :func:`_kept` takes
+    every one (it accepts what this does, and more)."""
+    found = [v for v in values if v is not None]
+    if _types(found) - {tuple} or set(map(len, found)) - {4}:
+        return False
+    if not found:
+        return True
+    own, control, idents, links_ = zip(*found, strict=True)
+    own_kept = [o for o in own if o is not None]
+    if any(_types(group) - {tuple} for group in (own_kept, control, idents, links_)):
+        return False
+    pairs = [*chain.from_iterable(own_kept), *chain.from_iterable(idents)]
+    if _types(pairs) - {tuple} or set(map(len, pairs)) - {2}:
+        return False
+    texts = chain(
+        chain.from_iterable(pairs), chain.from_iterable(control), chain.from_iterable(links_)
+    )
+    return not _types(texts) - {str}
+
+
+def _types(items: Iterable[object]) -> set[type]:
+    return set(map(type, items))
 
 
 def _kept(value: object) -> EntryFacts | None:

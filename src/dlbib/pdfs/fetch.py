@@ -153,11 +153,16 @@ class PdfFetcher:
         with self._locks_lock:
             return self._locks.setdefault(netloc, threading.Lock())
 
-    def known_unreachable(self, url: str) -> PdfUnreachableError | None:
+    def known_unreachable(self, url: str, probe: str | None = None) -> PdfUnreachableError | None:
         """The error :meth:`download` would raise at once, without a request, because ``url``'s
-        host was found unreachable earlier in this run; None when it would try."""
-        scheme = urlsplit(url).scheme.lower()
-        reason = self.http.is_unreachable(url) if scheme in ("http", "https") else ""
+        host was found unreachable earlier in this run; None when it would try.
+
+        :param probe: a URL with ``url``'s scheme and host, looked at instead of ``url`` (one
+            that many URLs share, so that its parse is cached).
+        """
+        asked = probe or url
+        scheme = urlsplit(asked).scheme.lower()
+        reason = self.http.is_unreachable(asked) if scheme in ("http", "https") else ""
         if not reason or self.http.base_url:
             return None
         return PdfUnreachableError(f"cannot connect: {reason} (earlier)", url)

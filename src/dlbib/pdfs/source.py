@@ -38,6 +38,8 @@ def pdf_source(ref: Reference, state: SyncState, arxiv_pdf_url: str) -> PdfSourc
     in ``.pdf``.
     """
     arxiv = ref.arxiv_id
+    if arxiv is None and "pdfurl" not in ref.fields and "url" not in ref.fields:
+        return None  # most entries of a library without arXiv ids or links
     if arxiv is not None:
         version = arxiv.version or _version(ref.get("arxivversion"))
         if version is None:
@@ -56,5 +58,7 @@ def pdf_source(ref: Reference, state: SyncState, arxiv_pdf_url: str) -> PdfSourc
 
 def _version(text: str | None) -> int | None:
     """``v3`` or ``3`` → 3; None for anything else."""
+    if not text:
+        return None  # most entries: no arxivversion
     match = re.fullmatch(r"v?(\d+)", (text or "").strip(), re.IGNORECASE)
     return int(match.group(1)) if match else None

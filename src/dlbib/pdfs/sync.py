@@ -26,14 +26,18 @@ import re
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from dlbib.errors import PdfDownloadError, PdfUnreachableError
+from dlbib.errors import PdfDownloadError
 from dlbib.library.files import replace_file
 from dlbib.library.model import FileRecord, Reference, brace, format_file_field
 from dlbib.library.state import SyncState, load_state, save_state
 from dlbib.pdfs.fetch import PdfFetcher, PdfFile, looks_like_pdf, sha256_file
 from dlbib.pdfs.paths import Jail, PdfNames, check_pattern, outside_jail, recorded_file
+from dlbib.pdfs.report import STATUSES as STATUSES  # re-exported: the public names stay
+from dlbib.pdfs.report import PdfOutcome as PdfOutcome
+from dlbib.pdfs.report import PdfReport as PdfReport
+from dlbib.pdfs.report import Status as Status
 from dlbib.pdfs.source import PdfSource as PdfSource  # re-exported: the public names stay
 from dlbib.pdfs.source import pdf_source as pdf_source
 
@@ -41,89 +45,10 @@ if TYPE_CHECKING:
     from dlbib.config import Config
     from dlbib.library.bibfile import Library
 
-Status = Literal["downloaded", "moved", "skipped", "failed"]
-STATUSES: tuple[Status, ...] = ("downloaded", "moved", "skipped", "failed")
 UP_TO_DATE: Final = "up to date"
 """The reason of a skip because the file is present and matches its recorded hash."""
 NO_SOURCE: Final = "no open-access PDF source"
 """The reason of a skip because the entry has no arXiv id, ``pdfurl`` or ``.pdf`` url."""
-
-
-@dataclass(frozen=True)
-class PdfOutcome:
-    """What happened to one entry's PDF."""
-
-    key: str
-    status: Status
-    reason: str = ""
-    """Why it was skipped or failed, or what was done, as a short phrase."""
-    path: str | None = None
-    """The file, relative to library.bib's folder, when there is one."""
-    url: str | None = None
-    bytes: int = 0
-    """Bytes downloaded for this entry."""
-    error: PdfDownloadError | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (without the exception object)."""
-        return {
-            "key": self.key,
-            "status": self.status,
-            "reason": self.reason,
-            "path": self.path,
-            "url": self.url,
-            "bytes": self.bytes,
-        }
-
-
-@dataclass
-class PdfReport:
-    """Per-entry outcomes of one :func:`sync_pdfs` run, in library order."""
-
-    outcomes: list[PdfOutcome] = field(default_factory=list)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """Entries per status (every status present, zero or not)."""
-        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
-        for outcome in self.outcomes:
-            counts[outcome.status] += 1
-        return counts
-
-    @property
-    def failed(self) -> list[PdfOutcome]:
-        """The outcomes that failed."""
-        return [o for o in self.outcomes if o.status == "failed"]
-
-    @property
-    def unreachable_hosts(self) -> list[str]:
-        """Hosts that could not be reached at all (offline?), in first-failure order."""
-        from urllib.parse import urlsplit
-
-        hosts = [
-            urlsplit(o.url or "").hostname or "?"
-            for o in self.failed
-            if isinstance(o.error, PdfUnreachableError)
-        ]
-        return list(dict.fromkeys(hosts))
-
-    @property
-    def failed_reachable(self) -> list[PdfOutcome]:
-        """Failures other than an unreachable host: real problems with a file or a server."""
-        return [o for o in self.failed if not isinstance(o.error, PdfUnreachableError)]
-
-    @property
-    def bytes_downloaded(self) -> int:
-        """Bytes of PDFs downloaded and kept."""
-        return sum(o.bytes for o in self.outcomes)
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: counts, bytes and every outcome."""
-        return {
-            "counts": self.counts,
-            "bytes": self.bytes_downloaded,
-            "outcomes": [o.as_dict() for o in self.outcomes],
-        }
 
 
 class PdfProgress(Protocol):
@@ -156,6 +81,14 @@ class _Run:
     claimed: dict[str, str] = field(default_factory=dict)  # file path (relative) -> key
     deferred: list[Reference] = field(default_factory=list)
     """Entries whose path is claimed only when a later entry needs a path (see :meth:`target`)."""
+    pdf_root_absent: bool = False
+    """The PDF folder was found missing, and no entry has gone the full way since (which may
+    make it): it is not looked for again (see :func:`_unreachable_at_once`)."""
+
+    @property
+    def arxiv_base(self) -> str:
+        """What every arXiv PDF URL starts with (its id follows)."""
+        return f"{self.arxiv_pdf_url.rstrip('/')}/"
 
     def rel(self, path: Path) -> str:
         """``path`` as written in ``file`` fields: relative to library.bib's folder if inside."""
@@ -223,7 +156,7 @@ def sync_pdfs(
         if progress is not None:
             progress.entry(ref.key, index, len(refs))
         outcome, new_ref = _sync_entry(run, ref)
-        if new_ref != ref:
+        if new_ref is not ref and new_ref != ref:
             library.replace(new_ref)
         report.outcomes.append(outcome)
         if progress is not None:
@@ -236,12 +169,13 @@ def sync_pdfs(
 def _sync_entry(run: _Run, ref: Reference) -> tuple[PdfOutcome, Reference]:
     """Bring one entry's PDF up to date; returns its outcome and the (maybe changed) entry."""
     source = pdf_source(ref, run.state, run.arxiv_pdf_url)
-    record = _valid_record(run, ref)
+    record = _valid_record(run, ref) if ref.key in run.state.entries else None  # most: none
     if source is None:
         return PdfOutcome(ref.key, "skipped", NO_SOURCE), ref
     early = _unreachable_at_once(run, ref, record, source)
     if early is not None:
         return early, ref
+    run.pdf_root_absent = False  # the full way may make the PDF folder
     target = run.target(ref)
     escape = run.jail.escape(target)
     if escape is not None:
@@ -274,14 +208,31 @@ def _unreachable_at_once(
     the download would fail at once, so its path is not worked out now (an offline run over
     thousands of entries). Only while the PDF folder does not exist, so that no path in it can
     lead outside (a symlink) nor hold a stale part file; None otherwise (the full way)."""
-    if record is not None or run.force or os.path.lexists(run.pdf_root):
+    if record is not None or run.force:
         return None
-    error = run.fetcher.known_unreachable(source.url)
+    if not run.pdf_root_absent:
+        if os.path.lexists(run.pdf_root):
+            return None
+        run.pdf_root_absent = True
+    base = run.arxiv_base
+    # an arXiv URL is its base and an id (no ":", "?", "#"): the host is the base's, whose
+    # parse is cached, rather than each URL parsed once
+    probe = base if source.arxiv is not None and _under(source.url, base) else None
+    error = run.fetcher.known_unreachable(source.url, probe)
     manual = ref.pdf_path
     if error is None or (manual and not _is_url(manual) and (run.root / manual).is_file()):
         return None
     run.deferred.append(ref)
     return PdfOutcome(ref.key, "failed", str(error), None, source.url, error=error)
+
+
+def _under(url: str, base: str) -> bool:
+    """True when ``url`` is ``base`` followed by a path without ``:``, ``?``, ``#`` or white
+    space: its scheme and host are ``base``'s."""
+    return url.startswith(base) and _PLAIN_PATH.fullmatch(url, len(base)) is not None
+
+
+_PLAIN_PATH: Final = re.compile(r"[\w.\-/]+")
 
 
 def _valid_record(run: _Run, ref: Reference) -> dict[str, Any] | None:

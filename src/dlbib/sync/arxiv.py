@@ -158,11 +158,8 @@ def _entry_arxiv_id(ref: Reference) -> ArxivId | None:
         return ArxivId.parse(eprint)
     found = ref.arxiv_id  # memoised: check, PDFs and exports ask too
     if found is None:  # an arxiv.org link pasted into another field (``journal``, ``note``)
-        fields = ref.fields
-        for name in ("journal", "note", "howpublished", "booktitle"):
-            if name not in fields:
-                continue  # (most entries have few of these: no look-up, no search of "")
-            m = _ARXIV_LINK.search(ref.get(name) or "")
+        for name in ("journal", "note", "howpublished", "booktitle"):  # (most have none)
+            m = _ARXIV_LINK.search(ref.get(name) or "") if name in ref.fields else None
             found = ArxivId.find(m.group(0)) if m else None
             if found:
                 break
