@@ -15,20 +15,14 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from dlbib.errors import ExportError
 from dlbib.exports import bibtex, csl_json, ris, zotero_file, zotero_rdf
 from dlbib.exports._options import ATTACHMENT_MODES, AttachmentMode, ExportOptions
+from dlbib.exports._pieces import Piece, encoded, joined
 from dlbib.exports._record import Record, build_record
-from dlbib.exports.rendering import (
-    Exporter,
-    Memo,
-    encoded,
-    render_file,
-    results_table,
-    with_parents,
-)
+from dlbib.exports.rendering import Exporter, Memo, render_file, results_table, with_parents
 from dlbib.exports.writing import is_kept_file, write_export, write_set
 from dlbib.library.model import Reference
 
@@ -103,6 +97,8 @@ EXPORTERS: Final[Mapping[str, Exporter]] = {
         zotero_file.assemble,
         "Zotero RDF (Zotero: types, tags, collections, notes, PDFs)",
         _zotero_place,
+        index=zotero_file.index,
+        assemble_indexed=zotero_file.assemble_indexed,
     ),
 }
 """Format name → exporter, for ``dlbib export --format``."""
@@ -148,7 +144,7 @@ def export_references(
     base = base_dir or Path(".")
     options = ExportOptions(base, library_root or base, attachments)
     pieces = render_file(exporter, refs, strings, options, on_skip, library_refs, on_warning, {})
-    return "".join(pieces)
+    return joined(pieces)
 
 
 @dataclass(frozen=True)
@@ -253,7 +249,8 @@ def export_loaded_library(
     :raises ReferenceNotFoundError: for an unknown key.
     """
     wanted = list(keys)
-    refs = [library.get(key) for key in wanted] if wanted else library.references
+    every = _entries(library)
+    refs = [library.get(key) for key in wanted] if wanted else every.references
     skipped: list[ExportError] = []
     files: list[ExportedFile] = []
     memo: Memo = {}
@@ -264,14 +261,26 @@ def export_loaded_library(
         assert exporter is not None
         target = None if to_stdout else (output or exports_root / exporter.filename)
         pieces = _export_format(
-            library, name, refs, target, attachments, skipped, memo, on_warning, whole=not wanted
+            every, name, refs, target, attachments, skipped, memo, on_warning, whole=not wanted
         )
-        files.append(ExportedFile(name, target, "".join(pieces)))
+        files.append(ExportedFile(name, target, joined(pieces)))
     return files, skipped
 
 
+class _Entries(NamedTuple):
+    """A library's entries and ``@string`` values, listed once for every format of a run."""
+
+    path: Path
+    references: list[Reference]
+    strings: dict[str, str]
+
+
+def _entries(library: Library) -> _Entries:
+    return _Entries(library.path, library.references, library.strings)
+
+
 def _export_format(
-    library: Library,
+    library: _Entries,
     name: str,
     refs: Iterable[Reference],
     target: Path | None,
@@ -281,7 +290,7 @@ def _export_format(
     on_warning: Callable[[str, str], None] | None,
     *,
     whole: bool,
-) -> list[str]:
+) -> list[Piece]:
     """One format's text, in pieces, for :func:`export_loaded_library` (``whole``: every
     entry of the library, through the per-entry results of the last such export)."""
     exporter = EXPORTERS[name]
@@ -339,11 +348,13 @@ def export_to_files(
     skipped: list[ExportError] = []
     memo: Memo = {}
 
+    every = _entries(library)
+
     def made() -> Iterator[tuple[Path, Iterator[bytes]]]:
         for name in formats:
             target = exports_root / EXPORTERS[name].filename
             exported = _export_format(
-                library, name, library.references, target, "relative", skipped, memo, None,
+                every, name, every.references, target, "relative", skipped, memo, None,
                 whole=True,
             )  # fmt: skip
             written.append(WrittenExport(name, target))

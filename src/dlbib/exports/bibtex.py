@@ -33,8 +33,8 @@ from urllib.parse import quote
 
 from dlbib.errors import ExportError
 from dlbib.exports._options import ExportOptions, is_pdf
+from dlbib.exports._pieces import Piece, framed
 from dlbib.exports._record import MONTHS, Record, split_pages
-from dlbib.exports.rendering import framed
 from dlbib.exports.types import BIBLATEX_MODEL, BIBTEX_STANDARD, KINDS
 from dlbib.library.model import FileRecord, format_file_field
 from dlbib.library.names import format_bibtex_name
@@ -431,11 +431,18 @@ def _letters_to_unicode(value: str) -> str:
         return value
 
 
-def assemble_bibtex(entries: list[str]) -> list[str]:
+def assemble_bibtex(entries: list[Piece]) -> list[Piece]:
     """The whole BibTeX-flavour file: a comment header, entries separated by blank lines."""
-    return framed("", [BIBTEX_HEADER, *entries], "\n\n", "\n")
+    return _headed(BIBTEX_HEADER, entries)
 
 
-def assemble_biblatex(entries: list[str]) -> list[str]:
+def assemble_biblatex(entries: list[Piece]) -> list[Piece]:
     """The whole BibLaTeX-flavour file."""
-    return framed("", [BIBLATEX_HEADER, *entries], "\n\n", "\n")
+    return _headed(BIBLATEX_HEADER, entries)
+
+
+def _headed(header: str, entries: list[Piece]) -> list[Piece]:
+    """``header`` and the entries, separated by blank lines, newline-terminated."""
+    if not entries:
+        return [header, "\n"]
+    return framed(header + "\n\n", entries, "\n\n", "\n")

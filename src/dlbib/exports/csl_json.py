@@ -18,9 +18,9 @@ from json.encoder import encode_basestring as _encode_string
 from typing import Any, Final
 
 from dlbib.exports._options import ExportOptions
+from dlbib.exports._pieces import Piece, framed
 from dlbib.exports._placed import Placed
 from dlbib.exports._record import Record, split_pages
-from dlbib.exports.rendering import framed
 from dlbib.exports.types import KINDS
 from dlbib.library.names import OTHERS, Name, NameSplitError, decode_name, split_names
 
@@ -197,7 +197,7 @@ def _dump(value: Any, level: int) -> str:
     return "[" + body + "\n" + "  " * level + "]"
 
 
-def assemble(entries: list[str]) -> list[str]:
+def assemble(entries: list[Piece]) -> list[Piece]:
     """The whole file: a JSON array (``json.dumps(indent=2)`` layout), newline-terminated."""
     if not entries:
         return ["[]\n"]

@@ -11,13 +11,18 @@ is the export's options and folder, the working folder and the ``@string`` value
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
 from pathlib import Path
+from typing import Any
 
 from dlbib.errors import ExportError
 from dlbib.exports._options import ExportOptions
+from dlbib.exports._pieces import Piece, as_text, utf8_or_none
 from dlbib.exports._record import Record, build_record
 from dlbib.exports.inherit import resolve
 from dlbib.library.derived import Results, entry_digest, open_results
@@ -33,38 +38,38 @@ class Exporter:
     """The default file name in the exports folder."""
     render: Callable[[Record, ExportOptions], str]
     """One record → its text in the file."""
-    assemble: Callable[[list[str]], list[str]]
-    """The rendered records → the whole file, in pieces to join (or write one by one)."""
+    assemble: Callable[[list[Piece]], list[Piece]]
+    """The rendered records (text, or UTF-8 from a results table) → the whole file, in pieces
+    to join (or write one by one)."""
     description: str
     place: Callable[[Record, ExportOptions], dict[str, str]] | None = None
     """One record → where each of its fields went (None: every field kept under its name)."""
     keeps_crossref: bool = False
     """A .bib flavour: ``crossref`` stays, and the parents are added to the file."""
+    index: Callable[[str], Index] | None = None
+    """One record's text → what ``assemble_indexed`` needs of it (worked out once, kept with
+    the text between runs)."""
+    assemble_indexed: Callable[[list[Piece], list[Index]], list[Piece]] | None = None
+    """``assemble`` given each text's ``index`` (the same file)."""
 
 
 @dataclass(slots=True)
 class _Known:
-    """What a run learnt about one entry, for every format: its record (or why it has none)
-    and its content digest, each made once (None: not needed yet)."""
+    """What a run learnt about one entry, for every format: its record (or why it has none),
+    made once (None: not needed yet)."""
 
     ref: Reference
     record: Record | ExportError | None = None
-    digest: str | None = None
 
 
 Memo = dict[int, _Known]
 """id(entry) → what is known of it (the entry is kept, so its id cannot be reused meanwhile)."""
 
 
-def _known(ref: Reference, memo: Memo) -> _Known:
+def _record(ref: Reference, strings: Mapping[str, str], memo: Memo) -> Record:
     hit = memo.get(id(ref))
     if hit is None or hit.ref is not ref:
         hit = memo[id(ref)] = _Known(ref)
-    return hit
-
-
-def _record(ref: Reference, strings: Mapping[str, str], memo: Memo) -> Record:
-    hit = _known(ref, memo)
     if hit.record is None:
         try:
             hit.record = build_record(ref, strings)
@@ -73,13 +78,6 @@ def _record(ref: Reference, strings: Mapping[str, str], memo: Memo) -> Record:
     if isinstance(hit.record, ExportError):
         raise hit.record
     return hit.record
-
-
-def _digest(ref: Reference, memo: Memo) -> str:
-    hit = _known(ref, memo)
-    if hit.digest is None:
-        hit.digest = entry_digest(ref)
-    return hit.digest
 
 
 def render_file(
@@ -92,18 +90,38 @@ def render_file(
     on_warning: Callable[[str, str], None] | None,
     memo: Memo,
     table: Results | None = None,
-) -> list[str]:
+) -> list[Piece]:
     """The file's text, in pieces; with ``table``, each entry's text (or why it has none) is
     taken from the previous run when the entry did not change, and kept for the next one."""
-    entries: list[str] = []
-    for ref in with_parents(refs, library_refs, exporter.keeps_crossref):
-        digest = _digest(ref, memo) if table is not None else ""
-        done = _kept(table.get(digest)) if table is not None else None
-        if done is None:
-            done = _render_entry(exporter, ref, strings or {}, options, memo)
-            if table is not None:
-                table.put(digest, done)
-        text, warnings, error = done
+    wanted = with_parents(refs, library_refs, exporter.keeps_crossref)
+    done = _made(exporter, wanted, strings or {}, options, memo, table)
+    if (on_warning is None or not any(map(itemgetter(1), done))) and not any(
+        map(itemgetter(2), done)
+    ):  # the usual file: every entry in it, nothing to report (looked through in C)
+        entries: list[Piece] = list(map(itemgetter(0), done))
+        indexes: list[Index | None] = list(map(itemgetter(3), done))
+    else:
+        entries, indexes = _reported(wanted, done, on_skip, on_warning)
+    if exporter.index is not None and None in indexes:
+        for n, found in enumerate(indexes):
+            if found is None:
+                indexes[n] = exporter.index(as_text(entries[n])) if entries[n] else ("", ())
+    if exporter.assemble_indexed is not None:
+        return exporter.assemble_indexed(entries, indexes)  # type: ignore[arg-type]  # filled
+    return exporter.assemble(entries)
+
+
+def _reported(
+    refs: list[Reference],
+    done: list[_Done],
+    on_skip: Callable[[ExportError], None] | None,
+    on_warning: Callable[[str, str], None] | None,
+) -> tuple[list[Piece], list[Index | None]]:
+    """The entries the file holds and their indexes, each left-out entry given to ``on_skip``
+    (raised without it) and each warning to ``on_warning``, in order."""
+    entries: list[Piece] = []
+    indexes: list[Index | None] = []
+    for ref, (text, warnings, error, found) in zip(refs, done, strict=True):
         if error is not None:
             exc = ExportError(*error)
             if on_skip is None:
@@ -111,27 +129,60 @@ def render_file(
             on_skip(exc)
             continue
         entries.append(text)
-        if on_warning is not None:
+        indexes.append(found)
+        if warnings and on_warning is not None:
             for message in warnings:
                 on_warning(ref.key, message)
-    return exporter.assemble(entries)
+    return entries, indexes
 
 
-_Done = tuple[str, tuple[str, ...], "tuple[str, str | None, str | None] | None"]
-"""One entry in one format: its text, its warnings, and (message, key, format) of why the
-format cannot hold it (then the text is empty). Plain data: kept between runs as it is."""
+def _made(
+    exporter: Exporter,
+    refs: list[Reference],
+    strings: Mapping[str, str],
+    options: ExportOptions,
+    memo: Memo,
+    table: Results | None,
+) -> list[_Done]:
+    """Each entry in the format: from ``table`` when it knows the entry, else rendered (and
+    kept in ``table``)."""
+    if table is None:
+        return [_render_entry(exporter, ref, strings, options, memo) for ref in refs]
+    digests = list(map(entry_digest, refs))
+    done: list[_Done] = table.get_many(digests)  # each a _Done: kept_results saw every file
+    if None in done:
+        for n, kept in enumerate(done):
+            if kept is None:
+                text, *rest = made = _render_entry(exporter, refs[n], strings, options, memo)
+                data = utf8_or_none(text)
+                if data is not None:  # kept as UTF-8: written as it is, never encoded again
+                    made = (data, *rest)
+                    table.put(digests[n], made)
+                done[n] = made
+    return done
+
+
+Index = tuple[str, tuple[tuple[str, ...], ...]]
+"""What a format's ``assemble_indexed`` needs of one entry's text (Zotero RDF: its URI and
+keyword paths)."""
+_Done = tuple[Piece, tuple[str, ...], "tuple[str, str | None, str | None] | None", "Index | None"]
+"""One entry in one format: its text (UTF-8 bytes as a results table keeps it; text when made
+this run and not kept), its warnings, (message, key, format) of why the format cannot hold it
+(then the text is empty), and its text's :data:`Index` (None: none needed, or worked out when
+needed). Plain data: kept between runs as it is."""
 
 
 def _kept(value: object) -> _Done | None:
     """``value`` when it is a :data:`_Done` (a table is plain data from a file: one whose
     header and trailer match may still hold anything), else None: made again."""
-    if not (isinstance(value, tuple) and len(value) == 3):
+    if not (isinstance(value, tuple) and len(value) == 4):
         return None
-    text, warnings, error = value
+    text, warnings, error, found = value
     if not (
-        isinstance(text, str)
+        isinstance(text, bytes)
         and isinstance(warnings, tuple)
         and all(isinstance(w, str) for w in warnings)
+        and (found is None or _is_index(found))
     ):
         return None
     if error is None:
@@ -146,6 +197,53 @@ def _kept(value: object) -> _Done | None:
     return None
 
 
+def _is_index(found: object) -> bool:
+    return (
+        isinstance(found, tuple)
+        and len(found) == 2
+        and isinstance(found[0], str)
+        and isinstance(found[1], tuple)
+        and all(isinstance(path, tuple) for path in found[1])
+        and all(isinstance(part, str) for path in found[1] for part in path)
+    )
+
+
+def kept_results(table: dict[str, Any]) -> dict[str, Any]:
+    """The results of one table file that are :data:`_Done`, as :func:`_kept` would say of
+    each (checked in bulk when the file is read; one by one only when some are not)."""
+    values = list(table.values())
+    if _all_of(values, tuple) and set(map(len, values)) <= {4}:
+        texts, warnings, errors, found = (list(map(itemgetter(n), values)) for n in range(4))
+        indexes = [i for i in found if i is not None]
+        if (
+            _all_of(texts, bytes)
+            and _all_of(warnings, tuple)
+            and _all_of(chain.from_iterable(warnings), str)
+            and all(_kept((b"", (), e, None)) is not None for e in errors if e is not None)
+            and _all_indexes(indexes)
+        ):
+            return table
+    return {digest: value for digest, value in table.items() if _kept(value) is not None}
+
+
+def _all_indexes(indexes: list[Any]) -> bool:
+    """Every one an :data:`Index` (exactly tuples and strings)."""
+    if not (_all_of(indexes, tuple) and set(map(len, indexes)) <= {2}):
+        return False
+    paths = list(map(itemgetter(1), indexes))
+    return (
+        _all_of(map(itemgetter(0), indexes), str)
+        and _all_of(paths, tuple)
+        and _all_of(chain.from_iterable(paths), tuple)
+        and _all_of(chain.from_iterable(chain.from_iterable(paths)), str)
+    )
+
+
+def _all_of(values: Iterable[object], kind: type) -> bool:
+    """Every value exactly of type ``kind`` (a subclass: checked by :func:`_kept` instead)."""
+    return set(map(type, values)) <= {kind}
+
+
 def _render_entry(
     exporter: Exporter,
     ref: Reference,
@@ -155,9 +253,11 @@ def _render_entry(
 ) -> _Done:
     try:
         record = _record(ref, strings, memo)
-        return exporter.render(record, options), tuple(record.warnings), None
+        text = exporter.render(record, options)
     except ExportError as exc:
-        return "", (), (_reason(exc), exc.key, exc.format or exporter.name)
+        return "", (), (_reason(exc), exc.key, exc.format or exporter.name), None
+    found = exporter.index(text) if exporter.index is not None and text else None
+    return text, tuple(record.warnings), None, found
 
 
 def with_parents(
@@ -165,7 +265,7 @@ def with_parents(
 ) -> list[Reference]:
     """``refs`` with crossref/xdata resolved (``keep``: unresolved, missing parents appended)."""
     wanted = list(refs)
-    if not any("crossref" in r.fields or "xdata" in r.fields for r in wanted):
+    if not _any_linked(wanted):
         return wanted
     pool = wanted if library_refs is None else list(library_refs)
     by_key: dict[str, Reference] = {}
@@ -189,6 +289,13 @@ def with_parents(
     return wanted + extra
 
 
+def _any_linked(refs: list[Reference]) -> bool:
+    """Whether any of ``refs`` has a ``crossref`` or ``xdata`` field (looked up in C: this is
+    asked of every entry, for every format)."""
+    fields = list(map(attrgetter("fields"), refs))
+    return any(any(map(operator.contains, fields, repeat(name))) for name in ("crossref", "xdata"))
+
+
 def _reason(exc: ExportError) -> str:
     text = str(exc)
     prefix = f"{exc.key}: "
@@ -205,30 +312,4 @@ def results_table(
     values = repr(sorted(strings.items())).encode("utf-8", "surrogatepass")
     where = (os.path.abspath(options.base_dir), os.path.abspath(options.library_root))
     context = (*where, options.attachments, hashlib.sha256(values).hexdigest())
-    return open_results(library_path, f"export-{exporter.name}", *context)
-
-
-def framed(head: str, items: list[str], sep: str, tail: str) -> list[str]:
-    """The pieces of ``head + sep.join(items) + tail``, never joined here: the text of a whole
-    export is tens of MB, and a writer can encode and write it piece by piece."""
-    pieces = [head]
-    for n, item in enumerate(items):
-        if n:
-            pieces.append(sep)
-        pieces.append(item)
-    pieces.append(tail)
-    return pieces
-
-
-def encoded(pieces: list[str], size: int = 1 << 20) -> Iterator[bytes]:
-    """The pieces as UTF-8, about ``size`` characters at a time."""
-    batch: list[str] = []
-    length = 0
-    for piece in pieces:
-        batch.append(piece)
-        length += len(piece)
-        if length >= size:
-            yield "".join(batch).encode("utf-8")
-            batch, length = [], 0
-    if batch:
-        yield "".join(batch).encode("utf-8")
+    return open_results(library_path, f"export-{exporter.name}", *context, keep=kept_results)

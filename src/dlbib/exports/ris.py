@@ -21,9 +21,9 @@ import re
 from typing import Final
 
 from dlbib.exports._options import ExportOptions, is_pdf, is_url
+from dlbib.exports._pieces import Piece, framed
 from dlbib.exports._placed import Placed
 from dlbib.exports._record import Date, Record, split_pages, unescape_verbatim
-from dlbib.exports.rendering import framed
 from dlbib.exports.types import KINDS
 from dlbib.library.names import OTHERS, NameSplitError, decode_name, format_ris_name, split_names
 
@@ -184,6 +184,6 @@ def _one_line(value: str) -> str:
     return " ".join(_BREAKS.sub(" ", value).split())
 
 
-def assemble(entries: list[str]) -> list[str]:
+def assemble(entries: list[Piece]) -> list[Piece]:
     """The whole file: records separated by an empty line; no header, no BOM."""
     return framed("", entries, EOL, "")

@@ -14,35 +14,59 @@ from typing import Final
 
 from lxml import etree
 
-from dlbib.exports.rendering import framed
+from dlbib.exports._pieces import Piece, as_text, framed
 from dlbib.exports.zotero_rdf import NESTING, NS, _about, _el, _inner, _q
 
 _ABOUT: Final = re.compile(r'rdf:about="([^"]*)"')
 _SUBJECT: Final = re.compile(r"<dc:subject>([^<]*)</dc:subject>")
 
 
-def assemble(entries: list[str]) -> list[str]:
-    """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``).
+Index = tuple[str, tuple[tuple[str, ...], ...]]
+"""What :func:`assemble_indexed` needs of one item's text: its ``rdf:about`` and the keyword
+path of each of its ``dc:subject`` lines (``A > B`` → ``("A", "B")``)."""
+
+
+def index(text: str) -> Index:
+    """The :data:`Index` of one rendered item (worked out once, kept with its text)."""
+    subjects = _SUBJECT.findall(text, 0, _item_end(text))
+    paths = tuple(
+        tuple(p.strip() for p in html.unescape(subject).split(NESTING) if p.strip())
+        for subject in subjects
+    )
+    return _item_uri(text), paths
+
+
+def assemble(entries: list[Piece]) -> list[Piece]:
+    """The whole file: the items, then one ``z:Collection`` per keyword (nested by ``A > B``)."""
+    return assemble_indexed(
+        entries, [index(as_text(text)) if text else ("", ()) for text in entries]
+    )
+
+
+def assemble_indexed(entries: list[Piece], indexes: list[Index]) -> list[Piece]:
+    """:func:`assemble`, given each text's :func:`index`.
 
     The items' text is joined as rendered (a tree of 10,000 items would cost seconds and
     hundreds of MB); only the collections are built here, from each item's ``rdf:about`` and
     ``dc:subject`` lines (the item is each text's first node; its attachments carry neither).
     """
-    items = [(_item_uri(text), text) for text in entries if text]
-    uris = [uri for uri, _ in items]
+    items = [(found, text) for text, found in zip(entries, indexes, strict=True) if text]
+    uris = [uri for (uri, _), _ in items]
     if len(set(uris)) < len(uris) or not items:
         return [_assemble_tree(entries)]
     members: dict[tuple[str, ...], list[str]] = {}
-    for uri, text in items:
-        for subject in _SUBJECT.findall(text, 0, _item_end(text)):
-            path = tuple(p.strip() for p in html.unescape(subject).split(NESTING) if p.strip())
+    for (uri, paths), _ in items:
+        for path in paths:
             for depth in range(1, len(path)):
                 members.setdefault(path[:depth], [])
             if path:
                 members.setdefault(path, []).append(uri)
     parts = [text for _, text in items]
     if members:
-        parts.append(_inner(_collections(etree.Element(_q("rdf:RDF"), nsmap=NS), members)))
+        inner = _collections_text(members)
+        if inner is None:
+            inner = _inner(_collections(etree.Element(_q("rdf:RDF"), nsmap=NS), members))
+        parts.append(inner.encode("utf-8") if isinstance(parts[0], bytes) else inner)
     return framed(f"{_XML_HEAD}<rdf:RDF {_DECLARATIONS}>\n  ", parts, "\n  ", "\n</rdf:RDF>\n")
 
 
@@ -61,6 +85,33 @@ def _item_end(text: str) -> int:
     return len(text) if end < 0 else end
 
 
+_PLAIN: Final = re.compile('[^&<>"\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*')
+"""Text that XML writes as it is, in a node or an attribute: no character to escape, none
+that :data:`~dlbib.exports.zotero_rdf._NOT_XML` drops (a keyword's parts and a URI have no
+space at either end: indenting leaves them as they are)."""
+
+
+def _collections_text(members: dict[tuple[str, ...], list[str]]) -> str | None:
+    """:func:`_collections` serialised as :func:`_inner` would (one line per node), or None
+    when some title or URI is not :data:`_PLAIN` (then the tree writes it)."""
+    words = [part for path in members for part in path]
+    uris = [uri for found in members.values() for uri in found]
+    if not all(_PLAIN.fullmatch(text) for text in (*words, *uris)):
+        return None
+    ids = {path: f"#collection_{n}" for n, path in enumerate(members, 1)}
+    nodes = []
+    for path, found in members.items():
+        lines = [f'<z:Collection rdf:about="{ids[path]}">', f"<dc:title>{path[-1]}</dc:title>"]
+        lines += [f'<dcterms:hasPart rdf:resource="{uri}"/>' for uri in found]
+        lines += [
+            f'<dcterms:hasPart rdf:resource="{ids[child]}"/>'
+            for child in members
+            if len(child) == len(path) + 1 and child[:-1] == path
+        ]
+        nodes.append("\n    ".join(lines) + "\n  </z:Collection>")
+    return "\n  ".join(nodes)
+
+
 def _collections(root: etree._Element, members: dict[tuple[str, ...], list[str]]) -> etree._Element:
     ids = {path: f"#collection_{n}" for n, path in enumerate(members, 1)}
     for path, uris in members.items():
@@ -74,13 +125,14 @@ def _collections(root: etree._Element, members: dict[tuple[str, ...], list[str]]
     return root
 
 
-def _assemble_tree(entries: list[str]) -> str:
+def _assemble_tree(entries: list[Piece]) -> str:
     """:func:`assemble` through one tree: for an empty file, and for a library whose keys
     repeat (the repeated items are renamed: :func:`_distinct_uris`)."""
     # dlbib's own serialised nodes: a text node over libxml2's 10 MB default (a huge field value)
     # is no reason to fail, and nothing here comes from outside (no entities, no network)
     parser = etree.XMLParser(huge_tree=True, resolve_entities=False, no_network=True)
-    root = etree.fromstring(f"<rdf:RDF {_DECLARATIONS}>{''.join(entries)}</rdf:RDF>", parser)
+    items = "".join(map(as_text, entries))
+    root = etree.fromstring(f"<rdf:RDF {_DECLARATIONS}>{items}</rdf:RDF>", parser)
     _distinct_uris(root)
     members: dict[tuple[str, ...], list[str]] = {}
     for node in root:

@@ -28,18 +28,21 @@ import hashlib
 import io
 import json
 import logging
+import marshal
 import os
 import pickle
 import tempfile
 import zlib
 from collections.abc import Callable, Hashable
+from itertools import compress, repeat
+from operator import is_not
 from pathlib import Path
 from typing import Any, Final
 
 from dlbib.library.files import replace_file
 from dlbib.library.model import Reference
 
-FORMAT: Final = 2
+FORMAT: Final = 4
 MAGIC: Final = b"dlbib entry results\n"
 SHARDS: Final = 16
 """Files per table."""
@@ -56,9 +59,15 @@ def entry_digest(ref: Reference) -> str:
     known = ref._digest
     if known is not None:
         return known
-    # the repr of the parts: quoted and escaped, so no character inside a key or value can
-    # make two entries one text ({k, note = v} and {k<NUL>note<NUL>v,} joined by NULs were)
-    data = repr((ref.entry_type, ref.key, *ref.fields.items())).encode("utf-8", "surrogatepass")
+    # the parts marshalled: each string's length and UTF-8 bytes, so no character inside a key
+    # or value can make two entries one text ({k, note = v} and {k<NUL>note<NUL>v,} joined by
+    # NULs were); version 2 writes no back-references, so equal entries are equal bytes
+    # whatever strings Python shares (3x faster than their repr, which is kept for a str subclass)
+    parts = (ref.entry_type, ref.key, *ref.fields.items())  # str and (str, str) only
+    try:
+        data = b"m" + marshal.dumps(parts, 2)  # type: ignore[arg-type]
+    except ValueError:  # a str subclass somewhere
+        data = b"r" + repr(parts).encode("utf-8", "surrogatepass")
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     object.__setattr__(ref, "_digest", digest)
     return digest
@@ -71,16 +80,31 @@ class Results:
     ``save`` once at the end: the table then holds the entries this run asked about. It is kept
     in :data:`SHARDS` files by each digest's CRC-32 (``<file stem>.<n>.pickle``), so a run that
     changed a few entries rewrites a few small files, not the whole table.
+
+    ``keep``, when given, sees each file's table once as it is read and returns the results
+    worth keeping (a step's check of the values' shape: a file is plain data, but may hold any
+    plain data); what it leaves out is unknown, made again.
     """
 
-    def __init__(self, file: Path | None, context: str) -> None:
+    def __init__(
+        self,
+        file: Path | None,
+        context: str,
+        keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         self.file = file
         self.context = context
+        self._keep = keep
         self._old: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
-        self._new: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
-        self._changed: set[int] = set()
+        self._all: dict[str, Any] = {}
+        """Every file's table in one (a get looks up one dict, not a digest's file first)."""
+        self._asked: set[str] = set()
+        """The digests this run found (kept by :meth:`save`)."""
+        self._put: list[dict[str, Any]] = [{} for _ in range(SHARDS)]
         if file is not None:
             self._old = [self._read(shard) for shard in self.shard_files()]
+            for table in self._old:
+                self._all.update(table)
 
     def shard_files(self) -> list[Path]:
         """The files the table is kept in (none when it keeps nothing)."""
@@ -92,35 +116,54 @@ class Results:
 
     def get(self, digest: str) -> Any | None:
         """The result kept for the entry with ``digest``, or None."""
-        n = _shard(digest)
-        value = self._old[n].get(digest)
+        value = self._all.get(digest)
         if value is not None:
-            self._new[n][digest] = value
+            self._asked.add(digest)
         return value
+
+    def get_many(self, digests: list[str]) -> list[Any]:
+        """:meth:`get` of each digest, in order (one call for a whole library; None: unknown)."""
+        values = list(map(self._all.get, digests))
+        if None in values:  # the hits only (in C: this is one call for a whole library)
+            self._asked.update(compress(digests, map(is_not, values, repeat(None))))
+        else:
+            self._asked.update(digests)
+        return values
 
     def put(self, digest: str, value: Any) -> None:
         """Keep ``value`` (plain data, not None) as the result of the entry with ``digest``."""
-        n = _shard(digest)
-        self._new[n][digest] = value
-        self._changed.add(n)
+        self._put[_shard(digest)][digest] = value
 
     @property
     def hits(self) -> int:
         """Results this run took from the table."""
-        return sum(
-            sum(1 for d in new if d in old) for new, old in zip(self._new, self._old, strict=True)
-        )
+        return len(self._asked)
 
     def save(self) -> None:
         """Write each file of the table in which this run made or dropped anything (silently
         kept as it was if the cache folder cannot be written)."""
         files = self.shard_files()
+        if not any(self._put) and len(self._asked) == len(self._all):
+            return  # every result asked for, none made: each file holds what it should
+        asked = self._asked
+        dropped = self._all.keys() - asked  # in C: a run drops a few entries of thousands
+        wrote = False
         for n, file in enumerate(files):
-            new, old = self._new[n], self._old[n]
-            if (n in self._changed or len(new) != len(old)) and self._write(file, new):
-                self._old[n] = dict(new)
-        self._changed = set()
-        if files:
+            old, put = self._old[n], self._put[n]
+            new = dict(old)
+            if not dropped.isdisjoint(old):
+                for digest in dropped.intersection(old):
+                    del new[digest]
+            new.update(put)
+            if (put or len(new) != len(old)) and self._write(file, new):
+                self._old[n], wrote = new, True
+                asked.update(put)
+        for put in self._put:
+            put.clear()
+        if wrote:
+            self._all = {}
+            for table in self._old:
+                self._all.update(table)
             _prune(files[0].parent)
 
     def _write(self, file: Path, table: dict[str, Any]) -> bool:
@@ -144,7 +187,7 @@ class Results:
         with handle:
             why = self._load(handle)
         if isinstance(why, dict):
-            return why
+            return why if self._keep is None else self._keep(why)
         if why:
             _log.debug("%s: entry results discarded: %s", file, why)
             with contextlib.suppress(OSError):
@@ -253,15 +296,21 @@ class _PlainUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in an entry results file")
 
 
-def open_results(library_path: Path, step: str, *context: Hashable) -> Results:
+def open_results(
+    library_path: Path,
+    step: str,
+    *context: Hashable,
+    keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Results:
     """The results table of ``step`` (e.g. ``"export-ris"``, ``"check"``) for the library at
     ``library_path``, valid for ``context`` and the code stamp; a table that keeps nothing
-    when the parse cache is turned off (``DLBIB_NO_CACHE``)."""
+    when the parse cache is turned off (``DLBIB_NO_CACHE``). ``keep``: as for
+    :class:`Results`."""
     from dlbib.library.cache import default_cache
 
     cache = default_cache()
     stamp = hashlib.sha256(repr((cache.stamp if cache else "", step, context)).encode())
     if cache is None:
-        return Results(None, stamp.hexdigest())
+        return Results(None, stamp.hexdigest(), keep)
     name = hashlib.sha256(str(library_path.resolve()).encode("utf-8")).hexdigest()[:32]
-    return Results(cache.folder / "results" / f"{name}-{step}.pickle", stamp.hexdigest())
+    return Results(cache.folder / "results" / f"{name}-{step}.pickle", stamp.hexdigest(), keep)
