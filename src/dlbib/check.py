@@ -36,7 +36,7 @@ from dlbib.library.attachments import attachment_paths, file_bases, is_url, reso
 from dlbib.library.bibfile import Library, RawBlock
 from dlbib.library.cache import load_cached
 from dlbib.library.model import Reference
-from dlbib.library.parse import _gc_paused
+from dlbib.library.parse import gc_paused
 from dlbib.library.state import SyncState
 
 
@@ -112,7 +112,7 @@ def lint_library(library: Library, extra: Iterable[Check] = ()) -> list[Finding]
     ]
     # Tens of thousands of small tuples made, no reference cycles among them, and all gone when
     # _findings returns: the cyclic GC would only rescan the loaded library.
-    with _gc_paused():
+    with gc_paused():
         findings.extend(_findings(library, extra))
     return sorted(findings, key=lambda f: (f.line, f.code, f.key or ""))
 

@@ -25,7 +25,7 @@ from dlbib.library.bibfile import Library
 from dlbib.library.keys import family_name
 from dlbib.library.layout import scan_value
 from dlbib.library.model import ArxivId, Reference, is_valid_doi, normalize_doi, split_concatenation
-from dlbib.library.parse import _gc_paused
+from dlbib.library.parse import gc_paused
 from dlbib.library.text import normalize_title
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def entry_facts(library: Library, refs: list[Reference]) -> list[EntryFacts]:
     strings = set(library.strings)
     # Tens of thousands of small tuples and no reference cycles: the cyclic GC would only
     # rescan the loaded library again and again.
-    with _gc_paused():
+    with gc_paused():
         table = open_results(library.path, "check", tuple(sorted(strings)))
         digests = [entry_digest(ref) for ref in refs]
         kept = list(map(table.get, digests))

@@ -22,7 +22,7 @@ from dlbib.exports import WrittenExport, export_to_files
 from dlbib.library.bibfile import library_lock, save_library
 from dlbib.library.cache import ParseCache, load_cached
 from dlbib.library.files import deferred_interrupts
-from dlbib.library.parse import _gc_paused
+from dlbib.library.parse import gc_paused
 from dlbib.library.state import load_state, save_state
 from dlbib.pdfs.sync import PdfReport, make_fetcher, sync_pdfs
 from dlbib.sync.arxiv import SyncReport, sync_loaded
@@ -89,7 +89,7 @@ def run_update(
     # The cycle collector would walk the whole library (a full collection at 10,000 entries:
     # ~60 ms) while the steps allocate; nothing here makes cycles worth collecting mid-run,
     # and the library is gone (refcounts) before it runs again. As sync_library does.
-    with _gc_paused():
+    with gc_paused():
         return _update(config, sync_progress, pdf_progress, source, fetcher, cache)
 
 

@@ -54,7 +54,7 @@ from dlbib.library.files import user_cache_dir
 from dlbib.library.keyindex import KeyIndex
 from dlbib.library.layout import Segment
 from dlbib.library.model import Reference
-from dlbib.library.parse import _gc_paused
+from dlbib.library.parse import gc_paused
 
 CACHE_FORMAT: Final = 3
 """Bumped when the cache file's layout changes."""
@@ -159,7 +159,7 @@ class ParseCache:
             _log.debug("%s: parse cache not used: the library changed", path)
         summed = Summed(handle)
         try:
-            with _gc_paused():
+            with gc_paused():
                 library = _Unpickler(summed).load()
         except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
                 KeyError, TypeError, ValueError, OverflowError, RecursionError,

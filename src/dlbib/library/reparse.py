@@ -33,7 +33,7 @@ from dlbib.library.collection import Library
 from dlbib.library.layout import Layout, Segment
 from dlbib.library.limits import check_nesting
 from dlbib.library.model import Reference
-from dlbib.library.parse import _gc_paused, _note_string, _parse_library, duplicate_key_note
+from dlbib.library.parse import _note_string, _parse_library, duplicate_key_note, gc_paused
 
 _ACROSS: Final = frozenset({"repeated-string", "duplicate-key"})
 """Notes that depend on more than one block: worked out again over the whole library."""
@@ -58,7 +58,7 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
     begin = starts[a]
     end = starts[b + 1] if b + 1 < len(segments) else len(before)
     shift = len(text) - len(before)
-    with _gc_paused():
+    with gc_paused():
         try:
             # the whole text: a '{' left open before the stretch and a '}' after it nest
             # everything in the stretch one level deeper for the check (a stretch fine alone

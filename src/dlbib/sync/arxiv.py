@@ -364,7 +364,7 @@ def sync_loaded(
     :raises ArxivUnreachableError: when arXiv cannot be reached at all and published versions
         are off (nothing changed); with them on, ``report.unreachable`` says so instead.
     """
-    from dlbib.library.parse import _gc_paused
+    from dlbib.library.parse import gc_paused
     from dlbib.sources.arxiv import ArxivSource
 
     options = options or SyncOptions()
@@ -377,7 +377,7 @@ def sync_loaded(
         source = ArxivSource(
             api_url=config.arxiv_api_url, delay=config.arxiv_delay, deadline=config.http_deadline
         )
-    with _gc_paused():  # the merge allocates; the collector would walk the library meanwhile
+    with gc_paused():  # the merge allocates; the collector would walk the library meanwhile
         try:
             report = sync_metadata(library, state, source, options, progress, keys=keys)
         except ArxivUnreachableError as exc:
@@ -415,12 +415,12 @@ def sync_library(
     :raises LibraryError: when the library or sidecar cannot be read or written.
     """
     from dlbib.library.bibfile import library_lock
-    from dlbib.library.parse import _gc_paused
+    from dlbib.library.parse import gc_paused
 
     # The cycle collector would walk the whole library again and again while the merge
     # allocates; nothing here makes cycles worth collecting mid-run. The library and sidecar
     # are gone (refcounts) before it runs again, so it does not walk them even once then.
-    with library_lock(config.library), _gc_paused():
+    with library_lock(config.library), gc_paused():
         return _sync_and_save(config, keys, options, source, progress, services)
 
 
