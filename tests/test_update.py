@@ -104,3 +104,44 @@ def test_offline_update_never_sleeps(tmp_path: Path, unused_port: int) -> None:
     )
     assert "could not be reached" in done.stdout + done.stderr
     assert "slept: []" in done.stderr, done.stderr
+
+
+def test_the_collector_is_paused_over_an_update_but_on_for_the_pdf_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unused_port: int
+) -> None:
+    """An update does not run the cycle collector over the loaded library, but the PDF step
+    (downloads may run long) has its own garbage collected, the library frozen out of sight;
+    afterwards the collector is as it was and nothing stays frozen."""
+    import gc
+    from dataclasses import replace
+    from typing import Any
+
+    import dlbib.update as update_module
+
+    seen: list[tuple[bool, int]] = []
+    real = update_module.sync_pdfs  # type: ignore[attr-defined]
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        return real(*args, **kwargs)
+
+    original_lint = update_module.lint_library  # type: ignore[attr-defined]
+
+    def lint(*args: Any, **kwargs: Any) -> Any:
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        return original_lint(*args, **kwargs)
+
+    monkeypatch.setattr(update_module, "sync_pdfs", watched)
+    monkeypatch.setattr(update_module, "lint_library", lint)
+    library = tmp_path / "library.bib"
+    library.write_bytes((DATA / "sample.bib").read_bytes())
+    dead = f"http://127.0.0.1:{unused_port}"
+    config = replace(load_config(library), arxiv_api_url=f"{dead}/api", published="off",
+                     arxiv_pdf_url=f"{dead}/pdf", arxiv_delay=0.0, pdf_delay=0.0)  # fmt: skip
+    assert gc.isenabled()
+    update_module.run_update(config)
+    assert seen[0] == (False, 0)  # the check step: collector off, nothing frozen
+    assert seen[1][0] is True  # the PDF step: the collector on ...
+    assert seen[1][1] > 0  # ... with the library frozen out of its sight
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0

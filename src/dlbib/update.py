@@ -22,7 +22,7 @@ from dlbib.exports import WrittenExport, export_to_files
 from dlbib.library.bibfile import library_lock, save_library
 from dlbib.library.cache import ParseCache, load_cached
 from dlbib.library.files import deferred_interrupts
-from dlbib.library.parse import gc_paused
+from dlbib.library.parse import gc_on_for_new, gc_paused
 from dlbib.library.state import load_state, save_state
 from dlbib.pdfs.sync import PdfReport, make_fetcher, sync_pdfs
 from dlbib.sync.arxiv import SyncReport, sync_loaded
@@ -116,9 +116,10 @@ def _update(
         interrupted: KeyboardInterrupt | None = None
         failed: DlbibError | None = None
         try:
-            report.pdfs = sync_pdfs(
-                library, state, config, fetcher or make_fetcher(config), progress=pdf_progress
-            )
+            with gc_on_for_new():  # downloads may run long: their garbage is collected
+                report.pdfs = sync_pdfs(
+                    library, state, config, fetcher or make_fetcher(config), progress=pdf_progress
+                )
         except KeyboardInterrupt as exc:
             interrupted = exc
         except DlbibError as exc:  # the sync's results are still saved, and said to be

@@ -56,6 +56,26 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def gc_on_for_new() -> Iterator[None]:
+    """The cycle collector on meanwhile for what is made meanwhile only: everything made before
+    (the loaded library) is out of its sight (``gc.freeze``). For a step that may run long —
+    downloads — inside :func:`gc_paused`: its cycles are collected, without each full
+    collection walking the whole library."""
+    freeze = gc.get_freeze_count() == 0  # (not inside another freeze, which is its owner's)
+    if freeze:
+        gc.freeze()
+    enabled = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not enabled:
+            gc.disable()
+        if freeze:
+            gc.unfreeze()
+
+
 def _parse_library(text: str, path: Path) -> Library:
     from bibtexparser.entrypoint import parse_string
 
