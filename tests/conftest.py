@@ -10,11 +10,25 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from dlbib.errors import LibraryError
+from dlbib.library.bibfile import Library, load_library
 from dlbib.pdfs.fetch import PdfFetcher
 
 from .pdfserver import PdfServer
 
 DATA = Path(__file__).parent / "data"
+
+
+def real_libraries() -> Iterator[tuple[Path, Library]]:
+    """Every real library in tests/data that loads, with its path (the shortcut tests compare
+    a fast path with the general one on these)."""
+    for bib in sorted(DATA.rglob("*.bib")):
+        try:
+            yield bib, load_library(bib)
+        except LibraryError:
+            continue
+
+
 GOLDEN = Path(__file__).parent / "golden"
 REPO = Path(__file__).resolve().parents[1]
 SEED_LIST = REPO / "examples" / "readinglist" / "readinglist.md"

@@ -96,13 +96,19 @@ def test_a_string_change_renders_everything_again(
     assert after == uncached(library, root, monkeypatch)
 
 
-def test_another_folder_gets_its_own_attachment_paths(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    library = tmp_path / "library.bib"
+def _with_a_pdf(folder: Path) -> Path:
+    """A one-entry library whose entry names a PDF by a relative path."""
+    library = folder / "library.bib"
     library.write_text(
         "@article{a, title = {A}, year = 2020, file = {:papers/a.pdf:PDF}}\n", encoding="utf-8"
     )
+    return library
+
+
+def test_another_folder_gets_its_own_attachment_paths(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library = _with_a_pdf(tmp_path)
     near = exported(library, tmp_path / "exports", caplog)
     far = exported(library, tmp_path / "deep" / "er", caplog)
     assert set(reused(caplog).values()) == {0}
@@ -163,10 +169,7 @@ def test_update_writes_what_export_writes(tmp_path: Path, caplog: pytest.LogCapt
 def test_the_same_places_spelled_otherwise_reuse_the_table(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    library = tmp_path / "library.bib"
-    library.write_text(
-        "@article{a, title = {A}, year = 2020, file = {:papers/a.pdf:PDF}}\n", encoding="utf-8"
-    )
+    library = _with_a_pdf(tmp_path)
     first = exported(library, tmp_path / "exports", caplog)
     monkeypatch.chdir(tmp_path)
     again = exported(Path("library.bib"), Path("exports"), caplog)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
-from dlbib.errors import LibraryError
 from dlbib.library import layout
-from dlbib.library.bibfile import load_library
+
+from .conftest import real_libraries
 
 PIECES = ["@misc{k,", " ", "\n", ",", "a", "=", "{", "}", '"', "#", "x = {v}", "y=2", "(", ")",
           "\t", "n = {a{b}c}", " # ", "%", "ab", "z = q #", "'", "\x0c",
@@ -23,11 +22,7 @@ class _NoShortcut:
 
 def _texts() -> list[str]:
     texts: list[str] = []
-    for bib in sorted((Path(__file__).parent / "data").rglob("*.bib")):
-        try:
-            loaded = load_library(bib)
-        except LibraryError:
-            continue
+    for _, loaded in real_libraries():
         if loaded.layout is not None:
             texts.extend(s.text for s in loaded.layout.segments)
     rnd = random.Random(16)
@@ -59,11 +54,7 @@ def _matches_as_before(text: str, spans: layout.EntrySpans, fields: dict[str, st
 
 def test_matches_fields_on_first_spans_is_the_check_it_was() -> None:
     cases: list[tuple[str, dict[str, str]]] = []
-    for bib in sorted((Path(__file__).parent / "data").rglob("*.bib")):
-        try:
-            loaded = load_library(bib)
-        except LibraryError:
-            continue
+    for _, loaded in real_libraries():
         if loaded.layout is not None:
             for segment in loaded.layout.segments:
                 fields = getattr(segment.block, "fields", None)

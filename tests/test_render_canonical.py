@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from dlbib.errors import LibraryError
 from dlbib.library import render
 from dlbib.library.bibfile import load_library
 from dlbib.library.model import Reference
 from dlbib.library.parse import parse_library
 
-DATA = Path(__file__).parent / "data"
+from .conftest import DATA, real_libraries
+
 NEW_FIELDS = ["month", "url", "doi", "arxivversion", "journal-ref", "abstract", "author",
               "eprint", "note", "zzz", "year", "keywords", "file", "title", "pages"]  # fmt: skip
 VALUES = ["{x}", "jan", "{two\nlines}", "{a {b} c}", '"q"', "2020", "{}", "{\r\nx}", "a # {b}"]
@@ -23,15 +23,11 @@ VALUES = ["{x}", "jan", "{two\nlines}", "{a {b} c}", '"q"', "2020", "{}", "{\r\n
 
 def _canonical_libraries() -> list[tuple[str, str]]:
     """(name, canonical text) of every real library in tests/data that loads."""
-    found = []
-    for bib in [*sorted(DATA.rglob("*.bib")), DATA.parent.parent / "library.bib"]:
-        try:
-            library = load_library(bib)
-        except LibraryError:
-            continue
-        if library.references:
-            found.append((bib.name, render.render_library(library.blocks)))
-    return found
+    own = DATA.parent.parent / "library.bib"
+    libraries = [*real_libraries(), (own, load_library(own))]
+    return [
+        (bib.name, render.render_library(lib.blocks)) for bib, lib in libraries if lib.references
+    ]
 
 
 def _edited(ref: Reference, rnd: random.Random) -> Reference:
