@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pytest
 from dlbib.config import Config
 from dlbib.errors import ArxivUnreachableError, ReferenceNotFoundError
 from dlbib.library.bibfile import load_library
+from dlbib.library.cache import load_cached
 from dlbib.library.model import Reference
 from dlbib.library.state import load_state
 from dlbib.sources.arxiv import ArxivSource
@@ -350,6 +353,34 @@ def test_unreachable_changes_nothing(config, make_source, unused_port) -> None:
     assert snapshot(config) == before
 
 
+def parses_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The parse lines the library's loads logged (parse.py: one per parse)."""
+    return [r.getMessage() for r in caplog.records if ": parsed " in r.getMessage()]
+
+
+@pytest.mark.parametrize("reachable", [True, False], ids=["entries-updated", "offline"])
+def test_a_sync_leaves_the_parse_cache_for_the_next_read(
+    api, config, make_source, unused_port, caplog, reachable
+) -> None:
+    """A cold sync caches what it read ("writes refresh it"): the next read parses only the
+    stretches the sync's save changed, or nothing at all when it changed nothing."""
+    caplog.set_level(logging.DEBUG, logger="dlbib")
+    dead = {} if reachable else {"api_url": f"http://127.0.0.1:{unused_port}/api/query"}
+    with contextlib.nullcontext() if reachable else pytest.raises(ArxivUnreachableError):
+        sync_library(config, None, opts(), source=make_source(**dead))
+    assert parses_of(caplog) == [f"{config.library}: parsed 6 blocks"]
+    caplog.clear()
+    again = load_cached(config.library)
+    if reachable:
+        # the stretches around the entries the save changed (here all six blocks): parsed
+        # from the cached parse of the bytes before the save, not as a new file
+        (line,) = parses_of(caplog)
+        assert line.endswith(": parsed again where it changed (6 blocks)")
+    else:
+        assert parses_of(caplog) == []
+    assert again == load_library(config.library)
+
+
 def test_storm_fails_entries_and_stops_asking(httpserver, config, make_source) -> None:
     httpserver.expect_request("/api/query").respond_with_data("", status=503)
     before = snapshot(config)
@@ -480,16 +511,10 @@ def test_storm_during_searches_stops_asking(httpserver, config, make_source) -> 
     assert entry(config, "ioffe2015batch").get("arxivversion") == "v3"
 
 
-def test_a_saving_sync_does_not_write_a_parse_cache_it_would_drop(
-    api, config, make_source, caplog
-) -> None:
-    import logging
-
+def test_a_dry_run_sync_caches_its_parse(api, config, make_source, caplog) -> None:
     caplog.set_level(logging.DEBUG, logger="dlbib.library.cache")
-    run(config, make_source, dry_run=True)  # nothing saved: the parse is worth keeping
+    run(config, make_source, dry_run=True)  # nothing saved: the parse is the file's
     assert any("parse cache written" in r.getMessage() for r in caplog.records)
     caplog.clear()
-    config.library.write_text(LIBRARY + "\n", encoding="utf-8")  # a miss again
-    run(config, make_source)
-    assert not any("parse cache written" in r.getMessage() for r in caplog.records)
-    assert "arxivversion" in config.library.read_text(encoding="utf-8")
+    load_cached(config.library)
+    assert parses_of(caplog) == []

@@ -84,12 +84,10 @@ class ParseCache:
         name = hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:32]
         return self.folder / f"{name}.pickle"
 
-    def load(self, path: Path, *, encoding: str | None = None, store: bool = True) -> Library:
+    def load(self, path: Path, *, encoding: str | None = None) -> Library:
         """The library at ``path``: from the cache when valid, else parsed (and cached).
 
         :param encoding: as :func:`~dlbib.library.bibfile.load_library` takes it.
-        :param store: False: on a miss, parse without writing the cache file (for a caller
-            about to save the library, whose save drops the entry anyway).
         :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
         """
         try:
@@ -105,7 +103,7 @@ class ParseCache:
         # a parse of the file's earlier bytes (an edit since): only what changed is parsed
         library = bibfile.load_library(path, encoding=encoding, previous=library)
         library.on_save = self.saved
-        if store and library.digest == digest:  # the file did not change between the reads
+        if library.digest == digest:  # the file did not change between the reads
             self._write(path, library)
         return library
 
@@ -294,19 +292,16 @@ def load_cached(
     cache: ParseCache | Default | None = _DEFAULT,
     *,
     encoding: str | None = None,
-    store: bool = True,
 ) -> Library:
     """Load a library through the parse cache (:func:`default_cache` unless one is given;
     None: parse without one).
-
-    :param store: as :meth:`ParseCache.load` takes it.
 
     :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
     """
     chosen = default_cache() if cache == _DEFAULT else cache
     if not isinstance(chosen, ParseCache):
         return bibfile.load_library(path, encoding=encoding)
-    return chosen.load(path, encoding=encoding, store=store)
+    return chosen.load(path, encoding=encoding)
 
 
 def _same_encoding(library: Library, data: bytes, path: Path, requested: str | None) -> bool:

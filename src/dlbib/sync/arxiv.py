@@ -438,8 +438,9 @@ def _sync_and_save(
     from dlbib.library.state import load_state, save_state
 
     dry_run = bool(options and options.dry_run)
-    # a save drops the parse cache's entry: writing one now would be thrown away
-    library = load_cached(config.library, store=dry_run)
+    # cached as read (a miss): the base from which the next read parses only what the save
+    # changed, or the very library it reads when nothing changed (offline)
+    library = load_cached(config.library)
     state = load_state(config.state_path)
     report = sync_loaded(
         library, state, config, keys, options, source=source, progress=progress,
