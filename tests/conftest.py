@@ -84,20 +84,33 @@ def sample_bib(tmp_path: Path) -> Path:
 # --- LaTeX tools (export and cite tests) ---------------------------------------------------------
 
 
-def require_tool(name: str) -> str:
-    """The path of executable ``name``; skip the test when it is missing.
+def require_tool(name: str, *tex_files: str) -> str:
+    """The path of executable ``name``; skip the test when it is missing, or when TeX cannot
+    find one of ``tex_files`` (``kpsewhich``: a BibTeX style such as ``plainnat.bst``, which
+    a minimal TeX install may lack though it has ``bibtex``).
 
-    Skips only when the tool is absent *and* ``DLBIB_REQUIRE_LATEX`` is unset: CI sets it, so a
-    missing TeX Live there fails the test instead of hiding it.
+    Skips only when something is absent *and* ``DLBIB_REQUIRE_LATEX`` is unset: CI sets it, so
+    a missing TeX Live there fails the test instead of hiding it.
     """
     import shutil
+    import subprocess
 
     path = shutil.which(name)
-    if path:
+    missing = f"{name} not found on PATH" if not path else ""
+    if path and tex_files:
+        kpsewhich = shutil.which("kpsewhich")
+        found = subprocess.run(
+            [kpsewhich, *tex_files] if kpsewhich else ["false"],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        if len(found.stdout.split()) < len(tex_files):
+            missing = f"TeX cannot find {', '.join(tex_files)} (kpsewhich)"
+    if not missing:
+        assert path is not None
         return path
     if os.environ.get("DLBIB_REQUIRE_LATEX"):
-        pytest.fail(f"{name} not found on PATH, and DLBIB_REQUIRE_LATEX is set")
-    pytest.skip(f"{name} not installed (set DLBIB_REQUIRE_LATEX=1 to make this a failure)")
+        pytest.fail(f"{missing}, and DLBIB_REQUIRE_LATEX is set")
+    pytest.skip(f"{missing} (install TeX Live; DLBIB_REQUIRE_LATEX=1 makes this a failure)")
 
 
 @pytest.fixture

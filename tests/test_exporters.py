@@ -339,7 +339,7 @@ def test_biblatex_flavour_passes_biber_validation(case: str, tmp_path: Path) -> 
 @pytest.mark.latex
 @pytest.mark.parametrize("case", CASES)
 def test_bibtex_flavour_runs_through_plainnat(case: str, tmp_path: Path) -> None:
-    bibtex = require_tool("bibtex")
+    bibtex = require_tool("bibtex", "plainnat.bst")
     text, _ = _export(case, "bibtex")
     (tmp_path / "lib.bib").write_text(text, encoding="ascii")
     (tmp_path / "t.aux").write_text(
@@ -476,7 +476,7 @@ def test_require_tool_skips_locally_and_fails_in_ci(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no biber here
     monkeypatch.delenv("DLBIB_REQUIRE_LATEX", raising=False)
-    with pytest.raises(pytest.skip.Exception, match="biber not installed"):
+    with pytest.raises(pytest.skip.Exception, match="biber not found on PATH"):
         require_tool("biber")
     monkeypatch.setenv("DLBIB_REQUIRE_LATEX", "1")
     with pytest.raises(pytest.fail.Exception, match="biber not found on PATH"):
@@ -484,6 +484,26 @@ def test_require_tool_skips_locally_and_fails_in_ci(
     (tmp_path / "biber").write_text("#!/bin/sh\n", encoding="ascii")
     (tmp_path / "biber").chmod(0o755)
     assert require_tool("biber") == str(tmp_path / "biber")
+
+
+def test_require_tool_needs_the_tex_files_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bibtex without plainnat.bst (a minimal TeX install) skips locally, fails in CI."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("DLBIB_REQUIRE_LATEX", raising=False)
+    for name, script in [
+        ("bibtex", ""),
+        ("kpsewhich", 'for f; do [ "$f" = plain.bst ] && echo /t/$f; done'),
+    ]:
+        (tmp_path / name).write_text(f"#!/bin/sh\n{script}\n", encoding="ascii")
+        (tmp_path / name).chmod(0o755)
+    assert require_tool("bibtex", "plain.bst") == str(tmp_path / "bibtex")
+    with pytest.raises(pytest.skip.Exception, match=r"TeX cannot find plainnat\.bst"):
+        require_tool("bibtex", "plainnat.bst")
+    monkeypatch.setenv("DLBIB_REQUIRE_LATEX", "1")
+    with pytest.raises(pytest.fail.Exception, match=r"TeX cannot find plain\.bst, plainnat\.bst"):
+        require_tool("bibtex", "plain.bst", "plainnat.bst")
 
 
 @pytest.mark.parametrize(

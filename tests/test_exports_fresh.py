@@ -61,7 +61,7 @@ def test_committed_bibtex_export_runs_through_plainnat_without_warnings(tmp_path
     if not path.exists():
         assert not LIBRARY.exists()
         return
-    bibtex = require_tool("bibtex")
+    bibtex = require_tool("bibtex", "plainnat.bst")
     (tmp_path / "lib.bib").write_bytes(path.read_bytes())
     (tmp_path / "t.aux").write_text(
         "\\relax\n\\citation{*}\n\\bibstyle{plainnat}\n\\bibdata{lib}\n", encoding="ascii"
