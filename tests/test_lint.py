@@ -23,6 +23,9 @@ GOOD = "@article{a,\n  author = {A, B},\n  title = {T},\n  journal = {J},\n  yea
 RULES = {
     "parse-failure": ("@misc{a, title = {x}\n\n@misc{b, title={y}}\n", [("parse", None, 1)]),
     "duplicate-key": ("@misc{a, title={x}}\n@misc{A, title={y}}\n", [("duplicate-key", "a", 2)]),
+    "repeated-field": ("@misc{a, title={x}, title={y}}\n", [("duplicate-field", "a", 1)]),
+    "repeated-field-in-another-case": ("@misc{a, title={x}, TITLE={y}, Note={n}, note={m}}\n",
+                                       [("duplicate-field", "a", 1)]),
     "missing-comma": ("@misc{a,\n  title = {x} year = 2000,\n}\n", [("syntax", "a", 1)]),
     "missing-required": ("@article{a,\n  title = {T},\n}\n",
                          [("missing-field", "a", 1)] * 3),

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from dlbib.errors import LibraryError, Problem
 from dlbib.library.blocks import Block, LoadNote, RawBlock
@@ -194,28 +194,15 @@ def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -
     ``problems``; what BibTeX accepts silently or with a warning goes to ``lib.notes``."""
     from bibtexparser import model as bm
 
-    if isinstance(block, bm.DuplicateFieldKeyBlock):
-        names = ", ".join(sorted(block.duplicate_keys))
+    if isinstance(block, bm.DuplicateFieldKeyBlock):  # (noted with the fields, below)
         block = block.ignore_error_block
-        key = block.key if isinstance(block, bm.Entry) else None
-        message = f"field repeated in one entry: {names}; BibTeX uses the first"
-        lib.notes.append(LoadNote("duplicate-field", line, message, key))
     elif isinstance(block, bm.DuplicateBlockKeyBlock):
         block = block.ignore_error_block  # a repeated key or @string: noted below
     elif isinstance(block, bm.ParsingFailedBlock):
         problems.append(_problem(block))
         return None
     if isinstance(block, bm.Entry):
-        fields: dict[str, str] = {}
-        for f in block.fields:
-            # a repeated field: BibTeX keeps the first. Names and types are interned: one string
-            # per name in memory, and the parse cache's pickle writes each once
-            fields.setdefault(sys.intern(f.key.lower()), f.value)
-        lib.lines.setdefault(block.key, line)
-        if not block.key.strip():
-            lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
-                                      "skips it; it cannot be cited)"))  # fmt: skip
-        return Reference(block.key, sys.intern(block.entry_type.lower()), fields)
+        return _reference(block, line, lib)
     if isinstance(block, bm.String):
         return RawBlock("string", block.value, block.key)
     if isinstance(block, bm.Preamble):
@@ -233,6 +220,33 @@ def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -
             LoadNote("unread-entry" if stray == _UNREAD else "stray-text", line, stray)
         )
     return RawBlock("text", text) if text else None
+
+
+def _reference(entry: Any, line: int, lib: Library) -> Reference:
+    """The library entry for a parsed one (its notes in ``lib``)."""
+    fields: dict[str, str] = {}
+    for f in entry.fields:
+        # a repeated field: BibTeX keeps the first. Names and types are interned: one string
+        # per name in memory, and the parse cache's pickle writes each once
+        fields.setdefault(sys.intern(f.key.lower()), f.value)
+    if len(fields) < len(entry.fields):  # as BibTeX compares names: case aside
+        _note_repeated_fields(entry, line, lib)
+    lib.lines.setdefault(entry.key, line)
+    if not entry.key.strip():
+        lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
+                                  "skips it; it cannot be cited)"))  # fmt: skip
+    return Reference(entry.key, sys.intern(entry.entry_type.lower()), fields)
+
+
+def _note_repeated_fields(entry: Any, line: int, lib: Library) -> None:
+    """The note for an entry naming a field twice (``title`` and ``TITLE`` too: bibtexparser
+    tells only names repeated exactly; BibTeX ignores case and keeps the first)."""
+    seen: set[str] = set()
+    again: set[str] = set()
+    for name in (f.key.lower() for f in entry.fields):
+        (again if name in seen else seen).add(name)
+    message = f"field repeated in one entry: {', '.join(sorted(again))}; BibTeX uses the first"
+    lib.notes.append(LoadNote("duplicate-field", line, message, entry.key))
 
 
 def _note_string(block: RawBlock, line: int, first: dict[str, int], lib: Library) -> None:
