@@ -185,8 +185,10 @@ def test_second_process_is_refused_while_lock_held(sample_bib: Path) -> None:
     try:
         assert ready.wait(20)
         before = sample_bib.read_bytes()
+        edited = load_library(sample_bib)
+        edited.add(Reference("locked2020", "misc", {"title": "{Locked}"}))
         with pytest.raises(LockedError, match="another dlbib process"):
-            save_library(load_library(sample_bib))
+            save_library(edited)
         assert sample_bib.read_bytes() == before
     finally:
         done.set()
@@ -271,3 +273,29 @@ def test_a_symlinked_library_stays_a_symlink(sample_bib: Path) -> None:
     save_library(library)
     assert link.is_symlink()
     assert load_library(sample_bib).find("new2020x") is not None
+
+
+def test_a_save_with_nothing_changed_leaves_the_file_alone(sample_bib: Path) -> None:
+    """Nothing changed since the load: the save has nothing to write, so an edit made on disk
+    meanwhile (an editor) stays; a deleted file is written again; an edit is written once."""
+    library = load_library(sample_bib)
+    edited_meanwhile = sample_bib.read_bytes() + b"\n% added in an editor\n"
+    sample_bib.write_bytes(edited_meanwhile)
+    assert save_library(library) is False
+    assert sample_bib.read_bytes() == edited_meanwhile
+
+    library = load_library(sample_bib)
+    sample_bib.unlink()
+    assert save_library(library) is True
+    assert sample_bib.read_bytes() == edited_meanwhile
+
+    ref = library.references[0]
+    library.replace(ref.with_fields({"note": "changed"}))
+    assert save_library(library) is True
+    written = sample_bib.read_bytes()
+    assert b"note = {changed}" in written
+    assert save_library(library) is False  # saved: nothing new since
+    library.blocks[0] = library.blocks[0]  # the same block back: still nothing new
+    assert save_library(library) is False
+    assert sample_bib.read_bytes() == written
+    assert load_library(sample_bib).get(ref.key).get("note") == "changed"

@@ -100,6 +100,7 @@ def load_library(
         library = parse_library(text, path)
     library.encoding = enc
     library.digest = _digest(data)
+    library.mark_as_file()
     return library
 
 
@@ -131,13 +132,17 @@ def save_library(library: Library, path: Path | None = None) -> bool:
     """Write the library atomically, under the lock, changing only what changed since loading
     (:func:`render_text`), in the encoding it was read in.
 
-    :returns: True when the file changed, False when its bytes were already the same.
+    :returns: True when the file changed, False when its bytes were already the same — or
+        nothing in the library changed since it was loaded or saved: then the file is neither
+        rendered nor read, and an edit made meanwhile on disk stays as it is.
     :raises DuplicateKeyError: when keys repeat (every repeated key listed; nothing written).
     :raises LibraryError: when the file cannot be written (the old bytes stay).
     :raises LockedError: when another process holds the lock.
     """
     target = path or library.path
     refuse_duplicate_keys(library)
+    if target == library.path and library.is_as_file() and target.is_file():
+        return False  # nothing changed since it was read or written: the file holds its text
     text = encode_library(render_text(library.blocks, library.layout), library.encoding, target)
     with library_lock(target):
         try:
@@ -146,6 +151,8 @@ def save_library(library: Library, path: Path | None = None) -> bool:
             on_disk = None
         if on_disk == text:
             library.digest = _digest(text)
+            if target == library.path:
+                library.mark_as_file()
             return False
         edited = on_disk is not None and _digest(on_disk) != library.digest
         if library.digest and target == library.path and edited:
@@ -161,6 +168,8 @@ def save_library(library: Library, path: Path | None = None) -> bool:
         backups.record_write(target, text)
         backups.keep_written(target, text)
     library.digest = _digest(text)
+    if target == library.path:
+        library.mark_as_file()
     if library.on_save is not None:
         library.on_save(library, target, text)
     return True

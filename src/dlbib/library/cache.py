@@ -134,6 +134,7 @@ class ParseCache:
             found.path, found.on_save = path, None
             return found  # an earlier version's parse; its digest tells load() so
         found.path, found.on_save = path, self.saved
+        found.mark_as_file()
         _log.debug("%s: loaded from the parse cache (%d blocks)", path, len(found.blocks))
         return found
 
@@ -178,6 +179,7 @@ class ParseCache:
     def _write(self, path: Path, library: Library) -> None:
         stored = copy.copy(library)
         stored.on_save = None
+        stored._as_read = None  # marked again when loaded
         stored._index = KeyIndex()  # not kept: the loaded library indexes itself when asked
         header = {
             "format": CACHE_FORMAT,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import is_
 from pathlib import Path
 
 from dlbib.errors import DuplicateKeyError, ReferenceNotFoundError
@@ -39,6 +40,27 @@ class Library:
     on_save: Callable[[Library, Path, bytes], None] | None = field(default=None, compare=False)
     """Called with (library, path, bytes) after each save that wrote (the parse cache's hook)."""
     _index: KeyIndex = field(default_factory=KeyIndex, init=False, repr=False, compare=False)
+    _as_read: tuple[list[Block], Layout | None, TextEncoding] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The blocks, layout and encoding whose text the file holds (:meth:`mark_as_file`)."""
+
+    def mark_as_file(self) -> None:
+        """Remember that the file holds exactly this library's text now (after a load or a
+        save): until a block, the layout or the encoding changes, a save has nothing to do."""
+        self._as_read = (list(self.blocks), self.layout, self.encoding)
+
+    def is_as_file(self) -> bool:
+        """True when nothing changed since :meth:`mark_as_file` (the blocks compared by
+        identity: they are immutable, so an edit is a new block in the list)."""
+        known = self._as_read
+        return (
+            known is not None
+            and known[1] is self.layout
+            and known[2] == self.encoding
+            and len(known[0]) == len(self.blocks)
+            and all(map(is_, known[0], self.blocks))
+        )
 
     @property
     def references(self) -> list[Reference]:
