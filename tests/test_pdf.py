@@ -69,6 +69,24 @@ def test_retries_then_succeeds(pdf_server, fetcher, sleeps, tmp_path, replies, e
     assert pdf_server.hits("/p.pdf") == len(replies)
 
 
+@pytest.mark.parametrize("breaks", [1, 2])
+def test_a_transfer_broken_mid_way_is_retried_from_the_start(
+    pdf_server, fetcher, sleeps, tmp_path, breaks
+):
+    """A reset mid-transfer is retried with backoff, as 429/5xx are (issue 16); the partial
+    file starts over, so the file is the whole PDF and its hash is that of the whole."""
+    import hashlib
+
+    replies = [Reply(body=BIG, send=100_000 + 1000 * n) for n in range(breaks)]
+    url = pdf_server.add("/p.pdf", *replies, Reply(body=BIG))
+    got = fetcher.download(url, tmp_path / "papers" / "x.pdf")
+    assert (tmp_path / "papers" / "x.pdf").read_bytes() == BIG
+    assert (got.sha256, got.size) == (hashlib.sha256(BIG).hexdigest(), len(BIG))
+    assert sleeps == [1.0, 2.0][:breaks]
+    assert pdf_server.hits("/p.pdf") == breaks + 1
+    assert leftovers(tmp_path) == ["papers", "x.pdf"]
+
+
 def test_503_forever_gives_up_with_status(pdf_server, fetcher, sleeps, tmp_path):
     url = pdf_server.add("/p.pdf", Reply(503, b"<html>busy</html>", {"Content-Type": "text/html"}))
     with pytest.raises(PdfDownloadError) as info:
@@ -109,8 +127,10 @@ FAULTS = [
     ),
     pytest.param(Reply(body=b""), "empty response", id="empty-body"),
     pytest.param(Reply(body=b"%PDF-"), "no %%EOF", id="only-header"),
-    pytest.param(
-        Reply(body=BIG, send=100_000), "download broke off: body cut short", id="truncated"
+    pytest.param(  # every try (a retry follows a transfer that broke off)
+        Reply(body=BIG, send=100_000),
+        "failed 4 times, giving up: the transfer broke off (body cut short",
+        id="truncated",
     ),
     pytest.param(
         Reply(body=BIG, content_length=None, send=100_000), "no %%EOF", id="truncated-no-length"
@@ -165,7 +185,7 @@ def test_size_cap_without_length_stops_streaming(pdf_server, sleeps, tmp_path):
 def test_hang_times_out(pdf_server, sleeps, tmp_path):
     fetcher = PdfFetcher(timeout=(1, 0.3), min_interval=0, sleep=sleeps.append)
     url = pdf_server.add("/slow.pdf", Reply(body=PDF, hang=10))
-    with pytest.raises(PdfDownloadError, match="download broke off: timed out"):
+    with pytest.raises(PdfDownloadError, match=r"giving up: the transfer broke off \(timed out\)"):
         fetcher.download(url, tmp_path / "x.pdf")
     assert leftovers(tmp_path) == []
 

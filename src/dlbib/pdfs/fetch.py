@@ -8,7 +8,8 @@ full disk, Ctrl-C — the partial file is removed and ``dest`` is left as it was
 The HTTP goes through the bounded :class:`~dlbib.sources.http.HttpClient` ("PDF host" mode):
 downloads run one after another (a per-host lock also serialises requests should a fetcher be
 shared between threads), a minimum interval between requests to the same host, retries with
-backoff on 429/5xx that honour ``Retry-After``, a whole-download deadline (``max_seconds``) that
+backoff on 429/5xx that honour ``Retry-After`` and on a transfer broken mid-way (the partial
+file starts over), a whole-download deadline (``max_seconds``) that
 holds against a server sending a byte a second, and redirects checked hop by hop: http/https
 only, another host allowed (publishers redirect) but never from a public address to a loopback,
 link-local or private one, nor to another port of a loopback host. A host that refuses the
@@ -229,10 +230,15 @@ class _PartFile:
         return PdfDownloadError(message, self.url, self.status, self.content_type)
 
     def begin(self, response: HttpResponse) -> None:
+        """Start the file; again from nothing when a retry follows a transfer that broke off."""
         self.status = response.status
         self.content_type = response.headers.get("Content-Type")
         self.announced = _content_length(response.headers)
-        self.created = _make_parents(self.folder)
+        self.body = _Body()
+        if self.handle is None:
+            self.created = _make_parents(self.folder)
+        else:
+            self.handle.close()
         self.handle = open(self.part, "wb")  # noqa: SIM115 - closed by finish() or cleanup()
 
     def write(self, piece: bytes) -> None:

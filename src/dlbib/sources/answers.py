@@ -122,7 +122,8 @@ class BodySink(Protocol):
     """Where a streamed 2xx body goes (a PDF's partial file); other answers are buffered."""
 
     def begin(self, response: HttpResponse) -> None:
-        """Called once with the status and headers (``body`` empty) before the first piece."""
+        """Called with the status and headers (``body`` empty) before the first piece; again
+        when the transfer broke off and is retried: the sink then starts over."""
 
     def write(self, piece: bytes) -> None:
         """Called with each decoded piece as it arrives."""

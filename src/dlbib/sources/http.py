@@ -453,13 +453,8 @@ class HttpClient:
                         url,
                         response.status_code,
                     ) from exc
-                reason = reason_of(exc)
-                if not streamed:
-                    state.cause = exc
-                    raise Retry(f"the transfer broke off ({reason})", None, None) from exc
-                raise BadResponseError(
-                    self.service, f"download broke off: {reason}", url, response.status_code
-                ) from exc
+                state.cause = exc  # a streamed body's sink starts over (BodySink.begin)
+                raise Retry(f"the transfer broke off ({reason_of(exc)})", None, None) from exc
             if not piece:
                 return
             yield piece
