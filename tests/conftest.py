@@ -93,24 +93,31 @@ def require_tool(name: str, *tex_files: str) -> str:
     a missing TeX Live there fails the test instead of hiding it.
     """
     import shutil
-    import subprocess
 
     path = shutil.which(name)
-    missing = f"{name} not found on PATH" if not path else ""
-    if path and tex_files:
-        kpsewhich = shutil.which("kpsewhich")
-        found = subprocess.run(
-            [kpsewhich, *tex_files] if kpsewhich else ["false"],
-            capture_output=True, text=True, check=False, timeout=60,
-        )  # fmt: skip
-        if len(found.stdout.split()) < len(tex_files):
-            missing = f"TeX cannot find {', '.join(tex_files)} (kpsewhich)"
-    if not missing:
-        assert path is not None
+    if path and _tex_finds(tex_files):
         return path
+    missing = (f"TeX cannot find {', '.join(tex_files)} (kpsewhich)" if path
+               else f"{name} not found on PATH")  # fmt: skip
     if os.environ.get("DLBIB_REQUIRE_LATEX"):
         pytest.fail(f"{missing}, and DLBIB_REQUIRE_LATEX is set")
     pytest.skip(f"{missing} (install TeX Live; DLBIB_REQUIRE_LATEX=1 makes this a failure)")
+
+
+def _tex_finds(files: tuple[str, ...]) -> bool:
+    """Whether ``kpsewhich`` finds every one of ``files`` (True for none)."""
+    import shutil
+    import subprocess
+
+    if not files:
+        return True
+    kpsewhich = shutil.which("kpsewhich")
+    if kpsewhich is None:
+        return False
+    found = subprocess.run(
+        [kpsewhich, *files], capture_output=True, text=True, check=False, timeout=60
+    )
+    return len(found.stdout.split()) == len(files)
 
 
 @pytest.fixture

@@ -140,8 +140,9 @@ def save_library(library: Library, path: Path | None = None) -> bool:
     :raises LockedError: when another process holds the lock.
     """
     target = path or library.path
+    own = target == library.path  # (a save elsewhere leaves what the library's file holds)
     refuse_duplicate_keys(library)
-    if target == library.path and library.is_as_file() and target.is_file():
+    if own and library.is_as_file() and target.is_file():
         return False  # nothing changed since it was read or written: the file holds its text
     text = encode_library(render_text(library.blocks, library.layout), library.encoding, target)
     with library_lock(target):
@@ -151,11 +152,11 @@ def save_library(library: Library, path: Path | None = None) -> bool:
             on_disk = None
         if on_disk == text:
             library.digest = _digest(text)
-            if target == library.path:
+            if own:
                 library.mark_as_file()
             return False
         edited = on_disk is not None and _digest(on_disk) != library.digest
-        if library.digest and target == library.path and edited:
+        if library.digest and own and edited:
             raise LibraryError(
                 target,
                 "changed on disk since dlbib read it (edited meanwhile?); nothing was "
@@ -168,7 +169,7 @@ def save_library(library: Library, path: Path | None = None) -> bool:
         backups.record_write(target, text)
         backups.keep_written(target, text)
     library.digest = _digest(text)
-    if target == library.path:
+    if own:
         library.mark_as_file()
     if library.on_save is not None:
         library.on_save(library, target, text)

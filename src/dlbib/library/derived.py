@@ -226,7 +226,7 @@ def _check_trailer(rest: bytes) -> None:
     """
     end = rest.rfind(b"\n", 0, len(rest) - 1)
     payload = memoryview(rest)[: max(end, 0)]
-    if end < 0 or rest[end:] != f"\n{len(payload)} {zlib.adler32(payload)}\n".encode():
+    if end < 0 or rest[end:] != _trailer(len(payload), zlib.adler32(payload)):
         raise ValueError("its payload is damaged")
 
 
@@ -286,7 +286,11 @@ class Summed:
 
     def trailer(self) -> bytes:
         """What follows the payload: its length and checksum (a torn file does not match)."""
-        return f"\n{self.size} {self.adler}\n".encode()
+        return _trailer(self.size, self.adler)
+
+
+def _trailer(size: int, adler: int) -> bytes:
+    return f"\n{size} {adler}\n".encode()
 
 
 def _shard(digest: str) -> int:

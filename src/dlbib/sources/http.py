@@ -405,7 +405,7 @@ class HttpClient:
             sink = None
         pieces: list[bytes] = []
         size = 0
-        for piece in self._pieces(response, url, deadline, streamed=sink is not None, state=state):
+        for piece in self._pieces(response, url, deadline, state=state):
             size += len(piece)
             self.bytes_received += len(piece)
             if size > self.max_bytes:
@@ -428,7 +428,6 @@ class HttpClient:
         url: str,
         deadline: float,
         *,
-        streamed: bool,
         state: Attempt,
     ) -> Iterator[bytes]:
         """The decoded body piece by piece; the deadline checked and the socket bounded each."""
