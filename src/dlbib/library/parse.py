@@ -1,5 +1,8 @@
 """Parse library text into a :class:`~dlbib.library.collection.Library` (bibtexparser v2 inside).
 
+A well-formed file is split by :mod:`dlbib.library.scanner` (the same blocks, about four times
+as fast); anything else by bibtexparser itself, which reports what fails.
+
 What BibTeX accepts loads — repeated keys and ``@string``s, a stray ``}``, a repeated field — and
 is listed in :attr:`Library.notes`; the text each block came from is kept for minimal-diff saves.
 """
@@ -13,7 +16,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from dlbib.errors import LibraryError, Problem
 from dlbib.library.blocks import Block, LoadNote, RawBlock
@@ -21,6 +24,7 @@ from dlbib.library.collection import Library
 from dlbib.library.layout import build_layout
 from dlbib.library.limits import check_nesting
 from dlbib.library.model import Reference
+from dlbib.library.scanner import Scanned, scan
 
 _log = logging.getLogger(__name__)
 
@@ -77,6 +81,52 @@ def gc_on_for_new() -> Iterator[None]:
 
 
 def _parse_library(text: str, path: Path) -> Library:
+    masked, sentinel = _mask_escaped_braces(text)
+    scanned = scan(masked)  # the usual, well-formed file: read fast, to the same blocks
+    if scanned is None:
+        return _split_library(text, path, masked, sentinel)
+    lib = Library(path)
+    problems: list[Problem] = []
+    pieces: list[tuple[object, str, int]] = []
+    first_string: dict[str, int] = {}
+    for got in scanned:
+        if sentinel:
+            got = _unmasked(got, sentinel)
+        line = got.line + 1
+        kind = got.kind
+        block: Block | None
+        if kind == "entry":
+            block = _reference(got.key, got.name, got.fields, line, lib)
+        elif kind == "text":
+            block = _text_block(got.raw, line, lib, problems)
+            if block is None:
+                continue
+        elif kind == "string":
+            block = RawBlock("string", got.value, got.name)
+            _note_string(block, line, first_string, lib)
+        elif kind == "preamble":
+            block = RawBlock("preamble", got.value)
+        else:
+            block = RawBlock("comment", got.raw.strip())
+        lib.blocks.append(block)
+        pieces.append((block, got.raw, line))
+    return _finished(lib, text, pieces, problems)
+
+
+def _unmasked(got: Scanned, sentinel: str) -> Scanned:
+    """``got`` with the backslashes :func:`_mask_escaped_braces` replaced put back."""
+    if sentinel not in got.raw:
+        return got
+    fields = tuple((n.replace(sentinel, "\\"), v.replace(sentinel, "\\")) for n, v in got.fields)
+    return got._replace(
+        raw=got.raw.replace(sentinel, "\\"), name=got.name.replace(sentinel, "\\"),
+        key=got.key.replace(sentinel, "\\"), value=got.value.replace(sentinel, "\\"),
+        fields=fields,
+    )  # fmt: skip
+
+
+def _split_library(text: str, path: Path, masked: str, sentinel: str) -> Library:
+    """The library bibtexparser's own parse gives (for text :func:`scan` does not read)."""
     from bibtexparser.entrypoint import parse_string
 
     # An empty parse stack keeps raw values: braces, quotes, @string references untouched.
@@ -84,7 +134,6 @@ def _parse_library(text: str, path: Path) -> Library:
     quiet = logging.getLogger("bibtexparser")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)
-    masked, sentinel = _mask_escaped_braces(text)
     differs: int | None = None
     try:
         parsed = parse_string(masked, parse_stack=[])
@@ -117,9 +166,17 @@ def _parse_library(text: str, path: Path) -> Library:
             _note_string(block, line, first_string, lib)
         lib.blocks.append(block)
         pieces.append((block, raw_block.raw or "", line))
+    return _finished(lib, text, pieces, problems)
+
+
+def _finished(
+    lib: Library, text: str, pieces: list[tuple[object, str, int]], problems: list[Problem]
+) -> Library:
+    """``lib`` with its layout and key notes, once every block is in: or the LibraryError
+    listing ``problems``."""
     if problems:
         noun = "block" if len(problems) == 1 else "blocks"
-        raise LibraryError(path, f"{len(problems)} {noun} failed to parse", problems)
+        raise LibraryError(lib.path, f"{len(problems)} {noun} failed to parse", problems)
     lib.layout = build_layout(text, pieces)
     lib.notes.extend(duplicate_key_notes(lib))
     return lib
@@ -202,15 +259,20 @@ def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -
         problems.append(_problem(block))
         return None
     if isinstance(block, bm.Entry):
-        return _reference(block, line, lib)
+        named = [(f.key, f.value) for f in block.fields]
+        return _reference(block.key, block.entry_type, named, line, lib)
     if isinstance(block, bm.String):
         return RawBlock("string", block.value, block.key)
     if isinstance(block, bm.Preamble):
         return RawBlock("preamble", block.value)
     if isinstance(block, bm.ExplicitComment):
         return RawBlock("comment", (block.raw or "").strip())
-    raw = getattr(block, "raw", None) or ""
-    text = raw.strip()
+    return _text_block((getattr(block, "raw", None) or "").strip(), line, lib, problems)
+
+
+def _text_block(text: str, line: int, lib: Library, problems: list[Problem]) -> Block | None:
+    """The block for (stripped) text between blocks, if any; a field outside any entry goes
+    to ``problems``, other odd text to ``lib.notes``."""
     stray = _stray_entry_text(text)
     if stray == _LOST:
         problems.append(Problem(line, stray))
@@ -222,31 +284,34 @@ def _accepted(block: object, line: int, lib: Library, problems: list[Problem]) -
     return RawBlock("text", text) if text else None
 
 
-def _reference(entry: Any, line: int, lib: Library) -> Reference:
-    """The library entry for a parsed one (its notes in ``lib``)."""
+def _reference(
+    key: str, entry_type: str, named: Sequence[tuple[str, str]], line: int, lib: Library
+) -> Reference:
+    """The library entry for a parsed one: its key, type and (name, value) fields as written
+    (its notes in ``lib``)."""
     fields: dict[str, str] = {}
-    for f in entry.fields:
+    for name, value in named:
         # a repeated field: BibTeX keeps the first. Names and types are interned: one string
         # per name in memory, and the parse cache's pickle writes each once
-        fields.setdefault(sys.intern(f.key.lower()), f.value)
-    if len(fields) < len(entry.fields):  # as BibTeX compares names: case aside
-        _note_repeated_fields(entry, line, lib)
-    lib.lines.setdefault(entry.key, line)
-    if not entry.key.strip():
+        fields.setdefault(sys.intern(name.lower()), value)
+    if len(fields) < len(named):  # as BibTeX compares names: case aside
+        _note_repeated_fields(key, [name for name, _ in named], line, lib)
+    lib.lines.setdefault(key, line)
+    if not key.strip():
         lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
                                   "skips it; it cannot be cited)"))  # fmt: skip
-    return Reference(entry.key, sys.intern(entry.entry_type.lower()), fields)
+    return Reference(key, sys.intern(entry_type.lower()), fields)
 
 
-def _note_repeated_fields(entry: Any, line: int, lib: Library) -> None:
+def _note_repeated_fields(key: str, names: list[str], line: int, lib: Library) -> None:
     """The note for an entry naming a field twice (``title`` and ``TITLE`` too: bibtexparser
     tells only names repeated exactly; BibTeX ignores case and keeps the first)."""
     seen: set[str] = set()
     again: set[str] = set()
-    for name in (f.key.lower() for f in entry.fields):
+    for name in (n.lower() for n in names):
         (again if name in seen else seen).add(name)
     message = f"field repeated in one entry: {', '.join(sorted(again))}; BibTeX uses the first"
-    lib.notes.append(LoadNote("duplicate-field", line, message, entry.key))
+    lib.notes.append(LoadNote("duplicate-field", line, message, key))
 
 
 def _note_string(block: RawBlock, line: int, first: dict[str, int], lib: Library) -> None:
