@@ -65,8 +65,12 @@ def agrees(text: str) -> bool:
     expected = splitter(text)
     assert expected is not None, "scanned a text bibtexparser fails on"
     assert len(got) == len(expected)
+    pos = 0
     for mine, theirs in zip(got, expected, strict=True):
-        assert mine == theirs
+        assert mine._replace(start=0) == theirs
+        assert text.find(mine.raw, pos) == mine.start  # where it is, and nothing between
+        assert not text[pos : mine.start].strip()  # but white space
+        pos = mine.start + len(mine.raw)
     return True
 
 
@@ -231,7 +235,7 @@ def test_what_it_reads() -> None:
     first = '@Article{k1,\n  title = {A {B} "c"},\n  year = 2020,\n}'
     second = '@misc{k2, note = "x {"} y", title = {mail@host}}'
     text = f"% head\n{first}\n\\\n{second}\n@misc{{k3}}\n"
-    assert scan(text) == [
+    assert [s._replace(start=0) for s in scan(text) or []] == [
         Scanned("text", 0, "% head"),
         Scanned("entry", 1, first, "article", "k1", "",
                 (("title", '{A {B} "c"}'), ("year", "2020"))),

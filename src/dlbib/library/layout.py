@@ -100,6 +100,20 @@ def build_layout(text: str, pieces: Iterable[tuple[object, str, int]]) -> Layout
     return layout if layout.original() == text else None
 
 
+def placed_layout(text: str, pieces: Iterable[tuple[object, str, int, int]]) -> Layout:
+    """:func:`build_layout` from blocks whose offsets are known (block, raw text, line,
+    offset), in file order, with nothing but white space between them: the same layout
+    without searching for each block's text."""
+    layout = Layout(newline="\r\n" if re.match(r"[^\n]*\r\n", text) else "\n")
+    segments = layout.segments
+    pos = 0
+    for block, raw, line, at in pieces:
+        segments.append(Segment(block, raw, text[pos:at], line))
+        pos = at + len(raw)
+    layout.tail = text[pos:]
+    return layout
+
+
 # --------------------------------------------------------------------------- entry syntax
 
 

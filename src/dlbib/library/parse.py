@@ -21,10 +21,10 @@ from typing import Final
 from dlbib.errors import LibraryError, Problem
 from dlbib.library.blocks import Block, LoadNote, RawBlock
 from dlbib.library.collection import Library
-from dlbib.library.layout import build_layout
+from dlbib.library.layout import build_layout, placed_layout
 from dlbib.library.limits import check_nesting
 from dlbib.library.model import Reference
-from dlbib.library.scanner import Scanned, scan
+from dlbib.library.scanner import Scanned, scan_masked
 
 _log = logging.getLogger(__name__)
 
@@ -82,12 +82,12 @@ def gc_on_for_new() -> Iterator[None]:
 
 def _parse_library(text: str, path: Path) -> Library:
     masked, sentinel = _mask_escaped_braces(text)
-    scanned = scan(masked)  # the usual, well-formed file: read fast, to the same blocks
+    scanned = scan_masked(masked)  # the usual, well-formed file: read fast, to the same blocks
     if scanned is None:
         return _split_library(text, path, masked, sentinel)
     lib = Library(path)
     problems: list[Problem] = []
-    pieces: list[tuple[object, str, int]] = []
+    pieces: list[tuple[object, str, int, int]] = []
     first_string: dict[str, int] = {}
     for got in scanned:
         if sentinel:
@@ -109,8 +109,11 @@ def _parse_library(text: str, path: Path) -> Library:
         else:
             block = RawBlock("comment", got.raw.strip())
         lib.blocks.append(block)
-        pieces.append((block, got.raw, line))
-    return _finished(lib, text, pieces, problems)
+        pieces.append((block, got.raw, line, got.start))
+    _raise_problems(lib, problems)
+    lib.layout = placed_layout(text, pieces)
+    lib.notes.extend(duplicate_key_notes(lib))
+    return lib
 
 
 def _unmasked(got: Scanned, sentinel: str) -> Scanned:
@@ -166,20 +169,17 @@ def _split_library(text: str, path: Path, masked: str, sentinel: str) -> Library
             _note_string(block, line, first_string, lib)
         lib.blocks.append(block)
         pieces.append((block, raw_block.raw or "", line))
-    return _finished(lib, text, pieces, problems)
-
-
-def _finished(
-    lib: Library, text: str, pieces: list[tuple[object, str, int]], problems: list[Problem]
-) -> Library:
-    """``lib`` with its layout and key notes, once every block is in: or the LibraryError
-    listing ``problems``."""
-    if problems:
-        noun = "block" if len(problems) == 1 else "blocks"
-        raise LibraryError(lib.path, f"{len(problems)} {noun} failed to parse", problems)
+    _raise_problems(lib, problems)
     lib.layout = build_layout(text, pieces)
     lib.notes.extend(duplicate_key_notes(lib))
     return lib
+
+
+def _raise_problems(lib: Library, problems: list[Problem]) -> None:
+    """:raises LibraryError: listing ``problems``, if any."""
+    if problems:
+        noun = "block" if len(problems) == 1 else "blocks"
+        raise LibraryError(lib.path, f"{len(problems)} {noun} failed to parse", problems)
 
 
 def duplicate_key_notes(lib: Library) -> list[LoadNote]:
@@ -289,18 +289,30 @@ def _reference(
 ) -> Reference:
     """The library entry for a parsed one: its key, type and (name, value) fields as written
     (its notes in ``lib``)."""
-    fields: dict[str, str] = {}
-    for name, value in named:
-        # a repeated field: BibTeX keeps the first. Names and types are interned: one string
-        # per name in memory, and the parse cache's pickle writes each once
-        fields.setdefault(sys.intern(name.lower()), value)
-    if len(fields) < len(named):  # as BibTeX compares names: case aside
+    # Names and types are interned: one string per name in memory, and the parse cache's
+    # pickle writes each once
+    fields = {_NAMES.get(name) or _name(name): value for name, value in named}
+    if len(fields) < len(named):  # a name repeated (as BibTeX compares names: case aside)
+        fields = {}
+        for name, value in named:
+            fields.setdefault(_NAMES.get(name) or _name(name), value)  # BibTeX keeps the first
         _note_repeated_fields(key, [name for name, _ in named], line, lib)
     lib.lines.setdefault(key, line)
     if not key.strip():
         lib.notes.append(LoadNote("no-key", line, "entry without a citation key (BibTeX "
                                   "skips it; it cannot be cited)"))  # fmt: skip
     return Reference(key, sys.intern(entry_type.lower()), fields)
+
+
+_NAMES: dict[str, str] = {}
+"""Field name as written → its interned lower-case form (a few dozen names in a library)."""
+
+
+def _name(name: str) -> str:
+    low = sys.intern(name.lower())
+    if len(_NAMES) < 4096:  # (a hostile file's millions of names are not kept)
+        _NAMES[name] = low
+    return low
 
 
 def _note_repeated_fields(key: str, names: list[str], line: int, lib: Library) -> None:

@@ -67,6 +67,8 @@ class Scanned(NamedTuple):
     """``@string``, ``@preamble``: the value; ``@comment``: the comment."""
     fields: tuple[tuple[str, str], ...] = ()
     """Entry: (name, raw value) as written, in order, repeats included."""
+    start: int = 0
+    """Where ``raw`` begins in the text (bibtexparser does not say)."""
 
 
 def scan(text: str) -> list[Scanned] | None:
@@ -75,6 +77,12 @@ def scan(text: str) -> list[Scanned] | None:
     or ``\\}`` (which the splitter does not count: the loader masks them first)."""
     if "\\{" in text or "\\}" in text:
         return None
+    return scan_masked(text)
+
+
+def scan_masked(text: str) -> list[Scanned] | None:
+    """:func:`scan` of text known to hold no backslash before a brace (as the loader's mask
+    leaves it; each such check is a pass over the whole text)."""
     blocks: list[Scanned] = []
     append = blocks.append
     count = text.count
@@ -90,7 +98,7 @@ def scan(text: str) -> list[Scanned] | None:
         if gap and not gap.isspace():
             raw = gap.strip()
             lead = len(gap) - len(gap.lstrip())
-            append(Scanned("text", gap_line + count("\n", pos, pos + lead), raw))
+            append(Scanned("text", gap_line + count("\n", pos, pos + lead), raw, start=pos + lead))
         if m is None:
             return blocks
         line += count("\n", counted, at) - count("\\\n", counted, at)
@@ -106,7 +114,7 @@ def scan(text: str) -> list[Scanned] | None:
             got = _entry(text, at, start, head[1:].strip(), line)
         if got is None:
             return None
-        append(got)
+        append(got._replace(start=at))
         end = at + len(got.raw)
         # the splitter resumes after the closing brace; its line there is the brace's line
         gap_line = line + count("\n", counted, end) - count("\\\n", counted, end)
