@@ -166,10 +166,12 @@ def _records(library: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def record_write(library: Path, data: bytes) -> None:
-    """Remember the size and hash of what dlbib just wrote to ``library`` (best effort)."""
+def record_write(library: Path, data: bytes, sha256: str | None = None) -> None:
+    """Remember the size and hash of what dlbib just wrote to ``library`` (best effort);
+    ``sha256``: the data's, when the caller has it already."""
     records = _records(library)
-    records[library.name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    records[library.name] = {"size": len(data), "sha256": digest}
     with contextlib.suppress(OSError):
         dlbib_dir(library)
         atomic_write(_record_path(library), json.dumps(records, indent=1).encode("utf-8"))

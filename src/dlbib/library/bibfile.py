@@ -166,9 +166,10 @@ def save_library(library: Library, path: Path | None = None) -> bool:
             atomic_write(target, text, before_replace=_unchanged_since(on_disk, target))
         except OSError as exc:
             raise LibraryError(target, f"cannot be written: {exc.strerror or exc}") from exc
-        backups.record_write(target, text)
+        digest = _digest(text)  # (once: a pass over the whole file)
+        backups.record_write(target, text, digest)
         backups.keep_written(target, text)
-    library.digest = _digest(text)
+    library.digest = digest
     if own:
         library.mark_as_file()
     if library.on_save is not None:

@@ -145,7 +145,8 @@ def encode_library(text: str, enc: TextEncoding, path: Path) -> bytes:
         nothing is written then.
     """
     try:
-        return enc.bom + text.encode(enc.name)
+        data = text.encode(enc.name)
+        return enc.bom + data if enc.bom else data  # (no copy of the whole file for nothing)
     except UnicodeEncodeError as exc:
         line = text.count("\n", 0, exc.start) + 1
         char = text[exc.start]

@@ -80,7 +80,9 @@ class Layout:
 
     def original(self) -> str:
         """The file's text as loaded."""
-        return "".join(s.gap + s.text for s in self.segments) + self.tail
+        pieces = [s.gap + s.text for s in self.segments]
+        pieces.append(self.tail)  # (joined once: a whole file's text is not copied twice)
+        return "".join(pieces)
 
 
 def build_layout(text: str, pieces: Iterable[tuple[object, str, int]]) -> Layout | None:

@@ -51,7 +51,14 @@ def render_block(block: Block) -> str:
 def render_library(blocks: Iterable[Block]) -> str:
     """The whole file in canonical form: blocks separated by one blank line, ending with a
     newline (what ``dlbib format`` writes)."""
-    return "\n\n".join(render_block(b) for b in blocks) + "\n"
+    out: list[str] = []
+    for block in blocks:
+        out.append(render_block(block))
+        out.append("\n\n")
+    if out:
+        out[-1] = "\n"
+    # joined once: ``join(...) + "\n"`` would copy the whole file's text once more
+    return "".join(out) or "\n"
 
 
 def render_text(blocks: list[Block], layout: Layout | None) -> str:
@@ -69,7 +76,8 @@ def render_text(blocks: list[Block], layout: Layout | None) -> str:
             out.append(("" if not out else layout.newline * 2) + text)
         else:
             out.append(segment.gap + _segment_text(segment, block, layout))
-    return "".join(out) + layout.tail
+    out.append(layout.tail)  # (``join(out) + tail`` would copy the whole text once more)
+    return "".join(out)
 
 
 def _segment_text(segment: Segment, block: Block, layout: Layout) -> str:

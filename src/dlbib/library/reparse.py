@@ -75,7 +75,9 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
     moved = part.layout.segments
     later = _lines(text, begin, end + shift) - _lines(before, begin, end)
     tail = part.layout.tail if b + 1 >= len(segments) else layout.tail
-    stretch = "".join(s.gap + s.text for s in moved) + (tail if b + 1 >= len(segments) else "")
+    pieces = [s.gap + s.text for s in moved]
+    pieces.append(tail if b + 1 >= len(segments) else "")
+    stretch = "".join(pieces)
     if stretch != text[begin : end + shift]:
         return None  # before and after it the text is the old one, so this is the whole check
     after = segments[b + 1 :]
