@@ -114,7 +114,7 @@ def scan_masked(text: str) -> list[Scanned] | None:
             got = _entry(text, at, start, head[1:].strip(), line)
         if got is None:
             return None
-        append(got._replace(start=at))
+        append(got)
         end = at + len(got.raw)
         # the splitter resumes after the closing brace; its line there is the brace's line
         gap_line = line + count("\n", counted, end) - count("\\\n", counted, end)
@@ -128,12 +128,12 @@ def _special(text: str, at: int, start: int, head: str, line: int) -> Scanned | 
         end = _closing(text, start)
         if end is None:
             return None
-        return Scanned("comment", line, text[at : end + 1], value=text[start:end].strip())
+        return Scanned("comment", line, text[at : end + 1], "", "", text[start:end].strip(), (), at)
     if head.startswith("@preamble"):
         end = _closing(text, start)
         if end is None:
             return None
-        return Scanned("preamble", line, text[at : end + 1], value=text[start:end])
+        return Scanned("preamble", line, text[at : end + 1], "", "", text[start:end], (), at)
     eq = _MARK.search(text, start)
     if eq is None or eq.group() != "=":
         return None
@@ -141,7 +141,9 @@ def _special(text: str, at: int, start: int, head: str, line: int) -> Scanned | 
     if end is None:
         return None
     name = text[start : eq.start()].strip()
-    return Scanned("string", line, text[at : end + 1], name, value=text[eq.end() : end].strip())
+    return Scanned(
+        "string", line, text[at : end + 1], name, "", text[eq.end() : end].strip(), (), at
+    )
 
 
 def _entry(text: str, at: int, start: int, entry_type: str, line: int) -> Scanned | None:
@@ -152,7 +154,7 @@ def _entry(text: str, at: int, start: int, entry_type: str, line: int) -> Scanne
     key = k.group().strip()
     end = k.end()
     if text[end] == "}":  # no comma after the key: an entry without fields (RefTeX writes it)
-        return Scanned("entry", line, text[at : end + 1], entry_type, key)
+        return Scanned("entry", line, text[at : end + 1], entry_type, key, "", (), at)
     fields: list[tuple[str, str]] = []
     field = _FIELD.match
     while True:  # ``end`` is at the ``,`` after the key or after a field's value
@@ -180,7 +182,9 @@ def _entry(text: str, at: int, start: int, entry_type: str, line: int) -> Scanne
                 )
                 end = value_end
         if text[end] == "}":
-            return Scanned("entry", line, text[at : end + 1], entry_type, key, fields=tuple(fields))
+            return Scanned(
+                "entry", line, text[at : end + 1], entry_type, key, "", tuple(fields), at
+            )
 
 
 def _value_end(text: str, start: int) -> int | None:
