@@ -19,6 +19,7 @@ from dlbib.library.cache import (
     code_stamp,
     default_cache,
     load_cached,
+    loaded_to_save,
 )
 
 PARSED = re.compile(r": parsed (\d+ blocks|again where it changed \(\d+ blocks\))$")
@@ -169,6 +170,55 @@ def test_a_save_that_changes_nothing_keeps_the_cache(sample_bib, cache, caplog) 
     assert not save_library(library)
     cache.load(sample_bib)
     assert parses(caplog) == 1
+
+
+def test_a_command_that_saves_caches_its_parse_when_it_ends(sample_bib, cache, caplog) -> None:
+    with loaded_to_save(sample_bib, cache) as library:
+        assert not cache.entry_file(sample_bib).exists()  # not yet: the block may save
+        ref = library.get("he2017mask")
+        library.replace(ref.with_raw_fields({"note": "{x}"}))
+        assert save_library(library)
+    assert cache.entry_file(sample_bib).exists()  # the parse of the bytes it read
+    again = cache.load(sample_bib)
+    assert sum("parsed again where it changed" in m for m in messages(caplog)) == 1
+    assert again == fresh(sample_bib)
+
+
+def test_nothing_saved_the_parse_is_the_files(sample_bib, cache, caplog) -> None:
+    with loaded_to_save(sample_bib, cache) as first:
+        pass
+    assert cache.load(sample_bib) == first
+    assert parses(caplog) == 1
+    with pytest.raises(RuntimeError), loaded_to_save(sample_bib, cache):
+        raise RuntimeError  # from the cache: nothing to write, whatever happens
+    with loaded_to_save(sample_bib, cache) as again:
+        assert again == first
+    assert parses(caplog) == 1
+
+
+def test_a_parse_is_cached_when_the_command_fails_too(sample_bib, cache, caplog) -> None:
+    with pytest.raises(RuntimeError), loaded_to_save(sample_bib, cache):
+        raise RuntimeError("arXiv unreachable")
+    cache.load(sample_bib)
+    assert parses(caplog) == 1
+
+
+def test_a_save_that_rewrote_most_of_the_file_is_not_cached(sample_bib, cache, caplog) -> None:
+    with loaded_to_save(sample_bib, cache) as library:
+        for ref in list(library.references):  # every entry changed: the whole file, nearly
+            library.replace(ref.with_raw_fields({"note": "{synced}"}))
+        assert save_library(library)
+    assert not cache.entry_file(sample_bib).exists()
+    assert any("not cached: its save changed most of it" in m for m in messages(caplog))
+    assert cache.load(sample_bib) == fresh(sample_bib)  # the next read parses it, and caches
+    assert parses(caplog) == 2
+    assert cache.load(sample_bib) == fresh(sample_bib)
+    assert parses(caplog) == 2
+
+
+def test_without_a_cache_it_is_a_plain_load(sample_bib) -> None:
+    with loaded_to_save(sample_bib, None) as library:
+        assert library == fresh(sample_bib)
 
 
 def test_a_file_that_does_not_parse_is_never_cached(tmp_path, cache) -> None:

@@ -20,7 +20,7 @@ from dlbib.check import Finding, lint_library, pdf_files_check
 from dlbib.errors import ArxivUnreachableError, DlbibError, ExportError, StepFailedError
 from dlbib.exports import WrittenExport, export_to_files
 from dlbib.library.bibfile import library_lock, save_library
-from dlbib.library.cache import ParseCache, load_cached
+from dlbib.library.cache import ParseCache, loaded_to_save
 from dlbib.library.files import deferred_interrupts
 from dlbib.library.parse import gc_on_for_new, gc_paused
 from dlbib.library.state import load_state, save_state
@@ -104,8 +104,7 @@ def _update(
     """:func:`run_update`'s steps."""
     report = UpdateReport()
     saved: list[str] = []
-    with library_lock(config.library):
-        library = load_cached(config.library, cache)
+    with library_lock(config.library), loaded_to_save(config.library, cache) as library:
         state = load_state(config.state_path)
         report.findings = lint_library(library, extra=[pdf_files_check(state)])
         try:

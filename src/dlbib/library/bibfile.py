@@ -75,7 +75,11 @@ def read_library_text(path: Path, encoding: str | None = None) -> str:
 
 
 def load_library(
-    path: Path, *, encoding: str | None = None, previous: Library | None = None
+    path: Path,
+    *,
+    encoding: str | None = None,
+    previous: Library | None = None,
+    read: tuple[bytes, str] | None = None,
 ) -> Library:
     """Load and fully parse a library file.
 
@@ -84,10 +88,12 @@ def load_library(
     :param previous: a parse of an earlier version of the file (the parse cache's): only the
         blocks that changed since are parsed again (:func:`~dlbib.library.reparse.reparse`),
         with the same result as a whole parse.
+    :param read: the file's bytes (from :func:`read_library_bytes`) and their SHA-256, when
+        the caller read them already (the parse cache: not read and hashed twice).
     :raises LibraryError: when the file is missing, not in its encoding, or a block fails to
         parse the way BibTeX would refuse it too.
     """
-    data = read_library_bytes(path)
+    data, digest = read if read is not None else (read_library_bytes(path), "")
     text, enc = decode_library(data, path, encoding)
     library = None
     if previous is not None and previous.encoding == enc:
@@ -99,7 +105,7 @@ def load_library(
     if library is None:
         library = parse_library(text, path)
     library.encoding = enc
-    library.digest = _digest(data)
+    library.digest = digest or _digest(data)
     library.mark_as_file()
     return library
 

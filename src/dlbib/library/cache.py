@@ -40,7 +40,7 @@ import logging
 import os
 import pickle
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -55,6 +55,7 @@ from dlbib.library.keyindex import KeyIndex
 from dlbib.library.layout import Segment
 from dlbib.library.model import Reference
 from dlbib.library.parse import gc_paused
+from dlbib.library.reparse import changed_span
 
 CACHE_FORMAT: Final = 3
 """Bumped when the cache file's layout changes."""
@@ -90,22 +91,37 @@ class ParseCache:
         :param encoding: as :func:`~dlbib.library.bibfile.load_library` takes it.
         :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
         """
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return bibfile.load_library(path, encoding=encoding)  # raises the LibraryError
+        library, parsed_from = self.load_or_parse(path, encoding=encoding)
+        if parsed_from is not None:
+            self._write(path, library)
+        return library
+
+    def load_or_parse(
+        self, path: Path, *, encoding: str | None = None
+    ) -> tuple[Library, bytes | None]:
+        """The library at ``path``, from the cache when valid (then with None), else parsed,
+        with the bytes it was parsed from: the caller caches it (:meth:`store`).
+
+        :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
+        """
+        data = bibfile.read_library_bytes(path)  # (raises the LibraryError load_library would)
         digest = hashlib.sha256(data).hexdigest()
         library = self._read(path, digest)
         if library is not None and library.digest == digest:
             if _same_encoding(library, data, path, encoding):
-                return library
+                return library, None
             library = None
         # a parse of the file's earlier bytes (an edit since): only what changed is parsed
-        library = bibfile.load_library(path, encoding=encoding, previous=library)
+        library = bibfile.load_library(
+            path, encoding=encoding, previous=library, read=(data, digest)
+        )
         library.on_save = self.saved
-        if library.digest == digest:  # the file did not change between the reads
-            self._write(path, library)
-        return library
+        return library, data
+
+    def store(self, path: Path, library: Library) -> None:
+        """Cache ``library``, a parse of the file at ``path`` (of its bytes when it was read:
+        a save since changes nothing here, see :meth:`saved`)."""
+        self._write(path, library)
 
     def saved(self, library: Library, path: Path, data: bytes) -> None:
         """After dlbib wrote the file: the entry no longer matches its bytes (a parse of the new
@@ -304,6 +320,45 @@ def load_cached(
     if not isinstance(chosen, ParseCache):
         return bibfile.load_library(path, encoding=encoding)
     return chosen.load(path, encoding=encoding)
+
+
+@contextlib.contextmanager
+def loaded_to_save(
+    path: Path, cache: ParseCache | Default | None = _DEFAULT, *, encoding: str | None = None
+) -> Iterator[Library]:
+    """:func:`load_cached` for a command that may save the library before it ends (sync,
+    update): on a miss, the parse is cached when the block ends rather than at once — and not
+    at all when the block's saves rewrote so much of the file that the next read would parse
+    it (nearly) whole all the same (a first sync that updates every entry: writing the cache
+    file would cost a third of a parse, for nothing). Otherwise the next read parses only
+    what the saves changed, as after :func:`load_cached`.
+
+    :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
+    """
+    chosen = default_cache() if cache == _DEFAULT else cache
+    if not isinstance(chosen, ParseCache):
+        yield bibfile.load_library(path, encoding=encoding)
+        return
+    library, parsed_from = chosen.load_or_parse(path, encoding=encoding)
+    if parsed_from is None:  # from the cache
+        yield library
+        return
+    as_parsed = copy.copy(library)  # what the block changes in place, copied (blocks immutable)
+    as_parsed.blocks, as_parsed.lines = list(library.blocks), dict(library.lines)
+    as_parsed.notes = list(library.notes)
+    try:
+        yield library
+    finally:
+        try:
+            now = path.read_bytes()
+        except OSError:
+            now = b""
+        first, last = changed_span(parsed_from, now)
+        if 3 * (first + len(parsed_from) - last) >= len(parsed_from):
+            chosen.store(path, as_parsed)  # unchanged, or a third of it or more still as parsed
+        else:
+            _log.debug("%s: not cached: its save changed most of it (the next read parses it)",
+                       path)  # fmt: skip
 
 
 def _same_encoding(library: Library, data: bytes, path: Path, requested: str | None) -> bool:

@@ -25,7 +25,7 @@ import bisect
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Final, TypeVar
 
 from dlbib.errors import LibraryError
 from dlbib.library.blocks import LoadNote, RawBlock
@@ -38,6 +38,7 @@ from dlbib.library.parse import _note_string, _parse_library, duplicate_key_note
 _ACROSS: Final = frozenset({"repeated-string", "duplicate-key"})
 """Notes that depend on more than one block: worked out again over the whole library."""
 _CRLF: Final = re.compile(r"[^\n]*\r\n")
+_Text = TypeVar("_Text", str, bytes)
 
 
 def reparse(old: Library, text: str, path: Path) -> Library | None:
@@ -53,7 +54,7 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
         return None
     segments = layout.segments
     starts = _starts(segments)
-    first, last = _changed(before, text)
+    first, last = changed_span(before, text)
     a, b = _stretch(segments, starts, first, last)
     begin = starts[a]
     end = starts[b + 1] if b + 1 < len(segments) else len(before)
@@ -106,16 +107,16 @@ def _starts(segments: list[Segment]) -> list[int]:
     return starts
 
 
-def _changed(before: str, after: str) -> tuple[int, int]:
+def changed_span(before: _Text, after: _Text) -> tuple[int, int]:
     """(first differing offset, end of the differing stretch in ``before``): what lies outside
-    is the same text in both (common prefix and suffix, not overlapping)."""
+    is the same text (or bytes) in both (common prefix and suffix, not overlapping)."""
     limit = min(len(before), len(after))
     prefix = _common(before, after, limit, lambda t, i, j: t[i:j])
     suffix = _common(before, after, limit - prefix, lambda t, i, j: t[len(t) - j : len(t) - i])
     return prefix, len(before) - suffix
 
 
-def _common(a: str, b: str, limit: int, part: Callable[[str, int, int], str]) -> int:
+def _common(a: _Text, b: _Text, limit: int, part: Callable[[_Text, int, int], _Text]) -> int:
     """How many characters ``a`` and ``b`` share, counted by ``part`` (their first or last
     characters), at most ``limit``: 64 KB steps, then halving inside the step that differs."""
     lo, step = 0, 1 << 16

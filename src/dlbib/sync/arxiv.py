@@ -434,22 +434,22 @@ def _sync_and_save(
 ) -> SyncReport:
     """:func:`sync_library`'s load, sync and save, under its lock."""
     from dlbib.library.bibfile import save_library
-    from dlbib.library.cache import load_cached
+    from dlbib.library.cache import loaded_to_save
     from dlbib.library.state import load_state, save_state
 
     dry_run = bool(options and options.dry_run)
-    # cached as read (a miss): the base from which the next read parses only what the save
-    # changed, or the very library it reads when nothing changed (offline)
-    library = load_cached(config.library)
-    state = load_state(config.state_path)
-    report = sync_loaded(
-        library, state, config, keys, options, source=source, progress=progress,
-        services=services,
-    )  # fmt: skip
-    if not dry_run:
-        with deferred_interrupts():
-            save_library(library)
-            save_state(state)
+    # cached as read (a miss) when the sync ends: the base from which the next read parses
+    # only what the save changed, or the very library it reads when nothing changed (offline)
+    with loaded_to_save(config.library) as library:
+        state = load_state(config.state_path)
+        report = sync_loaded(
+            library, state, config, keys, options, source=source, progress=progress,
+            services=services,
+        )  # fmt: skip
+        if not dry_run:
+            with deferred_interrupts():
+                save_library(library)
+                save_state(state)
     return report
 
 
