@@ -57,7 +57,22 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.enable()
+            _enable_aged()
+
+
+def _enable_aged() -> None:
+    """The cycle collector on again, with what was made while it was off counted as old.
+
+    Everything allocated meanwhile and still alive (the result: a sync's report holds an
+    outcome and a change for each entry) sits in the youngest generation, whose next
+    collection — at the first allocation — would walk all of it (~50 ms at 10,000 entries) to
+    find next to nothing. Freezing and unfreezing hands it to the oldest generation as it is,
+    where the next full collection (Python's usual schedule) looks at it; only when nothing
+    else froze objects (their owner's freeze is left alone)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+    gc.enable()
 
 
 @contextlib.contextmanager
