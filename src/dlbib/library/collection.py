@@ -135,6 +135,9 @@ class Library:
 
 def find_duplicate_keys(library: Library) -> list[tuple[str, list[int]]]:
     """See :meth:`Library.duplicate_keys`."""
+    keys = [b.key.lower() for b in library.blocks if isinstance(b, Reference) and b.key.strip()]
+    if len(set(keys)) == len(keys):
+        return []  # (the usual case, found without a list of lines per key)
     lines: dict[str, list[int]] = {}
     spelled: dict[str, str] = {}
     layout_lines = _block_lines(library)

@@ -26,6 +26,7 @@ _BLOCK: Final = r"@\w*[ \t]*(?=[{(])"
 """The splitter's block start: ``@type`` right before ``{`` or ``(`` (anywhere between blocks;
 inside one, only at a line's start does it end the block — as a failure)."""
 _START: Final = re.compile(_BLOCK)
+_ESCAPED: Final = re.compile(r"\\[{}]")
 _MARK: Final = re.compile(r'(?<!\\)[{}",=]|' + _BLOCK)
 """The splitter's marks but the newline (lines are counted from offsets)."""
 _VALUE_MARK: Final = re.compile(r'(?<!\\)[{}",]|' + _BLOCK)
@@ -75,7 +76,7 @@ def scan(text: str) -> list[Scanned] | None:
     """The blocks bibtexparser's splitter finds in ``text``, in order — None when the text is
     not plainly well-formed (bibtexparser then says what it makes of it), or holds a ``\\{``
     or ``\\}`` (which the splitter does not count: the loader masks them first)."""
-    if "\\{" in text or "\\}" in text:
+    if _ESCAPED.search(text):
         return None
     return scan_masked(text)
 
