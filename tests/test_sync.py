@@ -365,19 +365,37 @@ def test_a_sync_leaves_the_parse_cache_for_the_next_read(
     """A cold sync caches what it read ("writes refresh it"): the next read parses only the
     stretches the sync's save changed, or nothing at all when it changed nothing."""
     caplog.set_level(logging.DEBUG, logger="dlbib")
+    strings = "".join(f"@string{{s{i} = {{Kept {i}}}}}\n\n" for i in range(40))
+    config.library.write_text(LIBRARY + "\n" + strings, encoding="utf-8")  # kept as it is
     dead = {} if reachable else {"api_url": f"http://127.0.0.1:{unused_port}/api/query"}
     with contextlib.nullcontext() if reachable else pytest.raises(ArxivUnreachableError):
         sync_library(config, None, opts(), source=make_source(**dead))
-    assert parses_of(caplog) == [f"{config.library}: parsed 6 blocks"]
+    assert parses_of(caplog) == [f"{config.library}: parsed 46 blocks"]
     caplog.clear()
     again = load_cached(config.library)
     if reachable:
-        # the stretches around the entries the save changed (here all six blocks): parsed
-        # from the cached parse of the bytes before the save, not as a new file
+        # the stretch around the entries the save changed: parsed from the cached parse of
+        # the bytes before the save, the forty @strings after it kept
         (line,) = parses_of(caplog)
-        assert line.endswith(": parsed again where it changed (6 blocks)")
+        assert line.endswith(": parsed again where it changed (46 blocks)")
     else:
         assert parses_of(caplog) == []
+    assert again == load_library(config.library)
+
+
+def test_a_sync_that_rewrote_nearly_everything_leaves_no_cache(
+    api, config, make_source, caplog
+) -> None:
+    """Every entry updated: the next read would parse the whole file all the same, so the
+    parse of the bytes before is not written (it would cost a third of a parse for nothing)."""
+    caplog.set_level(logging.DEBUG, logger="dlbib")
+    report = sync_library(config, None, opts(), source=make_source())
+    assert len(report.having("updated")) == 4  # of six entries (a Nature paper, a blog)
+    assert any("not cached: its save changed most of it" in r.getMessage()
+               for r in caplog.records)  # fmt: skip
+    caplog.clear()
+    again = load_cached(config.library)
+    assert parses_of(caplog) == [f"{config.library}: parsed 6 blocks"]  # whole, and cached
     assert again == load_library(config.library)
 
 

@@ -55,7 +55,6 @@ from dlbib.library.keyindex import KeyIndex
 from dlbib.library.layout import Segment
 from dlbib.library.model import Reference
 from dlbib.library.parse import gc_paused
-from dlbib.library.reparse import changed_span
 
 CACHE_FORMAT: Final = 3
 """Bumped when the cache file's layout changes."""
@@ -343,22 +342,39 @@ def loaded_to_save(
     if parsed_from is None:  # from the cache
         yield library
         return
+    del parsed_from  # (not held through the command: the blocks tell what a save changed)
     as_parsed = copy.copy(library)  # what the block changes in place, copied (blocks immutable)
     as_parsed.blocks, as_parsed.lines = list(library.blocks), dict(library.lines)
     as_parsed.notes = list(library.notes)
     try:
         yield library
     finally:
-        try:
-            now = path.read_bytes()
-        except OSError:
-            now = b""
-        first, last = changed_span(parsed_from, now)
-        if 3 * (first + len(parsed_from) - last) >= len(parsed_from):
-            chosen.store(path, as_parsed)  # unchanged, or a third of it or more still as parsed
+        if library.digest == as_parsed.digest or _kept_share(as_parsed, library) >= 1 / 3:
+            chosen.store(path, as_parsed)  # not saved, or a third of it or more as parsed
         else:
             _log.debug("%s: not cached: its save changed most of it (the next read parses it)",
                        path)  # fmt: skip
+
+
+def _kept_share(before: Library, after: Library) -> float:
+    """The share of ``before``'s text (by characters) that ``after`` keeps as it was: the
+    blocks at its start and end that are still the very blocks parsed (a save writes those
+    as they were), as the next read's parse of only the change would find them."""
+    layout = before.layout
+    if layout is None or not layout.segments or len(before.blocks) != len(layout.segments):
+        return 0.0
+    old, new = before.blocks, after.blocks
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] is new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] is new[-1 - tail]:
+        tail += 1
+    sizes = [len(s.gap) + len(s.text) for s in layout.segments]
+    total = sum(sizes) + len(layout.tail)
+    kept = sum(sizes[:head]) + sum(sizes[len(sizes) - tail :]) + len(layout.tail)
+    return kept / total if total else 1.0
 
 
 def _same_encoding(library: Library, data: bytes, path: Path, requested: str | None) -> bool:
