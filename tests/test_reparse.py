@@ -258,3 +258,33 @@ def test_braces_left_open_around_the_change_count_for_the_nesting_limit() -> Non
     with pytest.raises(LibraryError, match="nested this deep"):
         parse_library(new, path)
     assert reparse(old, new, path) is None
+
+
+def _reference_span(before: str, after: str) -> tuple[int, int]:
+    """Common prefix and suffix (not overlapping) the plain way."""
+    limit = min(len(before), len(after))
+    prefix = 0
+    while prefix < limit and before[prefix] == after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    return prefix, len(before) - suffix
+
+
+def test_the_changed_stretch_is_found_in_the_pieces_as_in_the_joined_text() -> None:
+    from dlbib.library.reparse import _changed_pieces
+
+    rng = random.Random(5)
+    source = (DATA / "sample.bib").read_text(encoding="utf-8")
+    for _ in range(3000):
+        start = rng.randrange(len(source))
+        before = source[start : start + rng.randrange(0, 400)]
+        cuts = sorted(rng.randrange(len(before) + 1) for _ in range(rng.randrange(0, 8)))
+        pieces = [before[i:j] for i, j in zip([0, *cuts], [*cuts, len(before)], strict=True)]
+        after = before
+        for _ in range(rng.randrange(0, 3)):
+            at = rng.randrange(len(after) + 1)
+            after = after[:at] + rng.choice(["", "x", "\n", "}", "ab"]) + after[at + 1 :]
+        got = _changed_pieces(pieces, len(before), after)
+        assert got == _reference_span(before, after), (pieces, after)

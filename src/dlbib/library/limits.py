@@ -29,8 +29,13 @@ def check_nesting(text: str, path: Path) -> None:
 
     :raises LibraryError: with the line where the nesting gets too deep.
     """
-    # the braces alone: bytes.translate is five times as fast as a regex substitution
-    braces = text.encode("utf-8", "surrogatepass").translate(None, _NOT_BRACES)
+    # the braces alone: bytes.translate is five times as fast as a regex substitution; a
+    # megabyte at a time (the encoder's buffer for a whole file is three bytes a character)
+    step = 1 << 20
+    braces = b"".join(
+        text[i : i + step].encode("utf-8", "surrogatepass").translate(None, _NOT_BRACES)
+        for i in range(0, len(text), step)
+    )
     for _ in range(MAX_BRACE_DEPTH):
         if b"{}" not in braces:
             return

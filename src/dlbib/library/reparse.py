@@ -25,7 +25,7 @@ import bisect
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Final
 
 from dlbib.errors import LibraryError
 from dlbib.library.blocks import LoadNote, RawBlock
@@ -38,7 +38,6 @@ from dlbib.library.parse import _note_string, _parse_library, duplicate_key_note
 _ACROSS: Final = frozenset({"repeated-string", "duplicate-key"})
 """Notes that depend on more than one block: worked out again over the whole library."""
 _CRLF: Final = re.compile(r"[^\n]*\r\n")
-_Text = TypeVar("_Text", str, bytes)
 
 
 def reparse(old: Library, text: str, path: Path) -> Library | None:
@@ -49,16 +48,20 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
     layout = old.layout
     if layout is None or not layout.segments or any(n.code == "escaped-brace" for n in old.notes):
         return None
-    before = layout.original()
-    if before == text:
-        return None
     segments = layout.segments
     starts = _starts(segments)
-    first, last = changed_span(before, text)
+    # the earlier text, in its pieces: not joined (a whole file's copy, at the load's peak)
+    pieces = [piece for s in segments for piece in (s.gap, s.text)]
+    pieces.append(layout.tail)
+    size = starts[-1] + len(segments[-1].gap) + len(segments[-1].text) + len(layout.tail)
+    first, last = _changed_pieces(pieces, size, text)
+    if first == size == len(text):
+        return None  # the same text
     a, b = _stretch(segments, starts, first, last)
     begin = starts[a]
-    end = starts[b + 1] if b + 1 < len(segments) else len(before)
-    shift = len(text) - len(before)
+    end = starts[b + 1] if b + 1 < len(segments) else size
+    shift = len(text) - size
+    old_stretch = "".join(pieces[2 * a : 2 * b + 2]) + (layout.tail if end == size else "")
     with gc_paused():
         try:
             # the whole text: a '{' left open before the stretch and a '}' after it nest
@@ -74,7 +77,7 @@ def reparse(old: Library, text: str, path: Path) -> Library | None:
         return None  # the stretch's end would change how the next block's gap is read
     offset = _lines(text, 0, begin)
     moved = part.layout.segments
-    later = _lines(text, begin, end + shift) - _lines(before, begin, end)
+    later = _lines(text, begin, end + shift) - _lines(old_stretch, 0, len(old_stretch))
     tail = part.layout.tail if b + 1 >= len(segments) else layout.tail
     pieces = [s.gap + s.text for s in moved]
     pieces.append(tail if b + 1 >= len(segments) else "")
@@ -107,16 +110,41 @@ def _starts(segments: list[Segment]) -> list[int]:
     return starts
 
 
-def changed_span(before: _Text, after: _Text) -> tuple[int, int]:
-    """(first differing offset, end of the differing stretch in ``before``): what lies outside
-    is the same text (or bytes) in both (common prefix and suffix, not overlapping)."""
-    limit = min(len(before), len(after))
-    prefix = _common(before, after, limit, lambda t, i, j: t[i:j])
-    suffix = _common(before, after, limit - prefix, lambda t, i, j: t[len(t) - j : len(t) - i])
-    return prefix, len(before) - suffix
+def _changed_pieces(pieces: list[str], size: int, text: str) -> tuple[int, int]:
+    """(first differing offset, end of the differing stretch in the earlier text): what lies
+    outside is the same in both (common prefix and suffix, not overlapping) — the earlier text
+    given as its ``pieces`` (``size`` characters in all), never joined."""
+    limit = min(size, len(text))
+    prefix = 0
+    for piece in pieces:
+        n = len(piece)
+        if prefix + n <= limit and text.startswith(piece, prefix):
+            prefix += n
+            continue
+        m = min(n, limit - prefix)
+        prefix += _common(piece[:m], text[prefix : prefix + m], m, _head)
+        break
+    room, suffix, end = limit - prefix, 0, len(text)
+    for piece in reversed(pieces):
+        n = len(piece)
+        if suffix + n <= room and text.endswith(piece, 0, end - suffix):
+            suffix += n
+            continue
+        m = min(n, room - suffix)
+        suffix += _common(piece[n - m :], text[end - suffix - m : end - suffix], m, _last)
+        break
+    return prefix, size - suffix
 
 
-def _common(a: _Text, b: _Text, limit: int, part: Callable[[_Text, int, int], _Text]) -> int:
+def _head(t: str, i: int, j: int) -> str:
+    return t[i:j]
+
+
+def _last(t: str, i: int, j: int) -> str:
+    return t[len(t) - j : len(t) - i]
+
+
+def _common(a: str, b: str, limit: int, part: Callable[[str, int, int], str]) -> int:
     """How many characters ``a`` and ``b`` share, counted by ``part`` (their first or last
     characters), at most ``limit``: 64 KB steps, then halving inside the step that differs."""
     lo, step = 0, 1 << 16
