@@ -246,6 +246,9 @@ def test_what_it_reads() -> None:
         Scanned("entry", 6, "@misc{k3}", "misc", "k3"),
     ]  # fmt: skip
     assert agrees(text)
+    assert agrees("@misc{a, note = {" + "x @b{} " * 300 + "}}")  # @ mid-line: content
+    assert agrees("@misc{a, note = {" + "x \t @b{} " * 300 + "}}")  # (space before: still)
+    assert scan("@misc{a, note = {x\n \t @b{} }}") is None  # at a line's start: a failure
     assert agrees('@misc{a, b = "x{"}')  # {"} at the very end: the quote closes there
     assert agrees('@misc{a, b = "x{"} y"}')  # {"} inside: a literal quote
     assert agrees('@misc{a, b = "x@y {\\"o}", c = {@ {x}}}')  # each mark by the rules

@@ -247,6 +247,15 @@ def _closing(text: str, start: int) -> int | None:
 
 def _line_start(text: str, at: int) -> bool:
     """Whether only white space lies between the line's start and ``at`` (the splitter's
-    test for an ``@`` that ends an unclosed block)."""
-    before = text.rfind("\n", 0, at)
-    return not text[before + 1 : at] or text[before + 1 : at].isspace()
+    test for an ``@`` that ends an unclosed block), looked at backwards as the splitter does:
+    usually one character (a search for the line's start would cross the whole line, again
+    for each ``@`` on it)."""
+    i = at - 1
+    while i >= 0:
+        char = text[i]
+        if char == "\n":
+            return True
+        if not char.isspace():
+            return False
+        i -= 1
+    return True
