@@ -27,6 +27,7 @@ _BLOCK: Final = r"@\w*[ \t]*(?=[{(])"
 inside one, only at a line's start does it end the block — as a failure)."""
 _START: Final = re.compile(_BLOCK)
 _ESCAPED: Final = re.compile(r"\\[{}]")
+_ESCAPED_NEWLINE: Final = re.compile(r"\\\n")
 _MARK: Final = re.compile(r'(?<!\\)[{}",=]|' + _BLOCK)
 """The splitter's marks but the newline (lines are counted from offsets)."""
 _VALUE_MARK: Final = re.compile(r'(?<!\\)[{}",]|' + _BLOCK)
@@ -87,6 +88,8 @@ def scan_masked(text: str) -> list[Scanned] | None:
     blocks: list[Scanned] = []
     append = blocks.append
     count = text.count
+    # bibtexparser does not count a newline right after a backslash; most files have none
+    escaped_newlines = _ESCAPED_NEWLINE.search(text) is not None
     pos = 0  # where the text between blocks begins
     line = 0  # bibtexparser's line at ``counted``
     counted = 0
@@ -102,7 +105,9 @@ def scan_masked(text: str) -> list[Scanned] | None:
             append(Scanned("text", gap_line + count("\n", pos, pos + lead), raw, start=pos + lead))
         if m is None:
             return blocks
-        line += count("\n", counted, at) - count("\\\n", counted, at)
+        line += count("\n", counted, at)
+        if escaped_newlines:
+            line -= count("\\\n", counted, at)
         counted = at
         head = m.group().lower()
         opened = m.end()
@@ -118,7 +123,9 @@ def scan_masked(text: str) -> list[Scanned] | None:
         append(got)
         end = at + len(got.raw)
         # the splitter resumes after the closing brace; its line there is the brace's line
-        gap_line = line + count("\n", counted, end) - count("\\\n", counted, end)
+        gap_line = line + count("\n", counted, end)
+        if escaped_newlines:
+            gap_line -= count("\\\n", counted, end)
         line, counted = gap_line, end
         pos = end
 
@@ -158,10 +165,12 @@ def _entry(text: str, at: int, start: int, entry_type: str, line: int) -> Scanne
         return Scanned("entry", line, text[at : end + 1], entry_type, key, "", (), at)
     fields: list[tuple[str, str]] = []
     field = _FIELD.match
+    append = fields.append
     while True:  # ``end`` is at the ``,`` after the key or after a field's value
         f = field(text, end + 1)
         if f is not None:
-            fields.append((f.group(1).strip(), f.group(2).strip()))
+            name, value = f.groups()
+            append((name.strip(), value.strip()))
             end = f.end()
         else:
             m = _MARK.search(text, end + 1)
