@@ -54,18 +54,22 @@ class SyncOptions:
     """Apply the published version of the synced entries (``--accept-published``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FieldChange:
-    """One field sync changed (raw values; ``old`` None when the field was absent)."""
+    """One field sync changed (raw values; ``old`` None when the field was absent).
+
+    (Not frozen: a sync of every entry makes one per changed field — 30,000 at 10,000
+    entries — and a frozen dataclass costs six times as much to build.)"""
 
     name: str
     old: str | None
     new: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Conflict:
-    """A field the user changed while arXiv's value changed too: the user's value was kept."""
+    """A field the user changed while arXiv's value changed too: the user's value was kept
+    (not frozen, as :class:`FieldChange`)."""
 
     name: str
     current: str
