@@ -70,3 +70,16 @@ def test_canonical_rendering_is_the_field_by_field_edit(
                 assert fast == slow, (name, segment.text, new)
                 shortcut_taken += render._edits_canonically(segment, block, new, newline)
     assert shortcut_taken > 500
+
+
+def test_the_canonical_order_is_rank_then_the_order_written() -> None:
+    from dlbib.library.render import _RANK, FIELD_ORDER, canonical_order
+
+    rng = random.Random(3)
+    names = [*FIELD_ORDER, "x-custom", "mendeley-groups", "zeta", "abc"]
+    for _ in range(500):
+        chosen = tuple(rng.sample(names, rng.randrange(0, 12)))
+        written = {n: i for i, n in enumerate(chosen)}
+        expected = tuple(sorted(chosen, key=lambda n: (_RANK.get(n, len(_RANK)), written[n])))
+        assert canonical_order(chosen) == expected
+        assert canonical_order(chosen) == expected  # (memoised: the same again)

@@ -25,15 +25,27 @@ FIELD_ORDER: Final = (
 _RANK: Final = {name: i for i, name in enumerate(FIELD_ORDER)}
 
 
-def _field_sort_key(item: tuple[int, str]) -> tuple[int, int]:
-    index, name = item
-    return (_RANK.get(name, len(_RANK)), index)
+def canonical_order(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` in canonical order: ranked ones by :data:`FIELD_ORDER`, the others after them
+    in the order they had. Memoised: a library's entries share a few dozen sets of names."""
+    found = _ORDERS.get(names)
+    if found is None:
+        last = len(_RANK)
+        found = tuple(
+            n for _, _, n in sorted([(_RANK.get(n, last), i, n) for i, n in enumerate(names)])
+        )
+        if len(_ORDERS) < 4096:  # (a hostile file's millions of shapes are not kept)
+            _ORDERS[names] = found
+    return found
+
+
+_ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def render_reference(ref: Reference) -> str:
     """One entry in canonical form: lower-case type, canonical field order, one field a line."""
-    names = sorted(enumerate(ref.fields), key=_field_sort_key)
-    body = "".join(f"  {name} = {ref.fields[name]},\n" for _, name in names)
+    fields = ref.fields
+    body = "".join([f"  {name} = {fields[name]},\n" for name in canonical_order(tuple(fields))])
     return f"@{ref.entry_type}{{{ref.key},\n{body}}}"
 
 
