@@ -11,9 +11,11 @@ user's cache folder (:func:`~dlbib.library.files.user_cache_dir`: ``~/.cache/dlb
 * the cache file is whole: its payload's length and Adler-32 match its header.
 
 Anything else is a miss: the library is parsed as without a cache, and the cache file is
-rewritten. A cache file that cannot be read or does not decode is discarded with a debug line,
-never an error. A write by dlbib drops the entry (:meth:`ParseCache.saved`, called by
-:func:`~dlbib.library.bibfile.save_library`): the new bytes are parsed once, by the next read.
+rewritten (by ``sync`` and ``update`` when they end, and not when their save rewrote most of
+the file: :func:`loaded_to_save`). A cache file that cannot be read or does not decode is
+discarded with a debug line, never an error. A write by dlbib drops the entry
+(:meth:`ParseCache.saved`, called by :func:`~dlbib.library.bibfile.save_library`): the new
+bytes are parsed once, by the next read.
 
 **Why the user's cache folder, and pickle.** The payload is a pickle of the library's own
 dataclasses: it follows whatever the parser puts in a :class:`Library` without a second
@@ -90,16 +92,14 @@ class ParseCache:
         :param encoding: as :func:`~dlbib.library.bibfile.load_library` takes it.
         :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
         """
-        library, parsed_from = self.load_or_parse(path, encoding=encoding)
-        if parsed_from is not None:
+        library, parsed = self.load_or_parse(path, encoding=encoding)
+        if parsed:
             self._write(path, library)
         return library
 
-    def load_or_parse(
-        self, path: Path, *, encoding: str | None = None
-    ) -> tuple[Library, bytes | None]:
-        """The library at ``path``, from the cache when valid (then with None), else parsed,
-        with the bytes it was parsed from: the caller caches it (:meth:`store`).
+    def load_or_parse(self, path: Path, *, encoding: str | None = None) -> tuple[Library, bool]:
+        """The library at ``path``, from the cache when valid (then with False), else parsed
+        (with True: the caller caches it, :meth:`store`).
 
         :raises LibraryError: as :func:`~dlbib.library.bibfile.load_library` does.
         """
@@ -108,14 +108,14 @@ class ParseCache:
         library = self._read(path, digest)
         if library is not None and library.digest == digest:
             if _same_encoding(library, data, path, encoding):
-                return library, None
+                return library, False
             library = None
         # a parse of the file's earlier bytes (an edit since): only what changed is parsed
         library = bibfile.load_library(
             path, encoding=encoding, previous=library, read=(data, digest)
         )
         library.on_save = self.saved
-        return library, data
+        return library, True
 
     def store(self, path: Path, library: Library) -> None:
         """Cache ``library``, a parse of the file at ``path`` (of its bytes when it was read:
@@ -338,11 +338,10 @@ def loaded_to_save(
     if not isinstance(chosen, ParseCache):
         yield bibfile.load_library(path, encoding=encoding)
         return
-    library, parsed_from = chosen.load_or_parse(path, encoding=encoding)
-    if parsed_from is None:  # from the cache
+    library, parsed = chosen.load_or_parse(path, encoding=encoding)
+    if not parsed:  # from the cache
         yield library
         return
-    del parsed_from  # (not held through the command: the blocks tell what a save changed)
     as_parsed = copy.copy(library)  # what the block changes in place, copied (blocks immutable)
     as_parsed.blocks, as_parsed.lines = list(library.blocks), dict(library.lines)
     as_parsed.notes = list(library.notes)
