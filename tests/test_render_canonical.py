@@ -83,3 +83,14 @@ def test_the_canonical_order_is_rank_then_the_order_written() -> None:
         expected = tuple(sorted(chosen, key=lambda n: (_RANK.get(n, len(_RANK)), written[n])))
         assert canonical_order(chosen) == expected
         assert canonical_order(chosen) == expected  # (memoised: the same again)
+
+
+def test_the_memo_of_orders_keeps_no_hostile_shapes() -> None:
+    from dlbib.library import parse
+    from dlbib.library.render import _ORDERS, canonical_order
+
+    long = ("x" * 5000, "title")
+    assert canonical_order(long) == ("title", "x" * 5000)
+    assert long not in _ORDERS  # answered, not kept
+    parse.parse_library("@misc{k, " + "n" * 100 + " = {v}}\n", Path("x.bib"))
+    assert "n" * 100 not in parse._NAMES  # (a short name would be)

@@ -325,7 +325,7 @@ _NAMES: dict[str, str] = {}
 
 def _name(name: str) -> str:
     low = sys.intern(name.lower())
-    if len(_NAMES) < 4096:  # (a hostile file's millions of names are not kept)
+    if len(_NAMES) < 4096 and len(name) <= 64:  # (a hostile file's names are not all kept)
         _NAMES[name] = low
     return low
 

@@ -34,7 +34,7 @@ def canonical_order(names: tuple[str, ...]) -> tuple[str, ...]:
         found = tuple(
             n for _, _, n in sorted([(_RANK.get(n, last), i, n) for i, n in enumerate(names)])
         )
-        if len(_ORDERS) < 4096:  # (a hostile file's millions of shapes are not kept)
+        if len(_ORDERS) < 4096 and sum(map(len, names)) <= 2048:  # (not a hostile file's)
             _ORDERS[names] = found
     return found
 
