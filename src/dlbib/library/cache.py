@@ -94,7 +94,7 @@ class ParseCache:
         """
         library, parsed = self.load_or_parse(path, encoding=encoding)
         if parsed:
-            self._write(path, library)
+            self.store(path, library)
         return library
 
     def load_or_parse(self, path: Path, *, encoding: str | None = None) -> tuple[Library, bool]:
@@ -116,11 +116,6 @@ class ParseCache:
         )
         library.on_save = self.saved
         return library, True
-
-    def store(self, path: Path, library: Library) -> None:
-        """Cache ``library``, a parse of the file at ``path`` (of its bytes when it was read:
-        a save since changes nothing here, see :meth:`saved`)."""
-        self._write(path, library)
 
     def saved(self, library: Library, path: Path, data: bytes) -> None:
         """After dlbib wrote the file: the entry no longer matches its bytes (a parse of the new
@@ -191,7 +186,9 @@ class ParseCache:
         with contextlib.suppress(OSError):
             entry.unlink()
 
-    def _write(self, path: Path, library: Library) -> None:
+    def store(self, path: Path, library: Library) -> None:
+        """Cache ``library``, a parse of the file at ``path`` (of its bytes when it was read:
+        a save since changes nothing here, see :meth:`saved`)."""
         stored = copy.copy(library)
         stored.on_save = None
         stored._as_read = None  # marked again when loaded

@@ -90,22 +90,22 @@ def build_layout(text: str, pieces: Iterable[tuple[object, str, int]]) -> Layout
 
     :returns: None when a block's text cannot be found in order (the layout would not be exact).
     """
-    layout = Layout(newline="\r\n" if re.match(r"[^\n]*\r\n", text) else "\n")
+    placed: list[tuple[object, str, int, int]] = []
     pos = 0
     for block, raw, line in pieces:
         at = text.find(raw, pos)
         if at < 0:
             return None
-        layout.segments.append(Segment(block, raw, text[pos:at], line))
+        placed.append((block, raw, line, at))
         pos = at + len(raw)
-    layout.tail = text[pos:]
+    layout = placed_layout(text, placed)
     return layout if layout.original() == text else None
 
 
 def placed_layout(text: str, pieces: Iterable[tuple[object, str, int, int]]) -> Layout:
-    """:func:`build_layout` from blocks whose offsets are known (block, raw text, line,
-    offset), in file order, with nothing but white space between them: the same layout
-    without searching for each block's text."""
+    """A layout from blocks whose offsets are known (block, raw text, line, offset), in file
+    order: what lies between them is each one's gap (:func:`build_layout` finds the offsets;
+    the fast splitter knows them)."""
     layout = Layout(newline="\r\n" if re.match(r"[^\n]*\r\n", text) else "\n")
     segments = layout.segments
     pos = 0
